@@ -1,0 +1,111 @@
+/**
+ * The compute kernels the engine's hot ops run on: plain functions over flat, row-major
+ * Float32Arrays. They know nothing of tensors, tapes or models, so a provider (portable
+ * TypeScript, or a native addon) can be swapped without touching anything above.
+ *
+ * Conventions: `rows x cols` matrices are row-major; functions named `...Backward`
+ * ACCUMULATE into their gradient outputs (`+=`), because a tensor used twice receives the
+ * sum of both gradients; everything else overwrites its output.
+ */
+export interface Kernels {
+  /** Short name recorded in run headers and configs: `js` or `native`. */
+  readonly name: string;
+
+  /**
+   * General matrix product, BLAS-style, row-major:
+   *   C[m x n] = alpha * op(A) * op(B) + beta * C,  op(X) = X or X^T.
+   * A is m x k (k x m when transA), B is k x n (n x k when transB).
+   * With beta = 0, C's old contents are ignored (may be garbage).
+   */
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Float32Array,
+    b: Float32Array,
+    beta: number,
+    c: Float32Array,
+  ): void;
+
+  /** y[i, j] += bias[j] for every row i; then y = max(y, 0) when `relu`. */
+  addBias(y: Float32Array, bias: Float32Array, rows: number, cols: number, relu: boolean): void;
+
+  /** out[j] += sum_i g[i, j]: the bias gradient of a linear layer. */
+  sumRowsInto(g: Float32Array, rows: number, cols: number, out: Float32Array): void;
+
+  /** out = max(x, 0). */
+  relu(x: Float32Array, out: Float32Array): void;
+
+  /** gx += (y > 0) * gy, where y = relu(x) (the output, so the input need not be kept). */
+  reluBackward(y: Float32Array, gy: Float32Array, gx: Float32Array): void;
+
+  /**
+   * Binary cross-entropy with logits, summed over each row:
+   *   out[i] = sum_j max(x, 0) - x * t + log(1 + exp(-|x|)),  x = logits[i, j], t = targets[i, j]
+   * the stable form of -[t log sigmoid(x) + (1 - t) log(1 - sigmoid(x))].
+   */
+  bceWithLogits(logits: Float32Array, targets: Float32Array, rows: number, cols: number, out: Float32Array): void;
+
+  /**
+   * Backward of bceWithLogits given the gradient of each row sum, `gRow[i]`:
+   *   gLogits[i, j] += gRow[i] * (sigmoid(x) - t);  gTargets[i, j] += gRow[i] * -x  (when given).
+   */
+  bceWithLogitsBackward(
+    logits: Float32Array,
+    targets: Float32Array,
+    gRow: Float32Array,
+    rows: number,
+    cols: number,
+    gLogits: Float32Array | null,
+    gTargets: Float32Array | null,
+  ): void;
+
+  /**
+   * KL(N(mu, exp(logvar)) || N(0, I)) of each row:
+   *   out[i] = 0.5 * sum_j (mu^2 + exp(logvar) - 1 - logvar)
+   */
+  gaussianKl(mu: Float32Array, logvar: Float32Array, rows: number, cols: number, out: Float32Array): void;
+
+  /** gMu += gRow[i] * mu;  gLogvar += gRow[i] * 0.5 * (exp(logvar) - 1). */
+  gaussianKlBackward(
+    mu: Float32Array,
+    logvar: Float32Array,
+    gRow: Float32Array,
+    rows: number,
+    cols: number,
+    gMu: Float32Array | null,
+    gLogvar: Float32Array | null,
+  ): void;
+
+  /** z = mu + exp(0.5 * logvar) * eps. */
+  reparameterize(mu: Float32Array, logvar: Float32Array, eps: Float32Array, z: Float32Array): void;
+
+  /** gMu += gz;  gLogvar += gz * eps * 0.5 * exp(0.5 * logvar). */
+  reparameterizeBackward(
+    logvar: Float32Array,
+    eps: Float32Array,
+    gz: Float32Array,
+    gMu: Float32Array | null,
+    gLogvar: Float32Array | null,
+  ): void;
+
+  /**
+   * One Adam step on one parameter, in PyTorch's form (torch.optim.Adam, no weight decay):
+   *   m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2
+   *   p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+   */
+  adamStep(
+    param: Float32Array,
+    grad: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    step: number,
+  ): void;
+}
