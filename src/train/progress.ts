@@ -85,11 +85,13 @@ export class EpochProgress {
     }
   }
 
-  finish(summaryLine: string): void {
+  /** Clears the bar; then writes `summaryLine`, if given, in its place. */
+  finish(summaryLine?: string): void {
     if (this.finished) return;
     this.finished = true;
     const clear = this.sink.isTTY && this.drawn ? '\r' + CLEAR_EOL : '';
-    this.sink.write(clear + summaryLine + '\n');
+    const text = clear + (summaryLine === undefined ? '' : summaryLine + '\n');
+    if (text !== '') this.sink.write(text);
   }
 
   private stats(batchesDone: number, runningLoss: number, samplesDone: number, t: number) {

@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+/**
+ * The `vae` command line. Each command lives in its own file; this one dispatches, prints
+ * help, and turns user errors into one line on stderr and exit code 2.
+ */
+import { didYouMean, formatHelp, wantsHelp } from './args.js';
+import type { Command } from './command.js';
+import { trainCommand } from './train.js';
+import { evalCommand } from './eval.js';
+import { sampleCommand } from './sample.js';
+import { reconstructCommand } from './reconstruct.js';
+import { UserError } from '../errors.js';
+
+const commands: Command[] = [trainCommand, evalCommand, sampleCommand, reconstructCommand];
+
+function usage(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return [
+    'Usage: vae <command> [options]',
+    '',
+    'Variational autoencoders: train one, evaluate it, sample from it, look at its reconstructions.',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary.split('. ')[0]!.replace(/\.$/, '')}`),
+    '',
+    "Run 'vae <command> --help' for a command's options.",
+    '',
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined) {
+    process.stderr.write(usage());
+    return 2;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return 0;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (command === undefined) {
+    const guess = didYouMean(name, commands.map((c) => c.name));
+    throw new UserError(`unknown command "${name}"${guess ? ` (did you mean ${guess}?)` : ''}; run vae --help for the list`);
+  }
+  if (wantsHelp(rest)) {
+    process.stdout.write(formatHelp(`vae ${command.name}`, command.summary, command.flags));
+    return 0;
+  }
+  return command.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof UserError) {
+      const message = err.message.startsWith('vae') ? err.message : `vae: ${err.message}`;
+      process.stderr.write(message.split('\n')[0] + '\n');
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`vae: internal error (a bug; please report it):\n${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

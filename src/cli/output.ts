@@ -1,0 +1,25 @@
+/** Small helpers shared by the commands that write files. */
+import { mkdirSync } from 'node:fs';
+import { dirname, extname } from 'node:path';
+import { UserError } from '../errors.js';
+import { describeFsError, writeFileAtomic } from '../io/atomic.js';
+import { encodePng } from '../viz/png.js';
+import type { GrayImage } from '../viz/grid.js';
+
+/** Writes a PNG atomically, creating its folder; the path must end in .png. */
+export function writePng(path: string, image: GrayImage): void {
+  if (extname(path).toLowerCase() !== '.png') throw new UserError(`--out must name a .png file, got ${path}`);
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+  } catch (err) {
+    throw new UserError(`cannot write ${path}: ${describeFsError(err)}`);
+  }
+  writeFileAtomic(path, encodePng(image));
+}
+
+/** A run folder name from the local time: runs/2026-11-25T07-05-09. */
+export function timestampedRunDir(now = new Date()): string {
+  const p = (n: number): string => String(n).padStart(2, '0');
+  const stamp = `${now.getFullYear()}-${p(now.getMonth() + 1)}-${p(now.getDate())}T${p(now.getHours())}-${p(now.getMinutes())}-${p(now.getSeconds())}`;
+  return `runs/${stamp}`;
+}

@@ -1,0 +1,6 @@
+/** Flags that several commands share, described once. */
+export const checkpointFlag = {
+  kind: 'string',
+  help: 'Run folder (or checkpoint file) written by vae train',
+  valueName: 'DIR',
+} as const;

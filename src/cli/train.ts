@@ -1,0 +1,215 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseFlags, toKebab } from './args.js';
+import type { Command } from './command.js';
+import { timestampedRunDir, writePng } from './output.js';
+import { reconstructionFigure } from './reconstruct.js';
+import { UserError } from '../errors.js';
+import { Random } from '../engine/random.js';
+import { kernels } from '../engine/tensor.js';
+import { ensureWritableDir, writeFileAtomic } from '../io/atomic.js';
+import { loadDataset, describeDatasetSpecs } from '../data/source.js';
+import { pixelsPerImage, subset, type DataSplits } from '../data/dataset.js';
+import { countParameters } from '../nn/parameters.js';
+import { DEFAULT_TRAINING_CONFIG, type RunConfig } from '../train/config.js';
+import {
+  CHECKPOINT_FILE,
+  createTrainingState,
+  loadCheckpoint,
+  saveCheckpoint,
+  type TrainingState,
+} from '../train/checkpoint.js';
+import { appendMetrics, truncateMetrics, METRICS_FILE } from '../train/metrics-log.js';
+import { DivergedError, TrainingInterrupted, train, type EpochMetrics } from '../train/trainer.js';
+import { EpochProgress, formatDuration } from '../train/progress.js';
+import { imageGrid } from '../viz/grid.js';
+import { DEFAULT_VAE_CONFIG } from '../vae/config.js';
+
+const d = DEFAULT_TRAINING_CONFIG;
+const flags = {
+  dataset: { kind: 'string', default: d.dataset, help: `Training data: ${describeDatasetSpecs}`, valueName: 'SPEC' },
+  latent: { kind: 'int', min: 1, max: 4096, default: DEFAULT_VAE_CONFIG.latent, help: 'Latent dimensions (2 gives a plane to explore)' },
+  hidden: { kind: 'intList', min: 1, default: DEFAULT_VAE_CONFIG.hidden, help: 'Hidden layer widths, e.g. 512,256', valueName: 'H[,H...]' },
+  epochs: { kind: 'int', min: 1, max: 100000, default: d.epochs, help: 'Epochs to train (with --resume: the total to reach)' },
+  batchSize: { kind: 'int', min: 1, max: 1000000, default: d.batchSize, help: 'Examples per optimizer step' },
+  lr: { kind: 'number', min: 0, exclusiveMin: true, max: 10, default: d.lr, help: 'Adam learning rate' },
+  seed: { kind: 'int', min: 0, max: 0xffffffff, default: d.seed, help: 'Seed for initialization, shuffling, sampling' },
+  binarize: { kind: 'enum', choices: ['none', 'dynamic'], default: d.binarize, help: 'none: grey pixels; dynamic: Bernoulli(pixel) drawn afresh each epoch' },
+  trainSize: { kind: 'int', min: 1, help: 'Use only the first N training images (quick experiments)', valueName: 'N' },
+  testSize: { kind: 'int', min: 1, help: 'Evaluate on only the first N test images', valueName: 'N' },
+  out: { kind: 'string', help: 'Run folder (default: runs/<timestamp>)', valueName: 'DIR' },
+  resume: { kind: 'string', help: 'Continue the run in DIR from its last checkpoint', valueName: 'DIR' },
+} as const;
+
+/** With --resume the run's own settings hold; only the target epoch count may change. */
+const FIXED_ON_RESUME = ['dataset', 'latent', 'hidden', 'batchSize', 'lr', 'seed', 'binarize', 'trainSize', 'testSize', 'out'] as const;
+
+export const trainCommand: Command = {
+  name: 'train',
+  summary:
+    'Train a VAE (MLP encoder and decoder, Bernoulli pixels) by maximizing the ELBO with Adam. ' +
+    'Writes a checkpoint and a line of metrics.jsonl after every epoch, and sample and reconstruction images at the end.',
+  flags,
+  async run(argv) {
+    const opts = parseFlags('vae train', argv, flags);
+    const given = (key: string): boolean => argv.some((a) => a === `--${toKebab(key)}` || a.startsWith(`--${toKebab(key)}=`));
+
+    let state: TrainingState;
+    let dir: string;
+    let data: DataSplits;
+    if (opts.resume !== undefined) {
+      const fixed = FIXED_ON_RESUME.find(given);
+      if (fixed !== undefined) throw new UserError(`vae train: --${toKebab(fixed)} cannot be changed when resuming; a resumed run keeps its settings`);
+      dir = opts.resume;
+      state = loadCheckpoint(dir);
+      if (!existsSync(join(dir, CHECKPOINT_FILE))) throw new UserError(`vae train: --resume needs a run folder, got ${dir}`);
+      if (given('epochs')) state.config.training.epochs = opts.epochs;
+      if (state.epoch >= state.config.training.epochs) {
+        throw new UserError(
+          `vae train: the run in ${dir} has already trained ${state.epoch} of ${state.config.training.epochs} epochs; pass --epochs N with N > ${state.epoch} to train further`,
+        );
+      }
+      data = limit(loadDataset(state.config.training.dataset), state.config);
+      ensureWritableDir(dir);
+      truncateMetrics(dir, state.epoch);
+    } else {
+      data = loadDataset(opts.dataset);
+      const config: RunConfig = {
+        model: {
+          inputDim: pixelsPerImage(data.train),
+          imageHeight: data.train.height,
+          imageWidth: data.train.width,
+          hidden: opts.hidden,
+          latent: opts.latent,
+          likelihood: 'bernoulli',
+        },
+        training: {
+          dataset: opts.dataset,
+          epochs: opts.epochs,
+          batchSize: opts.batchSize,
+          lr: opts.lr,
+          seed: opts.seed,
+          binarize: opts.binarize,
+          ...(opts.trainSize !== undefined ? { trainSize: opts.trainSize } : {}),
+          ...(opts.testSize !== undefined ? { testSize: opts.testSize } : {}),
+        },
+        kernels: kernels().name,
+      };
+      data = limit(data, config);
+      dir = opts.out ?? freshRunDir();
+      if (existsSync(join(dir, CHECKPOINT_FILE))) {
+        throw new UserError(`vae train: ${dir} already holds a run; continue it with --resume ${dir}, or choose another --out`);
+      }
+      ensureWritableDir(dir);
+      state = createTrainingState(config);
+    }
+    writeFileAtomic(join(dir, 'config.json'), JSON.stringify(state.config, null, 2) + '\n');
+    printHeader(state, data, dir);
+
+    const controller = new AbortController();
+    const onSignal = (): void => {
+      if (controller.signal.aborted) process.exit(130);
+      process.stderr.write('\nstopping after this step (press Ctrl-C again to quit at once)\n');
+      controller.abort();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+
+    let progress: EpochProgress | null = null;
+    const startEpoch = state.epoch;
+    const sink = process.stderr;
+    let history: EpochMetrics[];
+    try {
+      history = await train(state, data, {
+        signal: controller.signal,
+        onStep: (s) => {
+          if (s.batch === 0) {
+            progress = new EpochProgress({ sink, epoch: s.epoch, epochs: state.config.training.epochs, totalBatches: s.batchesPerEpoch });
+          }
+          progress?.update(s.batch + 1, s.runningLoss, s.samplesDone);
+        },
+        onEpoch: (m, st) => {
+          progress?.finish();
+          progress = null;
+          process.stdout.write(summaryLine(m, st.config.training.epochs) + '\n');
+          appendMetrics(dir, m);
+          saveCheckpoint(dir, st);
+        },
+      });
+    } catch (err) {
+      if (err instanceof TrainingInterrupted) {
+        process.stderr.write(
+          `interrupted during epoch ${err.epoch + 1}; ${err.epoch > startEpoch || startEpoch > 0 ? `the checkpoint of epoch ${err.epoch} is in ${dir}` : 'no epoch was completed'}\n` +
+            (err.epoch > 0 ? `continue with: vae train --resume ${dir}\n` : ''),
+        );
+        return 130;
+      }
+      if (err instanceof DivergedError) {
+        const kept = state.epoch > 0 ? `the last good checkpoint (epoch ${state.epoch}) is in ${dir}` : 'no checkpoint was written';
+        throw new UserError(`vae train: ${err.message}; ${kept}`);
+      }
+      throw err;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+
+    writeFigures(state, data, dir);
+    const last = history[history.length - 1];
+    const total = history.reduce((s, m) => s + m.seconds, 0);
+    process.stdout.write(
+      `done: ${state.epoch} epochs${last ? `, test NELBO ${last.test_nelbo.toFixed(2)} nats` : ''}, training time ${formatDuration(total)}\n` +
+        `results in ${dir}/: ${CHECKPOINT_FILE}, ${METRICS_FILE}, config.json, samples.png, reconstructions.png\n`,
+    );
+    return 0;
+  },
+};
+
+function freshRunDir(): string {
+  const base = timestampedRunDir();
+  let dir = base;
+  for (let i = 2; existsSync(dir); i++) dir = `${base}-${i}`;
+  return dir;
+}
+
+/** Applies the run's --train-size / --test-size, if any. */
+function limit(data: DataSplits, config: RunConfig): DataSplits {
+  const { trainSize, testSize } = config.training;
+  return {
+    ...data,
+    train: trainSize === undefined ? data.train : subset(data.train, trainSize),
+    test: testSize === undefined ? data.test : subset(data.test, testSize),
+  };
+}
+
+function printHeader(state: TrainingState, data: DataSplits, dir: string): void {
+  const { model, training } = state.config;
+  const arch = [model.inputDim, ...model.hidden, model.latent].join('-');
+  const lines = [
+    `vae train: ${training.dataset}, ${data.train.count} train / ${data.test.count} test images of ${data.train.height}x${data.train.width}` +
+      (training.binarize === 'dynamic' ? ', dynamically binarized' : ''),
+    `model: MLP VAE ${arch}, Bernoulli decoder, ${countParameters(state.model.parameters()).toLocaleString('en-US')} parameters`,
+    `training: ${training.epochs} epochs, batch ${training.batchSize}, Adam lr ${training.lr}, seed ${training.seed}, kernels ${state.config.kernels}` +
+      (state.epoch > 0 ? `, resuming after epoch ${state.epoch}` : ''),
+    `run folder: ${dir}`,
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+function summaryLine(m: EpochMetrics, epochs: number): string {
+  return (
+    `epoch ${m.epoch}/${epochs}  train ${m.train_nelbo.toFixed(2)}  test ${m.test_nelbo.toFixed(2)} ` +
+    `(recon ${m.test_recon.toFixed(2)} + KL ${m.test_kl.toFixed(2)}) nats  ${m.seconds.toFixed(1)} s  ${Math.round(m.samples_per_sec)} samples/s`
+  );
+}
+
+/** Quick-look pictures of the finished model: samples from the prior, test reconstructions. */
+function writeFigures(state: TrainingState, data: DataSplits, dir: string): void {
+  const { imageHeight: h, imageWidth: w } = state.model.config;
+  writePng(join(dir, 'samples.png'), imageGrid(state.model.sample(64, new Random(0)), 64, h, w, { scale: 2 }));
+  const test = subset(data.test, 16);
+  writePng(
+    join(dir, 'reconstructions.png'),
+    reconstructionFigure((x) => state.model.reconstruct(x), test.images, test.count, h, w, 2),
+  );
+}

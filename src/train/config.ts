@@ -1,0 +1,50 @@
+/** Everything that defines a training run, saved in its checkpoint and config.json. */
+import type { Binarize } from '../data/batches.js';
+import { DEFAULT_VAE_CONFIG, type VaeConfig } from '../vae/config.js';
+
+export interface TrainingConfig {
+  /** Dataset spec: `mnist` or `idx:DIR`. */
+  dataset: string;
+  /** Total epochs the run is meant to reach. */
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  seed: number;
+  binarize: Binarize;
+  /** Train on only the first N training images (quick experiments); all when absent. */
+  trainSize?: number;
+  /** Evaluate on only the first N test images; all when absent. */
+  testSize?: number;
+}
+
+export interface RunConfig {
+  model: VaeConfig;
+  training: TrainingConfig;
+  /** The kernel provider the run computed with. */
+  kernels: string;
+}
+
+/** The classic PyTorch example's settings: batch 128, Adam lr 1e-3, 10 epochs. */
+export const DEFAULT_TRAINING_CONFIG: TrainingConfig = {
+  dataset: 'mnist',
+  epochs: 10,
+  batchSize: 128,
+  lr: 1e-3,
+  seed: 1,
+  binarize: 'none',
+};
+
+export function defaultRunConfig(): RunConfig {
+  return { model: { ...DEFAULT_VAE_CONFIG, hidden: [...DEFAULT_VAE_CONFIG.hidden] }, training: { ...DEFAULT_TRAINING_CONFIG }, kernels: 'js' };
+}
+
+/** Throws RangeError naming the first training setting that is out of range. */
+export function validateTrainingConfig(t: TrainingConfig): void {
+  const int = (v: unknown, min: number): boolean => Number.isInteger(v) && (v as number) >= min;
+  if (typeof t.dataset !== 'string' || t.dataset === '') throw new RangeError('dataset must be a non-empty string');
+  if (!int(t.epochs, 1)) throw new RangeError(`epochs must be an integer >= 1, got ${t.epochs}`);
+  if (!int(t.batchSize, 1)) throw new RangeError(`batch size must be an integer >= 1, got ${t.batchSize}`);
+  if (typeof t.lr !== 'number' || !(t.lr > 0) || !Number.isFinite(t.lr)) throw new RangeError(`lr must be > 0, got ${t.lr}`);
+  if (!int(t.seed, 0) || t.seed > 0xffffffff) throw new RangeError(`seed must be an integer in [0, 2^32), got ${t.seed}`);
+  if (t.binarize !== 'none' && t.binarize !== 'dynamic') throw new RangeError(`binarize must be none or dynamic, got ${t.binarize}`);
+}
