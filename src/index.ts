@@ -1,0 +1,46 @@
+/**
+ * vae-toolkit: variational autoencoders in TypeScript.
+ *
+ *   const data = loadDataset('mnist');
+ *   const state = createTrainingState({ ...defaultRunConfig(), model: { ...DEFAULT_VAE_CONFIG, latent: 2 } });
+ *   await train(state, data, { epochs: 5, onEpoch: (m) => console.log(m.test_nelbo) });
+ *   const { mu } = state.model.encode(x);          // where x sits in latent space
+ *   const images = state.model.sample(16, new Random(0));
+ *   saveCheckpoint('runs/mine', state);
+ */
+export * from './engine/index.js';
+export type { Kernels } from './kernels/kernels.js';
+export { jsKernels } from './kernels/js.js';
+export { Linear, Adam, type AdamOptions, type AdamState, type Parameters, countParameters } from './nn/index.js';
+export { VAE, type Posterior, type LossTerms } from './vae/model.js';
+export { DEFAULT_VAE_CONFIG, validateVaeConfig, type VaeConfig } from './vae/config.js';
+export { bernoulliMean, bernoulliSample, bernoulliNegLogLikelihood } from './vae/likelihood.js';
+export type { ImageDataset, DataSplits } from './data/dataset.js';
+export { subset, pixelsPerImage } from './data/dataset.js';
+export { loadDataset } from './data/source.js';
+export { loadMnist, loadIdxFolder } from './data/mnist.js';
+export { readIdxFile } from './data/idx.js';
+export { batches, numBatches, type Batch, type Binarize } from './data/batches.js';
+export {
+  DEFAULT_TRAINING_CONFIG,
+  defaultRunConfig,
+  validateTrainingConfig,
+  type RunConfig,
+  type TrainingConfig,
+} from './train/config.js';
+export {
+  createTrainingState,
+  saveCheckpoint,
+  loadCheckpoint,
+  encodeCheckpoint,
+  decodeCheckpoint,
+  CHECKPOINT_FILE,
+  type TrainingState,
+} from './train/checkpoint.js';
+export { train, DivergedError, TrainingInterrupted, type EpochMetrics, type StepInfo, type TrainOptions } from './train/trainer.js';
+export { evaluate, type Evaluation, type EvaluateOptions } from './train/evaluate.js';
+export { appendMetrics, readMetrics, METRICS_FILE } from './train/metrics-log.js';
+export { encodeSafetensors, decodeSafetensors, type NamedTensor } from './io/safetensors.js';
+export { encodePng, type PngImage } from './viz/png.js';
+export { imageGrid, imageRows, type GrayImage, type GridOptions } from './viz/grid.js';
+export { UserError } from './errors.js';
