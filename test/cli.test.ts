@@ -421,7 +421,6 @@ describe('good paths', () => {
 
   test(
     "eval --json on the shared run (trained with --test-size 256) reproduces its last epoch's test_nelbo",
-    { todo: 'eval ignores the run\'s --test-size and evaluates on the full test set (src/cli/eval.ts:24)' },
     () => {
       const r = runOk(['eval', '--checkpoint', runDir, '--json'], root);
       const ev = JSON.parse(r.stdout);

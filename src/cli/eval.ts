@@ -5,6 +5,7 @@ import { UserError } from '../errors.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { evaluate } from '../train/evaluate.js';
 import { loadDataset } from '../data/source.js';
+import { runData } from '../train/config.js';
 import { pixelsPerImage } from '../data/dataset.js';
 
 const flags = {
@@ -21,7 +22,11 @@ export const evalCommand: Command = {
     const opts = parseFlags('vae eval', argv, flags);
     if (opts.checkpoint === undefined) throw new UserError('vae eval: --checkpoint DIR is required');
     const state = loadCheckpoint(opts.checkpoint);
-    const data = loadDataset(opts.dataset ?? state.config.training.dataset);
+    // The run's own test set, as training evaluated it; another dataset is used whole.
+    const data =
+      opts.dataset === undefined
+        ? runData(loadDataset(state.config.training.dataset), state.config.training)
+        : loadDataset(opts.dataset);
     if (pixelsPerImage(data.test) !== state.model.config.inputDim) {
       throw new UserError(
         `vae eval: the dataset has ${pixelsPerImage(data.test)} pixels per image, the model expects ${state.model.config.inputDim}`,

@@ -1,19 +1,14 @@
 /** Small helpers shared by the commands that write files. */
-import { mkdirSync } from 'node:fs';
-import { dirname, extname } from 'node:path';
+import { extname } from 'node:path';
 import { UserError } from '../errors.js';
-import { describeFsError, writeFileAtomic } from '../io/atomic.js';
+import { ensureParentDir, writeFileAtomic } from '../io/atomic.js';
 import { encodePng } from '../viz/png.js';
 import type { GrayImage } from '../viz/grid.js';
 
 /** Writes a PNG atomically, creating its folder; the path must end in .png. */
 export function writePng(path: string, image: GrayImage): void {
   if (extname(path).toLowerCase() !== '.png') throw new UserError(`--out must name a .png file, got ${path}`);
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-  } catch (err) {
-    throw new UserError(`cannot write ${path}: ${describeFsError(err)}`);
-  }
+  ensureParentDir(path);
   writeFileAtomic(path, encodePng(image));
 }
 

@@ -11,7 +11,7 @@ import { ensureWritableDir, writeFileAtomic } from '../io/atomic.js';
 import { loadDataset, describeDatasetSpecs } from '../data/source.js';
 import { pixelsPerImage, subset, type DataSplits } from '../data/dataset.js';
 import { countParameters } from '../nn/parameters.js';
-import { DEFAULT_TRAINING_CONFIG, type RunConfig } from '../train/config.js';
+import { DEFAULT_TRAINING_CONFIG, runData, type RunConfig } from '../train/config.js';
 import {
   CHECKPOINT_FILE,
   createTrainingState,
@@ -69,7 +69,7 @@ export const trainCommand: Command = {
           `vae train: the run in ${dir} has already trained ${state.epoch} of ${state.config.training.epochs} epochs; pass --epochs N with N > ${state.epoch} to train further`,
         );
       }
-      data = limit(loadDataset(state.config.training.dataset), state.config);
+      data = runData(loadDataset(state.config.training.dataset), state.config.training);
       ensureWritableDir(dir);
       truncateMetrics(dir, state.epoch);
     } else {
@@ -95,7 +95,7 @@ export const trainCommand: Command = {
         },
         kernels: kernels().name,
       };
-      data = limit(data, config);
+      data = runData(data, config.training);
       dir = opts.out ?? freshRunDir();
       if (existsSync(join(dir, CHECKPOINT_FILE))) {
         throw new UserError(`vae train: ${dir} already holds a run; continue it with --resume ${dir}, or choose another --out`);
@@ -170,16 +170,6 @@ function freshRunDir(): string {
   let dir = base;
   for (let i = 2; existsSync(dir); i++) dir = `${base}-${i}`;
   return dir;
-}
-
-/** Applies the run's --train-size / --test-size, if any. */
-function limit(data: DataSplits, config: RunConfig): DataSplits {
-  const { trainSize, testSize } = config.training;
-  return {
-    ...data,
-    train: trainSize === undefined ? data.train : subset(data.train, trainSize),
-    test: testSize === undefined ? data.test : subset(data.test, testSize),
-  };
 }
 
 function printHeader(state: TrainingState, data: DataSplits, dir: string): void {

@@ -112,6 +112,18 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
   }
 }
 
+/** Creates the folder a file is about to be written into (mkdir -p), with a clear error. */
+export function ensureParentDir(path: string): void {
+  const dir = dirname(path);
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    // mkdir -p through an existing regular file reports EEXIST, which reads oddly.
+    const reason = errorCode(err) === 'EEXIST' ? `${dir} is not a folder` : describeFsError(err);
+    throw new UserError(`cannot write ${path}: ${reason}`, { cause: err });
+  }
+}
+
 /**
  * Create `dir` (and parents) and prove we can create files in it, so a long
  * training run fails at startup rather than when it first saves a checkpoint.

@@ -1,5 +1,6 @@
 /** Everything that defines a training run, saved in its checkpoint and config.json. */
 import type { Binarize } from '../data/batches.js';
+import { subset, type DataSplits } from '../data/dataset.js';
 import { DEFAULT_VAE_CONFIG, type VaeConfig } from '../vae/config.js';
 
 export interface TrainingConfig {
@@ -47,4 +48,14 @@ export function validateTrainingConfig(t: TrainingConfig): void {
   if (typeof t.lr !== 'number' || !(t.lr > 0) || !Number.isFinite(t.lr)) throw new RangeError(`lr must be > 0, got ${t.lr}`);
   if (!int(t.seed, 0) || t.seed > 0xffffffff) throw new RangeError(`seed must be an integer in [0, 2^32), got ${t.seed}`);
   if (t.binarize !== 'none' && t.binarize !== 'dynamic') throw new RangeError(`binarize must be none or dynamic, got ${t.binarize}`);
+}
+
+/** The data a run actually uses: its --train-size / --test-size applied, if any. */
+export function runData(data: DataSplits, training: TrainingConfig): DataSplits {
+  const { trainSize, testSize } = training;
+  return {
+    ...data,
+    train: trainSize === undefined ? data.train : subset(data.train, trainSize),
+    test: testSize === undefined ? data.test : subset(data.test, testSize),
+  };
 }
