@@ -50,6 +50,12 @@ async function main(argv: string[]): Promise<number> {
   return command.run(rest);
 }
 
+// `vae eval | head -1` closes the pipe early; that is the reader's choice, not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

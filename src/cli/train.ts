@@ -116,7 +116,6 @@ export const trainCommand: Command = {
     process.on('SIGTERM', onSignal);
 
     let progress: EpochProgress | null = null;
-    const startEpoch = state.epoch;
     const sink = process.stderr;
     let history: EpochMetrics[];
     try {
@@ -139,8 +138,10 @@ export const trainCommand: Command = {
     } catch (err) {
       if (err instanceof TrainingInterrupted) {
         process.stderr.write(
-          `interrupted during epoch ${err.epoch + 1}; ${err.epoch > startEpoch || startEpoch > 0 ? `the checkpoint of epoch ${err.epoch} is in ${dir}` : 'no epoch was completed'}\n` +
-            (err.epoch > 0 ? `continue with: vae train --resume ${dir}\n` : ''),
+          err.epoch > 0
+            ? `interrupted during epoch ${err.epoch + 1}; the checkpoint of epoch ${err.epoch} is in ${dir}\n` +
+                `continue with: vae train --resume ${dir}\n`
+            : 'interrupted during epoch 1; no epoch was completed, so there is no checkpoint\n',
         );
         return 130;
       }
