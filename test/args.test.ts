@@ -203,3 +203,18 @@ test('help lists every flag with value name, help and default, aligned', () => {
   const helpColumns = new Set(flagLines.map((l, i) => l.indexOf(helps[i]!)));
   assert.equal(helpColumns.size, 1, 'help text starts in the same column on every line');
 });
+
+test('a required string flag must be given; its type has no undefined', () => {
+  const withRequired = {
+    checkpoint: { kind: 'string', required: true, help: 'Run folder', valueName: 'DIR' },
+    json: { kind: 'bool', help: 'JSON' },
+  } as const satisfies FlagSpecs;
+  const parsed = parseFlags('vae eval', ['--checkpoint', 'runs/a'], withRequired);
+  const dir: string = parsed.checkpoint;
+  assert.equal(dir, 'runs/a');
+  assert.throws(
+    () => parseFlags('vae eval', ['--json'], withRequired),
+    (err: unknown) => err instanceof UserError && err.message === 'vae eval: --checkpoint DIR is required',
+  );
+  assert.match(formatHelp('vae eval', 'Evaluate.', withRequired), /--checkpoint <DIR>\s+Run folder \(required\)/);
+});

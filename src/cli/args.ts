@@ -17,7 +17,7 @@ export type FlagSpec =
       alias?: string;
       valueName?: string;
     }
-  | { kind: 'string'; default?: string; help: string; alias?: string; valueName?: string }
+  | { kind: 'string'; default?: string; required?: boolean; help: string; alias?: string; valueName?: string }
   | { kind: 'enum'; choices: readonly string[]; default?: string; help: string; alias?: string }
   // readonly so that a spec written with `as const` (or inferred through the const type parameter) still fits.
   | { kind: 'intList'; min?: number; default?: readonly number[]; help: string; valueName?: string }
@@ -40,7 +40,9 @@ export type FlagValue<F extends FlagSpec> = F extends { kind: 'int' | 'number' }
 export type ParsedFlags<S extends FlagSpecs> = {
   -readonly [K in keyof S]: S[K] extends { kind: 'bool' }
     ? boolean
-    : S[K] extends { default: infer D }
+    : S[K] extends { required: true }
+      ? FlagValue<S[K]>
+      : S[K] extends { default: infer D }
       ? undefined extends D
         ? FlagValue<S[K]> | undefined
         : FlagValue<S[K]>
@@ -175,6 +177,9 @@ export function parseFlags<const S extends FlagSpecs>(command: string, argv: str
 
   const out: Record<string, unknown> = {};
   for (const [key, flag] of Object.entries(spec)) {
+    if (flag.kind === 'string' && flag.required === true && !values.has(key)) {
+      fail(`--${toKebab(key)} ${defaultValueName(flag)} is required`);
+    }
     if (values.has(key)) out[key] = values.get(key);
     else if (flag.kind === 'bool') out[key] = false;
     // Copy list defaults so a caller mutating its options cannot corrupt the shared spec.
@@ -279,7 +284,8 @@ export function formatHelp(command: string, summary: string, spec: FlagSpecs): s
     // Aliased and unaliased flags line up on the `--`, the way most CLIs print them.
     const names = `${alias === undefined ? '    ' : `-${alias}, `}--${toKebab(key)}${valueName ? ` <${valueName}>` : ''}`;
     const def = describeDefault(flag);
-    rows.push([names, def === undefined ? flag.help : `${flag.help} (default: ${def})`]);
+    const required = flag.kind === 'string' && flag.required === true;
+    rows.push([names, required ? `${flag.help} (required)` : def === undefined ? flag.help : `${flag.help} (default: ${def})`]);
   }
   const hasHelpFlag = Object.keys(spec).some((k) => k === 'help') || Object.values(spec).some((f) => aliasOf(f) === 'h');
   if (!hasHelpFlag) rows.push(['-h, --help', 'Show this help']);

@@ -20,7 +20,6 @@ export const evalCommand: Command = {
   flags,
   async run(argv) {
     const opts = parseFlags('vae eval', argv, flags);
-    if (opts.checkpoint === undefined) throw new UserError('vae eval: --checkpoint DIR is required');
     const state = loadCheckpoint(opts.checkpoint);
     // The run's own test set, as training evaluated it; another dataset is used whole.
     const data =

@@ -11,9 +11,9 @@ import { imageRows } from '../viz/grid.js';
 
 const flags = {
   checkpoint: checkpointFlag,
-  n: { kind: 'int', min: 1, max: 10000, default: 8, help: 'Number of test digits', alias: 'n' },
+  count: { kind: 'int', min: 1, max: 10000, default: 8, help: 'Number of test digits', alias: 'n' },
   scale: { kind: 'int', min: 1, max: 16, default: 2, help: 'Pixels per image pixel in the PNG' },
-  out: { kind: 'string', help: 'PNG file to write', valueName: 'FILE.png' },
+  out: { kind: 'string', required: true, help: 'PNG file to write', valueName: 'FILE.png' },
 } as const;
 
 /** Digits per row pair, so a large n wraps instead of making one endless strip. */
@@ -25,11 +25,9 @@ export const reconstructCommand: Command = {
   flags,
   async run(argv) {
     const opts = parseFlags('vae reconstruct', argv, flags);
-    if (opts.checkpoint === undefined) throw new UserError('vae reconstruct: --checkpoint DIR is required');
-    if (opts.out === undefined) throw new UserError('vae reconstruct: --out FILE.png is required');
     const state = loadCheckpoint(opts.checkpoint);
     const data = loadDataset(state.config.training.dataset);
-    const test = subset(data.test, opts.n);
+    const test = subset(data.test, opts.count);
     const dim = pixelsPerImage(test);
     if (dim !== state.model.config.inputDim) {
       throw new UserError(`vae reconstruct: the dataset has ${dim} pixels per image, the model expects ${state.model.config.inputDim}`);

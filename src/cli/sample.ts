@@ -2,17 +2,16 @@ import { parseFlags } from './args.js';
 import type { Command } from './command.js';
 import { checkpointFlag } from './shared-flags.js';
 import { writePng } from './output.js';
-import { UserError } from '../errors.js';
 import { Random } from '../engine/random.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { imageGrid } from '../viz/grid.js';
 
 const flags = {
   checkpoint: checkpointFlag,
-  n: { kind: 'int', min: 1, max: 10000, default: 64, help: 'Number of samples', alias: 'n' },
+  count: { kind: 'int', min: 1, max: 10000, default: 64, help: 'Number of samples', alias: 'n' },
   seed: { kind: 'int', min: 0, max: 0xffffffff, default: 0, help: 'Seed for z ~ N(0, I)' },
   scale: { kind: 'int', min: 1, max: 16, default: 2, help: 'Pixels per image pixel in the PNG' },
-  out: { kind: 'string', help: 'PNG file to write', valueName: 'FILE.png' },
+  out: { kind: 'string', required: true, help: 'PNG file to write', valueName: 'FILE.png' },
 } as const;
 
 export const sampleCommand: Command = {
@@ -21,13 +20,11 @@ export const sampleCommand: Command = {
   flags,
   async run(argv) {
     const opts = parseFlags('vae sample', argv, flags);
-    if (opts.checkpoint === undefined) throw new UserError('vae sample: --checkpoint DIR is required');
-    if (opts.out === undefined) throw new UserError('vae sample: --out FILE.png is required');
     const { model } = loadCheckpoint(opts.checkpoint);
-    const images = model.sample(opts.n, new Random(opts.seed));
+    const images = model.sample(opts.count, new Random(opts.seed));
     const { imageHeight: h, imageWidth: w } = model.config;
-    writePng(opts.out, imageGrid(images, opts.n, h, w, { scale: opts.scale }));
-    process.stdout.write(`wrote ${opts.n} samples to ${opts.out}\n`);
+    writePng(opts.out, imageGrid(images, opts.count, h, w, { scale: opts.scale }));
+    process.stdout.write(`wrote ${opts.count} samples to ${opts.out}\n`);
     return 0;
   },
 };
