@@ -13,7 +13,7 @@ export type { Kernels } from './kernels/kernels.js';
 export { jsKernels } from './kernels/js.js';
 export { Linear, Adam, type AdamOptions, type AdamState, type Parameters, countParameters } from './nn/index.js';
 export { VAE, type Posterior, type LossTerms } from './vae/model.js';
-export { DEFAULT_VAE_CONFIG, validateVaeConfig, type VaeConfig } from './vae/config.js';
+export { DEFAULT_VAE_CONFIG, MAX_PARAMETERS, parameterCount, validateVaeConfig, type VaeConfig } from './vae/config.js';
 export { bernoulliMean, bernoulliSample, bernoulliNegLogLikelihood } from './vae/likelihood.js';
 export type { ImageDataset, DataSplits } from './data/dataset.js';
 export { subset, pixelsPerImage } from './data/dataset.js';
@@ -25,6 +25,7 @@ export {
   DEFAULT_TRAINING_CONFIG,
   defaultRunConfig,
   validateTrainingConfig,
+  runData,
   type RunConfig,
   type TrainingConfig,
 } from './train/config.js';
@@ -39,8 +40,10 @@ export {
 } from './train/checkpoint.js';
 export { train, DivergedError, TrainingInterrupted, type EpochMetrics, type StepInfo, type TrainOptions } from './train/trainer.js';
 export { evaluate, type Evaluation, type EvaluateOptions } from './train/evaluate.js';
-export { appendMetrics, readMetrics, METRICS_FILE } from './train/metrics-log.js';
+export { appendMetrics, readMetrics, truncateMetrics, METRICS_FILE } from './train/metrics-log.js';
 export { encodeSafetensors, decodeSafetensors, type NamedTensor } from './io/safetensors.js';
 export { encodePng, type PngImage } from './viz/png.js';
 export { imageGrid, imageRows, type GrayImage, type GridOptions } from './viz/grid.js';
+export { reconstructionFigure } from './viz/figures.js';
+export { writeFileAtomic } from './io/atomic.js';
 export { UserError } from './errors.js';

@@ -279,18 +279,48 @@ const badCases: BadCase[] = [
     args: ['train', '--resume', 'prev', '--epochs', '1'],
     pattern: /already trained 1 of 1 epochs/,
   },
+  {
+    name: 'a model too large to allocate',
+    args: ['train', '--train-size', '64', '--epochs', '1', '--out', 'run', '--hidden', '60000,60000'],
+    pattern: /would have [\d,]{13,} parameters, more than the 100,000,000/,
+  },
+  { name: '--hidden beyond its range', args: ['train', '--out', 'run', '--hidden', '100000000'], pattern: /--hidden values must be <= 65536/ },
+  {
+    name: 'train --out a folder with a metrics log but no checkpoint',
+    setup: (dir) => {
+      mkdirSync(join(dir, 'stale'));
+      writeFileSync(join(dir, 'stale', 'metrics.jsonl'), '{"epoch":1}\n');
+    },
+    args: ['train', ...TINY, '--out', 'stale'],
+    pattern: /stale already has a metrics\.jsonl; remove it or choose another --out/,
+  },
+  {
+    name: 'a checkpoint whose training config is out of range',
+    setup: (dir) => rewriteCheckpointConfig(join(dir, 'badsize'), (c) => ((c as { training: { trainSize: number } }).training.trainSize = -5)),
+    args: ['eval', '--checkpoint', 'badsize'],
+    pattern: /is not usable: its config is invalid: train size must be an integer >= 1, got -5/,
+  },
+  { name: 'train --out under /proc', args: ['train', ...TINY, '--out', '/proc/vae-run'], pattern: /cannot write to output folder \/proc\/vae-run/ },
   { name: 'positional argument', args: ['eval', 'somewhere'], pattern: /unexpected argument "somewhere"/ },
   { name: 'eval without --checkpoint', args: ['eval'], pattern: /--checkpoint DIR is required/ },
 ];
 
-/** The shared checkpoint with its config's latent changed from 2 to 3, weights untouched. */
-function writeIncompatibleCheckpoint(dir: string): void {
+/** A copy of the shared checkpoint in `dir` with its config changed by `change`, weights untouched. */
+function rewriteCheckpointConfig(dir: string, change: (config: Record<string, unknown>) => void): void {
   mkdirSync(dir, { recursive: true });
   const { tensors, metadata } = decodeSafetensors(readFileSync(join(runDir, 'checkpoint.safetensors')));
-  const config = JSON.parse(metadata.config!) as { model: { latent: number } };
-  assert.equal(config.model.latent, 2);
-  config.model.latent = 3;
+  const config = JSON.parse(metadata.config!) as Record<string, unknown>;
+  change(config);
   writeFileSync(join(dir, 'checkpoint.safetensors'), encodeSafetensors(tensors, { ...metadata, config: JSON.stringify(config) }));
+}
+
+/** The shared checkpoint with its config's latent changed from 2 to 3. */
+function writeIncompatibleCheckpoint(dir: string): void {
+  rewriteCheckpointConfig(dir, (config) => {
+    const model = config.model as { latent: number };
+    assert.equal(model.latent, 2);
+    model.latent = 3;
+  });
 }
 
 describe('bad input exits 2 with one line and leaves the files as they were', () => {

@@ -207,3 +207,19 @@ test('a whole VAE loss: gradients of every parameter', () => {
   }
   gradcheck('vae loss', f, params);
 });
+
+test('backward twice through one graph adds each pass once to the leaves, as torch does', () => {
+  const x = Tensor.from([1, 2, 3], [3], true);
+  const loss = sum(mul(square(x), 2));
+  loss.backward();
+  assert.deepEqual([...x.grad!], [4, 8, 12]);
+  loss.backward();
+  assert.deepEqual([...x.grad!], [8, 16, 24]);
+  // Two losses sharing a subgraph: the shared part carries each loss's gradient once.
+  const y = Tensor.from([1, 2], [2], true);
+  const shared = exp(y);
+  sum(shared).backward();
+  sum(mul(shared, 3)).backward();
+  const e = [Math.exp(1), Math.exp(2)];
+  y.grad!.forEach((g, i) => assert.ok(Math.abs(g - 4 * e[i]!) < 1e-5, `${g} vs ${4 * e[i]!}`));
+});

@@ -18,6 +18,8 @@ import {
   evaluate,
   loadCheckpoint,
   loadMnist,
+  parameterCount,
+  countParameters,
   saveCheckpoint,
   subset,
   train,
@@ -130,6 +132,9 @@ test('the model API: encode gives a posterior per example, sample and reconstruc
   const samples = state.model.sample(3, new Random(1));
   assert.equal(samples.length, 3 * 784);
   assert.ok(samples.every((v) => v >= 0 && v <= 1));
+  assert.equal(parameterCount(state.model.config), countParameters(state.model.parameters()));
+  const deep = createTrainingState(config({ hidden: [32, 16], latent: 3 }));
+  assert.equal(parameterCount(deep.model.config), countParameters(deep.model.parameters()));
   const recon = state.model.reconstruct(x);
   assert.equal(recon.length, 5 * 784);
   assert.deepEqual(state.model.sample(3, new Random(1)), samples);

@@ -20,7 +20,7 @@ export type FlagSpec =
   | { kind: 'string'; default?: string; required?: boolean; help: string; alias?: string; valueName?: string }
   | { kind: 'enum'; choices: readonly string[]; default?: string; help: string; alias?: string }
   // readonly so that a spec written with `as const` (or inferred through the const type parameter) still fits.
-  | { kind: 'intList'; min?: number; default?: readonly number[]; help: string; valueName?: string }
+  | { kind: 'intList'; min?: number; max?: number; default?: readonly number[]; help: string; valueName?: string }
   | { kind: 'bool'; help: string; alias?: string };
 
 export type FlagSpecs = Record<string, FlagSpec>;

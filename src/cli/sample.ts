@@ -8,9 +8,9 @@ import { imageGrid } from '../viz/grid.js';
 
 const flags = {
   checkpoint: checkpointFlag,
-  count: { kind: 'int', min: 1, max: 10000, default: 64, help: 'Number of samples', alias: 'n' },
+  count: { kind: 'int', min: 1, max: 1024, default: 64, help: 'Number of samples', alias: 'n' },
   seed: { kind: 'int', min: 0, max: 0xffffffff, default: 0, help: 'Seed for z ~ N(0, I)' },
-  scale: { kind: 'int', min: 1, max: 16, default: 2, help: 'Pixels per image pixel in the PNG' },
+  scale: { kind: 'int', min: 1, max: 8, default: 2, help: 'Pixels per image pixel in the PNG' },
   out: { kind: 'string', required: true, help: 'PNG file to write', valueName: 'FILE.png' },
 } as const;
 

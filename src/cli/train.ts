@@ -1,9 +1,9 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseFlags, toKebab } from './args.js';
 import type { Command } from './command.js';
 import { timestampedRunDir, writePng } from './output.js';
-import { reconstructionFigure } from './reconstruct.js';
+import { reconstructionFigure } from '../viz/figures.js';
 import { UserError } from '../errors.js';
 import { Random } from '../engine/random.js';
 import { kernels } from '../engine/tensor.js';
@@ -23,20 +23,20 @@ import { appendMetrics, truncateMetrics, METRICS_FILE } from '../train/metrics-l
 import { DivergedError, TrainingInterrupted, train, type EpochMetrics } from '../train/trainer.js';
 import { EpochProgress, formatDuration } from '../train/progress.js';
 import { imageGrid } from '../viz/grid.js';
-import { DEFAULT_VAE_CONFIG } from '../vae/config.js';
+import { DEFAULT_VAE_CONFIG, validateVaeConfig } from '../vae/config.js';
 
 const d = DEFAULT_TRAINING_CONFIG;
 const flags = {
   dataset: { kind: 'string', default: d.dataset, help: `Training data: ${describeDatasetSpecs}`, valueName: 'SPEC' },
   latent: { kind: 'int', min: 1, max: 4096, default: DEFAULT_VAE_CONFIG.latent, help: 'Latent dimensions (2 gives a plane to explore)' },
-  hidden: { kind: 'intList', min: 1, default: DEFAULT_VAE_CONFIG.hidden, help: 'Hidden layer widths, e.g. 512,256', valueName: 'H[,H...]' },
+  hidden: { kind: 'intList', min: 1, max: 65536, default: DEFAULT_VAE_CONFIG.hidden, help: 'Hidden layer widths, e.g. 512,256', valueName: 'H[,H...]' },
   epochs: { kind: 'int', min: 1, max: 100000, default: d.epochs, help: 'Epochs to train (with --resume: the total to reach)' },
   batchSize: { kind: 'int', min: 1, max: 1000000, default: d.batchSize, help: 'Examples per optimizer step' },
   lr: { kind: 'number', min: 0, exclusiveMin: true, max: 10, default: d.lr, help: 'Adam learning rate' },
   seed: { kind: 'int', min: 0, max: 0xffffffff, default: d.seed, help: 'Seed for initialization, shuffling, sampling' },
   binarize: { kind: 'enum', choices: ['none', 'dynamic'], default: d.binarize, help: 'none: grey pixels; dynamic: Bernoulli(pixel) drawn afresh each epoch' },
-  trainSize: { kind: 'int', min: 1, help: 'Use only the first N training images (quick experiments)', valueName: 'N' },
-  testSize: { kind: 'int', min: 1, help: 'Evaluate on only the first N test images', valueName: 'N' },
+  trainSize: { kind: 'int', min: 1, max: 1e9, help: 'Use only the first N training images (quick experiments)', valueName: 'N' },
+  testSize: { kind: 'int', min: 1, max: 1e9, help: 'Evaluate on only the first N test images', valueName: 'N' },
   out: { kind: 'string', help: 'Run folder (default: runs/<timestamp>)', valueName: 'DIR' },
   resume: { kind: 'string', help: 'Continue the run in DIR from its last checkpoint', valueName: 'DIR' },
 } as const;
@@ -61,8 +61,8 @@ export const trainCommand: Command = {
       const fixed = FIXED_ON_RESUME.find(given);
       if (fixed !== undefined) throw new UserError(`vae train: --${toKebab(fixed)} cannot be changed when resuming; a resumed run keeps its settings`);
       dir = opts.resume;
+      if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UserError(`vae train: --resume needs a run folder, got the file ${dir}`);
       state = loadCheckpoint(dir);
-      if (!existsSync(join(dir, CHECKPOINT_FILE))) throw new UserError(`vae train: --resume needs a run folder, got ${dir}`);
       if (given('epochs')) state.config.training.epochs = opts.epochs;
       if (state.epoch >= state.config.training.epochs) {
         throw new UserError(
@@ -95,10 +95,19 @@ export const trainCommand: Command = {
         },
         kernels: kernels().name,
       };
+      try {
+        validateVaeConfig(config.model);
+      } catch (err) {
+        throw new UserError(`vae train: ${(err as Error).message}`);
+      }
       data = runData(data, config.training);
       dir = opts.out ?? freshRunDir();
       if (existsSync(join(dir, CHECKPOINT_FILE))) {
         throw new UserError(`vae train: ${dir} already holds a run; continue it with --resume ${dir}, or choose another --out`);
+      }
+      if (existsSync(join(dir, METRICS_FILE))) {
+        // A log without a checkpoint is a run that failed before its first save; keep it for its owner.
+        throw new UserError(`vae train: ${dir} already has a ${METRICS_FILE}; remove it or choose another --out`);
       }
       ensureWritableDir(dir);
       state = createTrainingState(config);
@@ -136,6 +145,7 @@ export const trainCommand: Command = {
         },
       });
     } catch (err) {
+      (progress as EpochProgress | null)?.finish();
       if (err instanceof TrainingInterrupted) {
         process.stderr.write(
           err.epoch > 0

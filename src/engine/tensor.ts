@@ -128,6 +128,9 @@ export class Tensor {
       throw new RangeError('backward() without a seed needs a scalar');
     }
     const order = topologicalOrder(this);
+    // Intermediate results start every pass from zero, so a second backward() through the
+    // same graph adds only its own contribution to the leaves (as torch's retain_graph does).
+    for (const node of order) if (node.backwardFn !== null) node.grad = null;
     const g = this.ensureGrad();
     if (seed === undefined) g[0]! += 1;
     else for (let i = 0; i < g.length; i++) g[i]! += seed[i]!;

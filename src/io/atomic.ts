@@ -1,5 +1,6 @@
 import {
   closeSync,
+  existsSync,
   fsyncSync,
   mkdirSync,
   openSync,
@@ -8,7 +9,7 @@ import {
   unlinkSync,
   writeSync,
 } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { UserError } from '../errors.js';
 
@@ -112,11 +113,31 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
   }
 }
 
+/**
+ * mkdir -p, one level at a time from the nearest existing ancestor. Node's recursive mkdir
+ * can spin forever on pseudo file systems such as /proc, which answer ENOENT to every
+ * attempt; creating each missing level once fails cleanly there instead.
+ */
+function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  let current = resolve(dir);
+  while (!existsSync(current)) {
+    missing.push(current);
+    const parent = dirname(current);
+    if (parent === current) break;
+    current = parent;
+  }
+  if (existsSync(current) && !statSync(current).isDirectory()) {
+    throw Object.assign(new Error(`${current} is not a folder`), { code: 'EEXIST' });
+  }
+  for (const level of missing.reverse()) mkdirSync(level);
+}
+
 /** Creates the folder a file is about to be written into (mkdir -p), with a clear error. */
 export function ensureParentDir(path: string): void {
   const dir = dirname(path);
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
   } catch (err) {
     // mkdir -p through an existing regular file reports EEXIST, which reads oddly.
     const reason = errorCode(err) === 'EEXIST' ? `${dir} is not a folder` : describeFsError(err);
@@ -130,7 +151,7 @@ export function ensureParentDir(path: string): void {
  */
 export function ensureWritableDir(dir: string): void {
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
   } catch (err) {
     // mkdir -p on an existing regular file reports EEXIST, which reads oddly.
     const reason = errorCode(err) === 'EEXIST' ? 'not a folder' : describeFsError(err);

@@ -48,6 +48,8 @@ export function validateTrainingConfig(t: TrainingConfig): void {
   if (typeof t.lr !== 'number' || !(t.lr > 0) || !Number.isFinite(t.lr)) throw new RangeError(`lr must be > 0, got ${t.lr}`);
   if (!int(t.seed, 0) || t.seed > 0xffffffff) throw new RangeError(`seed must be an integer in [0, 2^32), got ${t.seed}`);
   if (t.binarize !== 'none' && t.binarize !== 'dynamic') throw new RangeError(`binarize must be none or dynamic, got ${t.binarize}`);
+  if (t.trainSize !== undefined && !int(t.trainSize, 1)) throw new RangeError(`train size must be an integer >= 1, got ${t.trainSize}`);
+  if (t.testSize !== undefined && !int(t.testSize, 1)) throw new RangeError(`test size must be an integer >= 1, got ${t.testSize}`);
 }
 
 /** The data a run actually uses: its --train-size / --test-size applied, if any. */

@@ -115,7 +115,8 @@ export class EpochProgress {
   private ttyLine(batchesDone: number, runningLoss: number, samplesDone: number, t: number): string {
     // One column short of the width: writing into the last column leaves some terminals in a pending-wrap
     // state where the following clear-to-end-of-line wipes that last character or the line wraps.
-    const width = Math.max(1, (this.sink.columns ?? 80) - 1);
+    // Some terminals report 0 columns (unknown); treat that as the usual 80.
+    const width = Math.max(1, (this.sink.columns || 80) - 1);
     const s = this.stats(batchesDone, runningLoss, samplesDone, t);
     const tail = `  ${s.counts}  ${s.loss}  ${s.rate}  ${s.eta}`;
     const barRoom = width - s.epoch.length - tail.length - 3; // space and brackets around the bar

@@ -114,6 +114,9 @@ export async function train(state: TrainingState, data: DataSplits, options: Tra
     const seconds = (performance.now() - start) / 1000;
     assertFinite(state, epoch);
     const ev = evaluate(model, data.test, { binarize });
+    if (!Number.isFinite(ev.nelbo)) {
+      throw new DivergedError(`the test loss became ${ev.nelbo} after epoch ${epoch}; stopped (try a smaller --lr)`);
+    }
     state.epoch = epoch;
     const metrics: EpochMetrics = {
       epoch,

@@ -23,6 +23,19 @@ export const DEFAULT_VAE_CONFIG: VaeConfig = {
   likelihood: 'bernoulli',
 };
 
+/** Far beyond any MLP VAE on images this size; guards against a typo allocating gigabytes. */
+export const MAX_PARAMETERS = 100_000_000;
+
+/** Weights and biases of the encoder (with its two heads) and the mirrored decoder. */
+export function parameterCount(c: VaeConfig): number {
+  const dense = (widths: number[]): number =>
+    widths.slice(1).reduce((n, w, i) => n + widths[i]! * w + w, 0);
+  const last = c.hidden[c.hidden.length - 1] ?? c.inputDim;
+  const encoder = dense([c.inputDim, ...c.hidden]) + 2 * (last * c.latent + c.latent);
+  const decoder = dense([c.latent, ...[...c.hidden].reverse(), c.inputDim]);
+  return encoder + decoder;
+}
+
 /** Throws RangeError naming the first field that is not a valid architecture. */
 export function validateVaeConfig(c: VaeConfig): void {
   const positive = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 1;
@@ -34,5 +47,11 @@ export function validateVaeConfig(c: VaeConfig): void {
     throw new RangeError(`hidden must be a list of positive integers, got ${JSON.stringify(c.hidden)}`);
   }
   if (!positive(c.latent)) throw new RangeError(`latent must be a positive integer, got ${c.latent}`);
+  const count = parameterCount(c);
+  if (count > MAX_PARAMETERS) {
+    throw new RangeError(
+      `the model would have ${count.toLocaleString('en-US')} parameters, more than the ${MAX_PARAMETERS.toLocaleString('en-US')} this toolkit allows`,
+    );
+  }
   if (c.likelihood !== 'bernoulli') throw new RangeError(`unknown likelihood ${String(c.likelihood)}`);
 }
