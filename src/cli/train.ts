@@ -169,12 +169,16 @@ export const trainCommand: Command = {
     const last = history[history.length - 1];
     const total = history.reduce((s, m) => s + m.seconds, 0);
     process.stdout.write(
-      `done: ${state.epoch} epochs${last ? `, test NELBO ${last.test_nelbo.toFixed(2)} nats` : ''}, training time ${formatDuration(total)}\n` +
+      `done: ${plural(state.epoch, 'epoch')}${last ? `, test NELBO ${last.test_nelbo.toFixed(2)} nats` : ''}, training time ${formatDuration(total)}\n` +
         `results in ${dir}/: ${CHECKPOINT_FILE}, ${METRICS_FILE}, config.json, samples.png, reconstructions.png\n`,
     );
     return 0;
   },
 };
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
 
 function freshRunDir(): string {
   const base = timestampedRunDir();
@@ -190,7 +194,7 @@ function printHeader(state: TrainingState, data: DataSplits, dir: string): void 
     `vae train: ${training.dataset}, ${data.train.count} train / ${data.test.count} test images of ${data.train.height}x${data.train.width}` +
       (training.binarize === 'dynamic' ? ', dynamically binarized' : ''),
     `model: MLP VAE ${arch}, Bernoulli decoder, ${countParameters(state.model.parameters()).toLocaleString('en-US')} parameters`,
-    `training: ${training.epochs} epochs, batch ${training.batchSize}, Adam lr ${training.lr}, seed ${training.seed}, kernels ${state.config.kernels}` +
+    `training: ${plural(training.epochs, 'epoch')}, batch ${training.batchSize}, Adam lr ${training.lr}, seed ${training.seed}, kernels ${state.config.kernels}` +
       (state.epoch > 0 ? `, resuming after epoch ${state.epoch}` : ''),
     `run folder: ${dir}`,
   ];
