@@ -156,6 +156,13 @@ test('matmul and linear, with and without bias and fused relu', () => {
     rng.fillUniform(b.data, -1, 1);
   }
   gradcheck('linear + relu', (a, c, d) => linear(a!, c!, d!, 'relu'), [x, w, b]);
+  const x2 = randomTensor(rng, [6, 5]);
+  for (let attempt = 0; ; attempt++) {
+    if (linear(x2, w, null).data.every((v) => Math.abs(v) > 0.05)) break;
+    assert.ok(attempt < 100, 'could not draw inputs away from the kink');
+    rng.fillUniform(x2.data, -1, 1);
+  }
+  gradcheck('linear + relu without bias', (a, c) => linear(a!, c!, null, 'relu'), [x2, w]);
 });
 
 test('fused bce with logits, gaussian kl, reparameterize', () => {

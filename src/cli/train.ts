@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseFlags, toKebab } from './args.js';
+import { parseFlags, toKebab, type ParsedFlags } from './args.js';
 import type { Command } from './command.js';
 import { timestampedRunDir, writePng } from './output.js';
 import { reconstructionFigure } from '../viz/figures.js';
@@ -54,64 +54,7 @@ export const trainCommand: Command = {
     const opts = parseFlags('vae train', argv, flags);
     const given = (key: string): boolean => argv.some((a) => a === `--${toKebab(key)}` || a.startsWith(`--${toKebab(key)}=`));
 
-    let state: TrainingState;
-    let dir: string;
-    let data: DataSplits;
-    if (opts.resume !== undefined) {
-      const fixed = FIXED_ON_RESUME.find(given);
-      if (fixed !== undefined) throw new UserError(`vae train: --${toKebab(fixed)} cannot be changed when resuming; a resumed run keeps its settings`);
-      dir = opts.resume;
-      if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UserError(`vae train: --resume needs a run folder, got the file ${dir}`);
-      state = loadCheckpoint(dir);
-      if (given('epochs')) state.config.training.epochs = opts.epochs;
-      if (state.epoch >= state.config.training.epochs) {
-        throw new UserError(
-          `vae train: the run in ${dir} has already trained ${state.epoch} of ${state.config.training.epochs} epochs; pass --epochs N with N > ${state.epoch} to train further`,
-        );
-      }
-      data = runData(loadDataset(state.config.training.dataset), state.config.training);
-      ensureWritableDir(dir);
-      truncateMetrics(dir, state.epoch);
-    } else {
-      data = loadDataset(opts.dataset);
-      const config: RunConfig = {
-        model: {
-          inputDim: pixelsPerImage(data.train),
-          imageHeight: data.train.height,
-          imageWidth: data.train.width,
-          hidden: opts.hidden,
-          latent: opts.latent,
-          likelihood: 'bernoulli',
-        },
-        training: {
-          dataset: opts.dataset,
-          epochs: opts.epochs,
-          batchSize: opts.batchSize,
-          lr: opts.lr,
-          seed: opts.seed,
-          binarize: opts.binarize,
-          ...(opts.trainSize !== undefined ? { trainSize: opts.trainSize } : {}),
-          ...(opts.testSize !== undefined ? { testSize: opts.testSize } : {}),
-        },
-        kernels: kernels().name,
-      };
-      try {
-        validateVaeConfig(config.model);
-      } catch (err) {
-        throw new UserError(`vae train: ${(err as Error).message}`);
-      }
-      data = runData(data, config.training);
-      dir = opts.out ?? freshRunDir();
-      if (existsSync(join(dir, CHECKPOINT_FILE))) {
-        throw new UserError(`vae train: ${dir} already holds a run; continue it with --resume ${dir}, or choose another --out`);
-      }
-      if (existsSync(join(dir, METRICS_FILE))) {
-        // A log without a checkpoint is a run that failed before its first save; keep it for its owner.
-        throw new UserError(`vae train: ${dir} already has a ${METRICS_FILE}; remove it or choose another --out`);
-      }
-      ensureWritableDir(dir);
-      state = createTrainingState(config);
-    }
+    const { state, dir, data } = opts.resume !== undefined ? resumeRun(opts.resume, opts, given) : startRun(opts);
     writeFileAtomic(join(dir, 'config.json'), JSON.stringify(state.config, null, 2) + '\n');
     printHeader(state, data, dir);
 
@@ -175,6 +118,73 @@ export const trainCommand: Command = {
     return 0;
   },
 };
+
+type TrainFlags = ParsedFlags<typeof flags>;
+
+interface PreparedRun {
+  state: TrainingState;
+  dir: string;
+  data: DataSplits;
+}
+
+/** A run continued from its checkpoint: its own settings, maybe a new target epoch count. */
+function resumeRun(dir: string, opts: TrainFlags, given: (key: string) => boolean): PreparedRun {
+  const fixed = FIXED_ON_RESUME.find(given);
+  if (fixed !== undefined) throw new UserError(`vae train: --${toKebab(fixed)} cannot be changed when resuming; a resumed run keeps its settings`);
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UserError(`vae train: --resume needs a run folder, got the file ${dir}`);
+  const state = loadCheckpoint(dir);
+  if (given('epochs')) state.config.training.epochs = opts.epochs;
+  if (state.epoch >= state.config.training.epochs) {
+    throw new UserError(
+      `vae train: the run in ${dir} has already trained ${state.epoch} of ${state.config.training.epochs} epochs; pass --epochs N with N > ${state.epoch} to train further`,
+    );
+  }
+  const data = runData(loadDataset(state.config.training.dataset), state.config.training);
+  ensureWritableDir(dir);
+  truncateMetrics(dir, state.epoch);
+  return { state, dir, data };
+}
+
+/** A new run: everything is checked before its folder is created. */
+function startRun(opts: TrainFlags): PreparedRun {
+  const all = loadDataset(opts.dataset);
+  const config: RunConfig = {
+    model: {
+      inputDim: pixelsPerImage(all.train),
+      imageHeight: all.train.height,
+      imageWidth: all.train.width,
+      hidden: opts.hidden,
+      latent: opts.latent,
+      likelihood: 'bernoulli',
+    },
+    training: {
+      dataset: opts.dataset,
+      epochs: opts.epochs,
+      batchSize: opts.batchSize,
+      lr: opts.lr,
+      seed: opts.seed,
+      binarize: opts.binarize,
+      ...(opts.trainSize !== undefined ? { trainSize: opts.trainSize } : {}),
+      ...(opts.testSize !== undefined ? { testSize: opts.testSize } : {}),
+    },
+    kernels: kernels().name,
+  };
+  try {
+    validateVaeConfig(config.model);
+  } catch (err) {
+    throw new UserError(`vae train: ${(err as Error).message}`);
+  }
+  const dir = opts.out ?? freshRunDir();
+  if (existsSync(join(dir, CHECKPOINT_FILE))) {
+    throw new UserError(`vae train: ${dir} already holds a run; continue it with --resume ${dir}, or choose another --out`);
+  }
+  if (existsSync(join(dir, METRICS_FILE))) {
+    // A log without a checkpoint is a run that failed before its first save; keep it for its owner.
+    throw new UserError(`vae train: ${dir} already has a ${METRICS_FILE}; remove it or choose another --out`);
+  }
+  ensureWritableDir(dir);
+  return { state: createTrainingState(config), dir, data: runData(all, config.training) };
+}
 
 function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
