@@ -1,12 +1,9 @@
 import { parseFlags } from './args.js';
 import type { Command } from './command.js';
 import { checkpointFlag } from './shared-flags.js';
-import { UserError } from '../errors.js';
+import { datasetForRun } from './run-data.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { evaluate } from '../train/evaluate.js';
-import { loadDataset } from '../data/source.js';
-import { runData } from '../train/config.js';
-import { pixelsPerImage } from '../data/dataset.js';
 
 const flags = {
   checkpoint: checkpointFlag,
@@ -21,16 +18,7 @@ export const evalCommand: Command = {
   async run(argv) {
     const opts = parseFlags('vae eval', argv, flags);
     const state = loadCheckpoint(opts.checkpoint);
-    // The run's own test set, as training evaluated it; another dataset is used whole.
-    const data =
-      opts.dataset === undefined
-        ? runData(loadDataset(state.config.training.dataset), state.config.training)
-        : loadDataset(opts.dataset);
-    if (pixelsPerImage(data.test) !== state.model.config.inputDim) {
-      throw new UserError(
-        `vae eval: the dataset has ${pixelsPerImage(data.test)} pixels per image, the model expects ${state.model.config.inputDim}`,
-      );
-    }
+    const data = datasetForRun('vae eval', state, opts.dataset);
     const ev = evaluate(state.model, data.test, { binarize: state.config.training.binarize });
     if (opts.json) {
       process.stdout.write(

@@ -2,10 +2,9 @@ import { parseFlags } from './args.js';
 import type { Command } from './command.js';
 import { checkpointFlag } from './shared-flags.js';
 import { writePng } from './output.js';
-import { UserError } from '../errors.js';
+import { datasetForRun } from './run-data.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
-import { loadDataset } from '../data/source.js';
-import { pixelsPerImage, subset } from '../data/dataset.js';
+import { subset } from '../data/dataset.js';
 import { reconstructionFigure } from '../viz/figures.js';
 
 const flags = {
@@ -22,12 +21,7 @@ export const reconstructCommand: Command = {
   async run(argv) {
     const opts = parseFlags('vae reconstruct', argv, flags);
     const state = loadCheckpoint(opts.checkpoint);
-    const data = loadDataset(state.config.training.dataset);
-    const test = subset(data.test, opts.count);
-    const dim = pixelsPerImage(test);
-    if (dim !== state.model.config.inputDim) {
-      throw new UserError(`vae reconstruct: the dataset has ${dim} pixels per image, the model expects ${state.model.config.inputDim}`);
-    }
+    const test = subset(datasetForRun('vae reconstruct', state).test, opts.count);
     writePng(opts.out, reconstructionFigure((x) => state.model.reconstruct(x), test.images, test.count, test.height, test.width, opts.scale));
     process.stdout.write(`wrote ${test.count} originals and reconstructions to ${opts.out}\n`);
     return 0;
