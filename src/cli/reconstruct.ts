@@ -1,6 +1,6 @@
 import { parseFlags } from './args.js';
 import type { Command } from './command.js';
-import { checkpointFlag } from './shared-flags.js';
+import { checkpointFlag, pngOutFlag, scaleFlag } from './shared-flags.js';
 import { writePng } from './output.js';
 import { datasetForRun } from './run-data.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
@@ -10,8 +10,8 @@ import { reconstructionFigure } from '../viz/figures.js';
 const flags = {
   checkpoint: checkpointFlag,
   count: { kind: 'int', min: 1, max: 1024, default: 8, help: 'Number of test digits', alias: 'n' },
-  scale: { kind: 'int', min: 1, max: 8, default: 2, help: 'Pixels per image pixel in the PNG' },
-  out: { kind: 'string', required: true, help: 'PNG file to write', valueName: 'FILE.png' },
+  scale: scaleFlag,
+  out: pngOutFlag,
 } as const;
 
 export const reconstructCommand: Command = {
