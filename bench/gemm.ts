@@ -1,11 +1,24 @@
 /**
- * GFLOP/s of the js kernels' matrix product on the VAE's largest shapes (batch 128,
- * 784 inputs, 400 hidden), in the three layouts a linear layer uses.
+ * GFLOP/s of each kernel provider's matrix product on the VAE's largest shapes (batch 128,
+ * 784 inputs, 400 hidden), in the three layouts a linear layer uses. The native provider
+ * runs on OpenBLAS when it was built with it, or on its built-in kernels with
+ * VAE_GEMM=builtin.
  *
- *   npm run build && node dist/bench/gemm.js
+ *   npm run bench:gemm [-- js|native]
  */
-import { jsKernels as K } from '../src/kernels/js.js';
+import { jsKernels } from '../src/kernels/js.js';
+import { loadNativeKernels } from '../src/kernels/native.js';
+import type { Kernels } from '../src/kernels/kernels.js';
 import { Random } from '../src/engine/random.js';
+
+const which = process.argv[2] ?? 'native';
+const native = loadNativeKernels();
+if (which !== 'js' && !native.ok) {
+  process.stderr.write(`native kernels unavailable: ${native.reason}\n`);
+  process.exit(2);
+}
+const K: Kernels = which === 'js' || !native.ok ? jsKernels : native.kernels;
+process.stdout.write(`kernels: ${K.name}${native.ok && K !== jsKernels ? ` (${native.info.gemm}, ${native.info.threads} fused threads)` : ''}\n`);
 
 const [B, I, H] = [128, 784, 400];
 const rng = new Random(1);
@@ -19,7 +32,7 @@ const gw = new Float32Array(H * I);
 
 function measure(name: string, run: () => void): void {
   for (let i = 0; i < 3; i++) run();
-  const reps = 20;
+  const reps = K === jsKernels ? 20 : 200;
   const t = performance.now();
   for (let i = 0; i < reps; i++) run();
   const seconds = (performance.now() - t) / 1000 / reps;

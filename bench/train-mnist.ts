@@ -1,55 +1,106 @@
 /**
- * The reference run: the classic MLP VAE (784-400-20, batch 128, Adam 1e-3) on MNIST with
- * the default settings of `vae train`, timed epoch by epoch. Prints one line per epoch and
- * a JSON summary at the end. Not a test: it takes minutes.
+ * `npm run bench`: the reference run (784-400-20 MLP VAE, batch 128, Adam, MNIST) with each
+ * kernel path this machine has, each in its own process (bench/train-run.ts):
+ *   native          the addon with its default matrix product (OpenBLAS when built with it)
+ *   native-builtin  the addon with its built-in SIMD product (what a machine without
+ *                   OpenBLAS gets), only listed when it differs from `native`
+ *   js              the portable TypeScript kernels
+ * Prints seconds per epoch, samples/s, GFLOP/s of matrix products, and peak RSS.
  *
- *   npm run build && node dist/bench/train-mnist.js [--epochs N]
+ *   npm run bench [-- --epochs N] [-- --json] [-- --peer] [-- --paths native,js]
+ *
+ * --json prints one JSON object per path (keys kernels, seconds_per_epoch, samples_per_sec,
+ * gflops, peak_rss_mb, and more). --peer also runs bench/peers/pytorch_vae.py (Debian's
+ * python3-torch) with 1 and with 2 threads and prints each path's time over PyTorch's best.
  */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { createTrainingState, defaultRunConfig, kernels, loadMnist, train } from '../src/index.js';
+import { fileURLToPath } from 'node:url';
+import { loadNativeKernels } from '../src/kernels/native.js';
+
+interface Result {
+  kernels: string;
+  seconds_per_epoch: number;
+  samples_per_sec: number;
+  gflops?: number;
+  peak_rss_mb: number;
+  final_test_nelbo: number;
+  [key: string]: unknown;
+}
 
 const argv = process.argv.slice(2);
+const json = argv.includes('--json');
+const peer = argv.includes('--peer');
 const epochsAt = argv.indexOf('--epochs');
-const epochs = epochsAt >= 0 ? Number(argv[epochsAt + 1]) : 10;
-if (!Number.isInteger(epochs) || epochs < 1) {
-  process.stderr.write('usage: node dist/bench/train-mnist.js [--epochs N]\n');
+const epochs = epochsAt >= 0 ? Number(argv[epochsAt + 1]) : 1;
+const pathsAt = argv.indexOf('--paths');
+if (!Number.isInteger(epochs) || epochs < 1) fail('--epochs needs a whole number >= 1');
+
+const native = loadNativeKernels();
+const available = ['js'];
+if (native.ok) {
+  available.unshift('native');
+  if (native.info.gemm === 'openblas') available.splice(1, 0, 'native-builtin');
+} else {
+  process.stderr.write(`note: no native path (${native.reason})\n`);
+}
+const paths = pathsAt >= 0 ? (argv[pathsAt + 1] ?? '').split(',') : available;
+for (const p of paths) if (!available.includes(p)) fail(`unknown or unavailable path ${p}; available: ${available.join(', ')}`);
+
+function fail(message: string): never {
+  process.stderr.write(`bench: ${message}\n`);
   process.exit(2);
 }
 
-// One epoch of matrix products: per example, forward 2 * (784*400 + 2*400*20 + 20*400 + 400*784)
-// multiply-adds, and backward twice that (input and weight gradients; the first layer's input
-// gradient is skipped by the engine since the data needs none).
-const macsPerExample = 784 * 400 + 2 * 400 * 20 + 20 * 400 + 400 * 784;
-const flopsPerExample = 2 * macsPerExample * 3 - 2 * 784 * 400;
+/** Runs a child, echoes its progress lines to stderr, returns its last line as JSON. */
+function runChild(command: string, args: string[], label: string): Result {
+  const child = spawnSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
+  const lines = (child.stdout ?? '').trim().split('\n');
+  for (const line of lines.slice(0, -1)) process.stderr.write(`  ${line}\n`);
+  if (child.status !== 0) fail(`${label} failed (exit ${child.status})`);
+  return JSON.parse(lines[lines.length - 1]!) as Result;
+}
 
-const data = loadMnist();
-const config = defaultRunConfig();
-config.training.epochs = epochs;
-const state = createTrainingState(config);
-const started = performance.now();
-const history = await train(state, data, {
-  onEpoch: (m) => {
-    process.stdout.write(
-      `epoch ${m.epoch}: ${m.seconds.toFixed(2)} s, ${Math.round(m.samples_per_sec)} samples/s, ` +
-        `${((flopsPerExample * data.train.count) / m.seconds / 1e9).toFixed(2)} GFLOP/s, test NELBO ${m.test_nelbo.toFixed(2)}\n`,
-    );
-  },
-});
-const train_seconds = history.reduce((s, m) => s + m.seconds, 0);
-const last = history[history.length - 1]!;
-process.stdout.write(
-  JSON.stringify({
-    kernels: kernels().name,
-    cpu: cpus()[0]?.model ?? 'unknown',
-    cores: cpus().length,
-    node: process.version,
-    epochs,
-    seconds_per_epoch: train_seconds / epochs,
-    samples_per_sec: (data.train.count * epochs) / train_seconds,
-    gflops: (flopsPerExample * data.train.count * epochs) / train_seconds / 1e9,
-    epoch1_test_nelbo: history[0]!.test_nelbo,
-    final_test_nelbo: last.test_nelbo,
-    wall_seconds: (performance.now() - started) / 1000,
-    peak_rss_mb: process.resourceUsage().maxRSS / 1024,
-  }) + '\n',
-);
+const runner = fileURLToPath(new URL('./train-run.js', import.meta.url));
+const results: Result[] = [];
+for (const p of paths) {
+  const args = [runner, '--epochs', String(epochs), '--kernels', p === 'js' ? 'js' : 'native', '--gemm', p === 'native-builtin' ? 'builtin' : 'openblas'];
+  process.stderr.write(`${p}: ${epochs} epoch${epochs === 1 ? '' : 's'}...\n`);
+  results.push(runChild(process.execPath, args, p));
+}
+
+let best: Result | null = null;
+if (peer) {
+  const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+  const script = fileURLToPath(new URL('../../bench/peers/pytorch_vae.py', import.meta.url));
+  for (const threads of [1, 2]) {
+    process.stderr.write(`pytorch, ${threads} thread${threads === 1 ? '' : 's'}: ${epochs} epoch${epochs === 1 ? '' : 's'}...\n`);
+    const r = runChild(python, [script, '--epochs', String(epochs), '--threads', String(threads)], 'the PyTorch peer');
+    r.kernels = `pytorch-${threads}t`;
+    results.push(r);
+    if (best === null || r.seconds_per_epoch < best.seconds_per_epoch) best = r;
+  }
+}
+
+if (json) {
+  for (const r of results) {
+    const ratio = best !== null && !r.kernels.startsWith('pytorch') ? { ratio_to_pytorch: r.seconds_per_epoch / best.seconds_per_epoch } : {};
+    process.stdout.write(JSON.stringify({ ...r, ...ratio }) + '\n');
+  }
+} else {
+  process.stdout.write(`${cpus()[0]?.model ?? 'cpu'}, ${cpus().length} cores, Node ${process.version}, ${epochs} epoch${epochs === 1 ? '' : 's'} of MNIST\n`);
+  const header = ['path', 's/epoch', 'samples/s', 'GFLOP/s', 'peak RSS MB', 'test NELBO', ...(best ? ['x PyTorch'] : [])];
+  const rows = results.map((r) => [
+    r.kernels + (typeof r.gemm === 'string' ? ` (${r.gemm})` : ''),
+    r.seconds_per_epoch.toFixed(2),
+    Math.round(r.samples_per_sec).toString(),
+    r.gflops === undefined ? '-' : r.gflops.toFixed(1),
+    Math.round(r.peak_rss_mb).toString(),
+    r.final_test_nelbo.toFixed(2),
+    ...(best ? [(r.seconds_per_epoch / best.seconds_per_epoch).toFixed(2)] : []),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  for (const row of [header, ...rows]) process.stdout.write(row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ') + '\n');
+  if (best) process.stdout.write(`ratios are seconds per epoch over PyTorch's best (${best.kernels})\n`);
+}

@@ -1,6 +1,7 @@
 /**
  * vae-toolkit: variational autoencoders in TypeScript.
  *
+ *   useKernels('auto');                             // the native addon when built, else js
  *   const data = loadDataset('mnist');
  *   const state = createTrainingState({ ...defaultRunConfig(), model: { ...DEFAULT_VAE_CONFIG, latent: 2 } });
  *   await train(state, data, { epochs: 5, onEpoch: (m) => console.log(m.test_nelbo) });
@@ -11,6 +12,15 @@
 export * from './engine/index.js';
 export type { Kernels } from './kernels/kernels.js';
 export { jsKernels } from './kernels/js.js';
+export {
+  KERNEL_CHOICES,
+  selectKernels,
+  useKernels,
+  describeKernels,
+  type KernelChoice,
+  type KernelSelection,
+} from './kernels/select.js';
+export { loadNativeKernels, type NativeInfo, type NativeKernels, type NativeLoad, type GemmChoice } from './kernels/native.js';
 export { Linear, Adam, type AdamOptions, type AdamState, type Parameters, countParameters } from './nn/index.js';
 export { VAE, type Posterior, type LossTerms } from './vae/model.js';
 export { DEFAULT_VAE_CONFIG, MAX_PARAMETERS, parameterCount, validateVaeConfig, type VaeConfig } from './vae/config.js';

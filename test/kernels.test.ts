@@ -1,7 +1,13 @@
-/** The js kernels against direct float64 formulas. */
+/**
+ * Every kernel provider against direct float64 formulas: the js kernels always, and the
+ * native addon (which CI builds) with its OpenBLAS matrix product and with its built-in
+ * SIMD one.
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { jsKernels as K } from '../src/kernels/js.js';
+import { jsKernels } from '../src/kernels/js.js';
+import { loadNativeKernels } from '../src/kernels/native.js';
+import type { Kernels } from '../src/kernels/kernels.js';
 import { Random } from '../src/engine/random.js';
 
 function rand(rng: Random, n: number): Float32Array {
@@ -24,83 +30,226 @@ function naiveGemm(
   return out;
 }
 
-test('gemm matches the definition for every transpose, odd sizes, alpha and beta', () => {
-  const rng = new Random(1);
-  // Sizes straddle the 4 x 4 blocks and the column panels (k = 300 gives panels of 216).
-  const shapes: Array<[number, number, number]> = [[1, 1, 1], [5, 7, 3], [8, 8, 8], [13, 250, 300], [4, 9, 1]];
-  for (const [m, n, k] of shapes) {
-    for (const ta of [false, true]) {
-      for (const tb of [false, true]) {
-        for (const [alpha, beta] of [[1, 0], [0.5, 1], [-2, 0.25]] as const) {
-          const a = rand(rng, m * k);
-          const b = rand(rng, k * n);
-          const c = rand(rng, m * n);
-          const want = naiveGemm(ta, tb, m, n, k, alpha, a, b, beta, c);
-          K.gemm(ta, tb, m, n, k, alpha, a, b, beta, c);
-          for (let i = 0; i < want.length; i++) {
-            assert.ok(Math.abs(c[i]! - want[i]!) <= 1e-5 * (1 + Math.abs(want[i]!)) * Math.sqrt(k),
-              `m=${m} n=${n} k=${k} ta=${ta} tb=${tb}: C[${i}] = ${c[i]}, expected ${want[i]}`);
+function close(got: ArrayLike<number>, want: ArrayLike<number>, tol: number, what: string): void {
+  assert.equal(got.length, want.length, `${what}: length`);
+  for (let i = 0; i < want.length; i++) {
+    assert.ok(Math.abs(got[i]! - want[i]!) <= tol * (1 + Math.abs(want[i]!)), `${what}[${i}] = ${got[i]}, expected ${want[i]}`);
+  }
+}
+
+const native = loadNativeKernels();
+
+test('the native addon is built and loads', () => {
+  assert.ok(native.ok, native.ok ? '' : native.reason);
+});
+
+suite('js', jsKernels, () => {});
+if (native.ok) {
+  // One addon, several matrix products (OpenBLAS, and built-in kernels for three instruction
+  // sets): each test moves it to the one it checks.
+  const gemms = (['openblas', 'avx512', 'avx2', 'base'] as const).filter((g) => native.setGemm(g));
+  for (const gemm of gemms) {
+    suite(`native/${gemm}`, native.kernels, () => assert.ok(native.setGemm(gemm)));
+  }
+}
+
+function suite(label: string, K: Kernels, before: () => void): void {
+  test(`${label}: gemm matches the definition for every transpose, odd sizes, alpha and beta`, () => {
+    before();
+    const rng = new Random(1);
+    // Sizes straddle every blocking in use: the js 4 x 4 blocks and column panels, and the
+    // native micro-tiles (up to 8 x 32) and cache blocks (k by 256, rows by 96, columns by 2048).
+    const shapes: Array<[number, number, number]> = [[1, 1, 1], [5, 7, 3], [8, 8, 8], [13, 250, 300], [4, 9, 1], [100, 70, 600], [9, 2100, 40]];
+    for (const [m, n, k] of shapes) {
+      for (const ta of [false, true]) {
+        for (const tb of [false, true]) {
+          for (const [alpha, beta] of [[1, 0], [0.5, 1], [-2, 0.25]] as const) {
+            const a = rand(rng, m * k);
+            const b = rand(rng, k * n);
+            const c = rand(rng, m * n);
+            const want = naiveGemm(ta, tb, m, n, k, alpha, a, b, beta, c);
+            K.gemm(ta, tb, m, n, k, alpha, a, b, beta, c);
+            for (let i = 0; i < want.length; i++) {
+              assert.ok(Math.abs(c[i]! - want[i]!) <= 1e-5 * (1 + Math.abs(want[i]!)) * Math.sqrt(k),
+                `m=${m} n=${n} k=${k} ta=${ta} tb=${tb}: C[${i}] = ${c[i]}, expected ${want[i]}`);
+            }
           }
         }
       }
     }
-  }
-});
+  });
 
-test('gemm with beta = 0 ignores garbage in C', () => {
-  const rng = new Random(2);
-  const a = rand(rng, 6 * 5);
-  const b = rand(rng, 5 * 7);
-  const c = new Float32Array(6 * 7).fill(Number.NaN);
-  K.gemm(false, false, 6, 7, 5, 1, a, b, 0, c);
-  assert.ok(c.every(Number.isFinite));
-});
+  test(`${label}: gemm with beta = 0 ignores garbage in C`, () => {
+    before();
+    const rng = new Random(2);
+    const a = rand(rng, 6 * 5);
+    const b = rand(rng, 5 * 7);
+    const c = new Float32Array(6 * 7).fill(Number.NaN);
+    K.gemm(false, false, 6, 7, 5, 1, a, b, 0, c);
+    assert.ok(c.every(Number.isFinite));
+  });
 
-test('addBias with and without relu, sumRowsInto', () => {
-  const y = Float32Array.from([1, -2, 3, -4, 5, -6]);
-  K.addBias(y, Float32Array.from([1, 1, -10]), 2, 3, false);
-  assert.deepEqual([...y], [2, -1, -7, -3, 6, -16]);
-  const z = Float32Array.from([1, -2, 3, -4, 5, -6]);
-  K.addBias(z, Float32Array.from([1, 1, -10]), 2, 3, true);
-  assert.deepEqual([...z], [2, 0, 0, 0, 6, 0]);
-  const out = Float32Array.from([100, 0, 0]);
-  K.sumRowsInto(Float32Array.from([1, 2, 3, 4, 5, 6]), 2, 3, out);
-  assert.deepEqual([...out], [105, 7, 9]);
-});
+  test(`${label}: addBias with and without relu, sumRowsInto`, () => {
+    before();
+    const y = Float32Array.from([1, -2, 3, -4, 5, -6]);
+    K.addBias(y, Float32Array.from([1, 1, -10]), 2, 3, false);
+    assert.deepEqual([...y], [2, -1, -7, -3, 6, -16]);
+    const z = Float32Array.from([1, -2, 3, -4, 5, -6]);
+    K.addBias(z, Float32Array.from([1, 1, -10]), 2, 3, true);
+    assert.deepEqual([...z], [2, 0, 0, 0, 6, 0]);
+    const out = Float32Array.from([100, 0, 0]);
+    K.sumRowsInto(Float32Array.from([1, 2, 3, 4, 5, 6]), 2, 3, out);
+    assert.deepEqual([...out], [105, 7, 9]);
+  });
 
-test('adamStep follows torch.optim.Adam step by step', () => {
-  const rng = new Random(3);
-  const n = 50;
-  const p = rand(rng, n);
-  const ref = Float64Array.from(p);
-  const m = new Float32Array(n);
-  const v = new Float32Array(n);
-  const mr = new Float64Array(n);
-  const vr = new Float64Array(n);
-  const [lr, b1, b2, eps] = [1e-2, 0.9, 0.999, 1e-8];
-  for (let t = 1; t <= 20; t++) {
-    const g = rand(rng, n);
-    K.adamStep(p, g, m, v, lr, b1, b2, eps, t);
-    for (let i = 0; i < n; i++) {
-      mr[i] = b1 * mr[i]! + (1 - b1) * g[i]!;
-      vr[i] = b2 * vr[i]! + (1 - b2) * g[i]! * g[i]!;
-      const mhat = mr[i]! / (1 - b1 ** t);
-      const vhat = vr[i]! / (1 - b2 ** t);
-      ref[i] = ref[i]! - (lr * mhat) / (Math.sqrt(vhat) + eps);
+  test(`${label}: adamUpdate follows torch.optim.Adam step by step`, () => {
+    before();
+    const rng = new Random(3);
+    const n = 50;
+    const p = rand(rng, n);
+    const ref = Float64Array.from(p);
+    const m = new Float32Array(n);
+    const v = new Float32Array(n);
+    const mr = new Float64Array(n);
+    const vr = new Float64Array(n);
+    const [lr, b1, b2, eps] = [1e-2, 0.9, 0.999, 1e-8];
+    for (let t = 1; t <= 20; t++) {
+      const g = rand(rng, n);
+      K.adamUpdate([p], [g], [m], [v], lr, b1, b2, eps, t);
+      for (let i = 0; i < n; i++) {
+        mr[i] = b1 * mr[i]! + (1 - b1) * g[i]!;
+        vr[i] = b2 * vr[i]! + (1 - b2) * g[i]! * g[i]!;
+        const mhat = mr[i]! / (1 - b1 ** t);
+        const vhat = vr[i]! / (1 - b2 ** t);
+        ref[i] = ref[i]! - (lr * mhat) / (Math.sqrt(vhat) + eps);
+      }
     }
-  }
-  for (let i = 0; i < n; i++) assert.ok(Math.abs(p[i]! - ref[i]!) < 1e-5, `param ${i}: ${p[i]} vs ${ref[i]}`);
-  // The first step of Adam moves each parameter by about lr, whatever the gradient's scale.
-  const q = new Float32Array(1);
-  K.adamStep(q, Float32Array.of(1e-3), new Float32Array(1), new Float32Array(1), 0.1, b1, b2, eps, 1);
-  assert.ok(Math.abs(q[0]! + 0.1) < 1e-4);
-});
+    for (let i = 0; i < n; i++) assert.ok(Math.abs(p[i]! - ref[i]!) < 1e-5, `param ${i}: ${p[i]} vs ${ref[i]}`);
+    // The first step of Adam moves each parameter by about lr, whatever the gradient's scale.
+    const q = new Float32Array(1);
+    K.adamUpdate([q], [Float32Array.of(1e-3)], [new Float32Array(1)], [new Float32Array(1)], 0.1, b1, b2, eps, 1);
+    assert.ok(Math.abs(q[0]! + 0.1) < 1e-4);
+  });
 
-test('reparameterize computes mu + sigma * eps', () => {
-  const mu = Float32Array.from([0, 1, -1]);
-  const logvar = Float32Array.from([0, Math.log(4), Math.log(0.25)]);
-  const eps = Float32Array.from([1, -1, 2]);
-  const z = new Float32Array(3);
-  K.reparameterize(mu, logvar, eps, z);
-  assert.deepEqual([...z].map((x) => Math.round(x * 1e5) / 1e5 + 0), [1, -1, 0]);
+  test(`${label}: reparameterize computes mu + sigma * eps`, () => {
+    before();
+    const mu = Float32Array.from([0, 1, -1]);
+    const logvar = Float32Array.from([0, Math.log(4), Math.log(0.25)]);
+    const eps = Float32Array.from([1, -1, 2]);
+    const z = new Float32Array(3);
+    K.reparameterize(mu, logvar, eps, z);
+    assert.deepEqual([...z].map((x) => Math.round(x * 1e5) / 1e5 + 0), [1, -1, 0]);
+  });
+
+  test(`${label}: bceWithLogits and its backward against float64, extreme logits included`, () => {
+    before();
+    const rng = new Random(4);
+    const rows = 3;
+    const cols = 37; // not a multiple of any vector width
+    const x = rng.fillUniform(new Float32Array(rows * cols), -8, 8);
+    x[0] = 100; x[1] = -100; x[2] = 0; x[3] = 30; x[4] = -30; x[5] = 1e-6;
+    const t = Float32Array.from({ length: rows * cols }, (_, i) => (i % 5 === 0 ? 1 : i % 5 === 1 ? 0.3 : 0));
+    const want = new Float64Array(rows);
+    const wantDelta = new Float64Array(rows * cols);
+    for (let i = 0; i < rows * cols; i++) {
+      const xi = x[i]!;
+      const ti = t[i]!;
+      want[Math.floor(i / cols)] += Math.max(xi, 0) - xi * ti + Math.log1p(Math.exp(-Math.abs(xi)));
+      wantDelta[i] = 1 / (1 + Math.exp(-xi)) - ti;
+    }
+    const out = new Float32Array(rows);
+    const delta = new Float32Array(rows * cols);
+    K.bceWithLogits(x, t, rows, cols, out, delta);
+    close(out, want, 1e-6, 'loss');
+    close(delta, wantDelta, 1e-6, 'delta');
+    const plain = new Float32Array(rows);
+    K.bceWithLogits(x, t, rows, cols, plain);
+    close(plain, want, 1e-6, 'loss without delta');
+
+    const gRow = Float32Array.from([1, -2, 0.5]);
+    const wantG = Float64Array.from(wantDelta, (d, i) => 0.25 + gRow[Math.floor(i / cols)]! * d);
+    const wantGt = Float64Array.from(x, (xi, i) => -1 - gRow[Math.floor(i / cols)]! * xi);
+    for (const stored of [null, delta]) {
+      const g = new Float32Array(rows * cols).fill(0.25);
+      const gt = new Float32Array(rows * cols).fill(-1);
+      K.bceWithLogitsBackward(x, t, gRow, rows, cols, g, gt, stored);
+      close(g, wantG, 1e-6, stored ? 'gLogits from delta' : 'gLogits');
+      close(gt, wantGt, 1e-6, 'gTargets');
+    }
+  });
+
+  test(`${label}: gaussianKl, reparameterize and their backward passes`, () => {
+    before();
+    const rng = new Random(5);
+    const rows = 4;
+    const cols = 5;
+    const mu = rand(rng, rows * cols);
+    const lv = rng.fillUniform(new Float32Array(rows * cols), -3, 2);
+    const eps = rand(rng, rows * cols);
+    const kl = new Float32Array(rows);
+    K.gaussianKl(mu, lv, rows, cols, kl);
+    const wantKl = new Float64Array(rows);
+    for (let i = 0; i < rows * cols; i++) wantKl[Math.floor(i / cols)] += 0.5 * (mu[i]! ** 2 + Math.exp(lv[i]!) - 1 - lv[i]!);
+    close(kl, wantKl, 1e-6, 'kl');
+    const gRow = Float32Array.from([1, 2, -1, 0.5]);
+    const gMu = new Float32Array(rows * cols).fill(1);
+    const gLv = new Float32Array(rows * cols).fill(1);
+    K.gaussianKlBackward(mu, lv, gRow, rows, cols, gMu, gLv);
+    close(gMu, Float64Array.from(mu, (m, i) => 1 + gRow[Math.floor(i / cols)]! * m), 1e-6, 'gMu');
+    close(gLv, Float64Array.from(lv, (l, i) => 1 + gRow[Math.floor(i / cols)]! * 0.5 * (Math.exp(l) - 1)), 1e-6, 'gLogvar');
+    const z = new Float32Array(rows * cols);
+    K.reparameterize(mu, lv, eps, z);
+    close(z, Float64Array.from(mu, (m, i) => m + Math.exp(0.5 * lv[i]!) * eps[i]!), 1e-6, 'z');
+    const gz = rand(rng, rows * cols);
+    const gMu2 = new Float32Array(rows * cols);
+    const gLv2 = new Float32Array(rows * cols);
+    K.reparameterizeBackward(lv, eps, gz, gMu2, gLv2);
+    close(gMu2, gz, 0, 'gMu from z');
+    close(gLv2, Float64Array.from(gz, (g, i) => g * eps[i]! * 0.5 * Math.exp(0.5 * lv[i]!)), 1e-6, 'gLogvar from z');
+  });
+
+  test(`${label}: biasActivationBackward masks by the output and sums the bias gradient`, () => {
+    before();
+    const rng = new Random(6);
+    const rows = 70;
+    const cols = 530; // big enough for the native loops to split over threads
+    const y = rng.fillUniform(new Float32Array(rows * cols), -1, 1).map((v) => Math.max(v, 0));
+    const g = rand(rng, rows * cols);
+    for (const relu of [true, false]) {
+      const pre = new Float32Array(rows * cols).fill(Number.NaN);
+      const gBias = new Float32Array(cols).fill(2);
+      K.biasActivationBackward(y, g, rows, cols, relu, pre, gBias);
+      const wantPre = Float64Array.from(g, (gi, i) => (!relu || y[i]! > 0 ? gi : 0));
+      close(pre, wantPre, 0, 'gPre');
+      const wantBias = new Float64Array(cols).fill(2);
+      for (let i = 0; i < rows * cols; i++) wantBias[i % cols] += wantPre[i]!;
+      close(gBias, wantBias, 1e-5, 'gBias');
+    }
+  });
+
+  test(`${label}: adamUpdate treats each parameter of a list on its own`, () => {
+    before();
+    const rng = new Random(7);
+    const sizes = [3, 40000, 1, 70001];
+    const params = sizes.map((n) => rand(rng, n));
+    const grads = sizes.map((n) => rand(rng, n));
+    const m = sizes.map((n) => new Float32Array(n));
+    const v = sizes.map((n) => new Float32Array(n));
+    const singles = params.map((p, i) => {
+      const q = p.slice();
+      jsKernels.adamUpdate([q], [grads[i]!], [new Float32Array(q.length)], [new Float32Array(q.length)], 1e-3, 0.9, 0.999, 1e-8, 1);
+      return q;
+    });
+    K.adamUpdate(params, grads, m, v, 1e-3, 0.9, 0.999, 1e-8, 1);
+    params.forEach((p, i) => close(p, singles[i]!, 1e-6, `param ${i}`));
+  });
+}
+
+test('native: arrays that are too short are refused, not overrun', { skip: !native.ok }, () => {
+  if (!native.ok) return;
+  const K = native.kernels;
+  assert.throws(() => K.gemm(false, false, 4, 4, 4, 1, new Float32Array(16), new Float32Array(15), 0, new Float32Array(16)), RangeError);
+  assert.throws(() => K.addBias(new Float32Array(6), new Float32Array(2), 2, 3, false), RangeError);
+  assert.throws(() => K.bceWithLogits(new Float32Array(6), new Float32Array(6), 2, 3, new Float32Array(1)), RangeError);
+  assert.throws(() => K.adamUpdate([new Float32Array(4)], [new Float32Array(3)], [new Float32Array(4)], [new Float32Array(4)], 1, 0.9, 0.9, 1e-8, 1), RangeError);
 });

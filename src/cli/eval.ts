@@ -1,6 +1,6 @@
 import { parseFlags } from './args.js';
 import type { Command } from './command.js';
-import { checkpointFlag } from './shared-flags.js';
+import { checkpointFlag, applyKernels, kernelsFlag } from './shared-flags.js';
 import { datasetForRun } from './run-data.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { evaluate } from '../train/evaluate.js';
@@ -9,6 +9,7 @@ const flags = {
   checkpoint: checkpointFlag,
   dataset: { kind: 'string', help: "Dataset to evaluate on (default: the run's own)", valueName: 'SPEC' },
   json: { kind: 'bool', help: 'Print one JSON object instead of a sentence' },
+  kernels: kernelsFlag,
 } as const;
 
 export const evalCommand: Command = {
@@ -17,6 +18,7 @@ export const evalCommand: Command = {
   flags,
   async run(argv) {
     const opts = parseFlags('vae eval', argv, flags);
+    applyKernels(opts.kernels);
     const state = loadCheckpoint(opts.checkpoint);
     const data = datasetForRun('vae eval', state, opts.dataset);
     const ev = evaluate(state.model, data.test, { binarize: state.config.training.binarize });

@@ -1,6 +1,6 @@
 import { parseFlags } from './args.js';
 import type { Command } from './command.js';
-import { checkpointFlag, pngOutFlag, scaleFlag } from './shared-flags.js';
+import { checkpointFlag, pngOutFlag, scaleFlag, applyKernels, kernelsFlag } from './shared-flags.js';
 import { writePng } from './output.js';
 import { datasetForRun } from './run-data.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
@@ -12,6 +12,7 @@ const flags = {
   count: { kind: 'int', min: 1, max: 1024, default: 8, help: 'Number of test digits', alias: 'n' },
   scale: scaleFlag,
   out: pngOutFlag,
+  kernels: kernelsFlag,
 } as const;
 
 export const reconstructCommand: Command = {
@@ -20,6 +21,7 @@ export const reconstructCommand: Command = {
   flags,
   async run(argv) {
     const opts = parseFlags('vae reconstruct', argv, flags);
+    applyKernels(opts.kernels);
     const state = loadCheckpoint(opts.checkpoint);
     const test = subset(datasetForRun('vae reconstruct', state).test, opts.count);
     writePng(opts.out, reconstructionFigure((x) => state.model.reconstruct(x), test.images, test.count, test.height, test.width, opts.scale));

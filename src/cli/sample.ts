@@ -1,6 +1,6 @@
 import { parseFlags } from './args.js';
 import type { Command } from './command.js';
-import { checkpointFlag, pngOutFlag, scaleFlag } from './shared-flags.js';
+import { checkpointFlag, pngOutFlag, scaleFlag, applyKernels, kernelsFlag } from './shared-flags.js';
 import { writePng } from './output.js';
 import { Random } from '../engine/random.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
@@ -12,6 +12,7 @@ const flags = {
   seed: { kind: 'int', min: 0, max: 0xffffffff, default: 0, help: 'Seed for z ~ N(0, I)' },
   scale: scaleFlag,
   out: pngOutFlag,
+  kernels: kernelsFlag,
 } as const;
 
 export const sampleCommand: Command = {
@@ -20,6 +21,7 @@ export const sampleCommand: Command = {
   flags,
   async run(argv) {
     const opts = parseFlags('vae sample', argv, flags);
+    applyKernels(opts.kernels);
     const { model } = loadCheckpoint(opts.checkpoint);
     const images = model.sample(opts.count, new Random(opts.seed));
     const { imageHeight: h, imageWidth: w } = model.config;

@@ -1,4 +1,22 @@
 /** Flags that several commands share, described once. */
+import { KERNEL_CHOICES, describeKernels, useKernels } from '../kernels/select.js';
+
+export const kernelsFlag = {
+  kind: 'enum',
+  choices: KERNEL_CHOICES,
+  default: 'auto',
+  help: 'Compute kernels: native (the C++ addon), js (portable), or auto (native when built)',
+} as const;
+
+/**
+ * Puts the engine on the kernels asked for; prints the one-line notice when auto falls back
+ * to js. Returns the description that run headers and config.json carry.
+ */
+export function applyKernels(choice: (typeof KERNEL_CHOICES)[number]): string {
+  const selection = useKernels(choice);
+  if (selection.notice !== null) process.stderr.write(selection.notice + '\n');
+  return describeKernels(selection);
+}
 export const checkpointFlag = {
   kind: 'string',
   required: true,

@@ -6,7 +6,7 @@ import { timestampedRunDir, writePng } from './output.js';
 import { reconstructionFigure } from '../viz/figures.js';
 import { UserError } from '../errors.js';
 import { Random } from '../engine/random.js';
-import { kernels } from '../engine/tensor.js';
+import { applyKernels, kernelsFlag } from './shared-flags.js';
 import { ensureWritableDir, writeFileAtomic } from '../io/atomic.js';
 import { loadDataset, describeDatasetSpecs } from '../data/source.js';
 import { pixelsPerImage, subset, type DataSplits } from '../data/dataset.js';
@@ -39,6 +39,7 @@ const flags = {
   testSize: { kind: 'int', min: 1, max: 1e9, help: 'Evaluate on only the first N test images', valueName: 'N' },
   out: { kind: 'string', help: 'Run folder (default: runs/<timestamp>)', valueName: 'DIR' },
   resume: { kind: 'string', help: 'Continue the run in DIR from its last checkpoint', valueName: 'DIR' },
+  kernels: kernelsFlag,
 } as const;
 
 /** With --resume the run's own settings hold; only the target epoch count may change. */
@@ -54,7 +55,9 @@ export const trainCommand: Command = {
     const opts = parseFlags('vae train', argv, flags);
     const given = (key: string): boolean => argv.some((a) => a === `--${toKebab(key)}` || a.startsWith(`--${toKebab(key)}=`));
 
+    const kernelsInUse = applyKernels(opts.kernels);
     const { state, dir, data } = opts.resume !== undefined ? resumeRun(opts.resume, opts, given) : startRun(opts);
+    state.config.kernels = kernelsInUse;
     writeFileAtomic(join(dir, 'config.json'), JSON.stringify(state.config, null, 2) + '\n');
     printHeader(state, data, dir);
 
@@ -167,7 +170,7 @@ function startRun(opts: TrainFlags): PreparedRun {
       ...(opts.trainSize !== undefined ? { trainSize: opts.trainSize } : {}),
       ...(opts.testSize !== undefined ? { testSize: opts.testSize } : {}),
     },
-    kernels: kernels().name,
+    kernels: '',
   };
   try {
     validateVaeConfig(config.model);

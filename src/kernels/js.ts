@@ -171,6 +171,13 @@ export const jsKernels: Kernels = {
     }
   },
 
+  biasActivationBackward(y, g, rows, cols, relu, gPre, gBias) {
+    const n = rows * cols;
+    if (relu) for (let i = 0; i < n; i++) gPre[i] = y[i] > 0 ? g[i] : 0;
+    else if (gPre !== g) gPre.set(g.subarray(0, n));
+    if (gBias !== null) this.sumRowsInto(gPre, rows, cols, gBias);
+  },
+
   sumRowsInto(g, rows, cols, out) {
     for (let i = 0; i < rows; i++) {
       const base = i * cols;
@@ -189,30 +196,36 @@ export const jsKernels: Kernels = {
     for (let i = 0; i < y.length; i++) if (y[i] > 0) gx[i] += gy[i];
   },
 
-  bceWithLogits(logits, targets, rows, cols, out) {
+  bceWithLogits(logits, targets, rows, cols, out, delta) {
     for (let i = 0; i < rows; i++) {
       const base = i * cols;
       let s = 0;
       for (let j = 0; j < cols; j++) {
         const x = logits[base + j];
         const t = targets[base + j];
-        s += (x > 0 ? x : 0) - x * t + Math.log1p(Math.exp(-Math.abs(x)));
+        const e = Math.exp(-Math.abs(x));
+        s += (x > 0 ? x : 0) - x * t + Math.log1p(e);
+        // sigmoid(x) computed on the side where exp cannot overflow
+        if (delta) delta[base + j] = (x >= 0 ? 1 / (1 + e) : e / (1 + e)) - t;
       }
       out[i] = s;
     }
   },
 
-  bceWithLogitsBackward(logits, targets, gRow, rows, cols, gLogits, gTargets) {
+  bceWithLogitsBackward(logits, targets, gRow, rows, cols, gLogits, gTargets, delta) {
     for (let i = 0; i < rows; i++) {
       const base = i * cols;
       const g = gRow[i];
       for (let j = 0; j < cols; j++) {
         const x = logits[base + j];
         if (gLogits) {
-          // sigmoid(x) computed on the side where exp cannot overflow
-          const e = Math.exp(-Math.abs(x));
-          const s = x >= 0 ? 1 / (1 + e) : e / (1 + e);
-          gLogits[base + j] += g * (s - targets[base + j]);
+          if (delta) {
+            gLogits[base + j] += g * delta[base + j];
+          } else {
+            const e = Math.exp(-Math.abs(x));
+            const s = x >= 0 ? 1 / (1 + e) : e / (1 + e);
+            gLogits[base + j] += g * (s - targets[base + j]);
+          }
         }
         if (gTargets) gTargets[base + j] -= g * x;
       }
@@ -255,19 +268,23 @@ export const jsKernels: Kernels = {
     }
   },
 
-  adamStep(param, grad, m, v, lr, beta1, beta2, eps, step) {
+  adamUpdate(params, grads, ms, vs, lr, beta1, beta2, eps, step) {
     const bc1 = 1 - Math.pow(beta1, step);
     const bc2 = 1 - Math.pow(beta2, step);
     const stepSize = lr / bc1;
     const sqrtBc2 = Math.sqrt(bc2);
-    for (let i = 0; i < param.length; i++) {
-      const g = grad[i];
-      const mi = beta1 * m[i] + (1 - beta1) * g;
-      const vi = beta2 * v[i] + (1 - beta2) * g * g;
-      m[i] = mi;
-      v[i] = vi;
-      param[i] -= (stepSize * mi) / (Math.sqrt(vi) / sqrtBc2 + eps);
-    }
+    params.forEach((param, k) => {
+      const grad = grads[k];
+      const m = ms[k];
+      const v = vs[k];
+      for (let i = 0; i < param.length; i++) {
+        const g = grad[i];
+        const mi = beta1 * m[i] + (1 - beta1) * g;
+        const vi = beta2 * v[i] + (1 - beta2) * g * g;
+        m[i] = mi;
+        v[i] = vi;
+        param[i] -= (stepSize * mi) / (Math.sqrt(vi) / sqrtBc2 + eps);
+      }
+    });
   },
 };
-

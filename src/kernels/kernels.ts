@@ -33,6 +33,22 @@ export interface Kernels {
   /** y[i, j] += bias[j] for every row i; then y = max(y, 0) when `relu`. */
   addBias(y: Float32Array, bias: Float32Array, rows: number, cols: number, relu: boolean): void;
 
+  /**
+   * The backward pass of bias + activation in one sweep, for a linear layer's output y:
+   *   gPre = relu ? (y > 0) * g : g  (overwritten; may be g itself when !relu),
+   *   gBias[j] += sum_i gPre[i, j]   (when gBias is given).
+   * gPre is the gradient of the pre-activation, which the two matrix products then use.
+   */
+  biasActivationBackward(
+    y: Float32Array,
+    g: Float32Array,
+    rows: number,
+    cols: number,
+    relu: boolean,
+    gPre: Float32Array,
+    gBias: Float32Array | null,
+  ): void;
+
   /** out[j] += sum_i g[i, j]: the bias gradient of a linear layer. */
   sumRowsInto(g: Float32Array, rows: number, cols: number, out: Float32Array): void;
 
@@ -46,12 +62,22 @@ export interface Kernels {
    * Binary cross-entropy with logits, summed over each row:
    *   out[i] = sum_j max(x, 0) - x * t + log(1 + exp(-|x|)),  x = logits[i, j], t = targets[i, j]
    * the stable form of -[t log sigmoid(x) + (1 - t) log(1 - sigmoid(x))].
+   * When `delta` is given it also receives sigmoid(x) - t, the gradient of each term, so the
+   * backward pass need not compute exp(-|x|) a second time.
    */
-  bceWithLogits(logits: Float32Array, targets: Float32Array, rows: number, cols: number, out: Float32Array): void;
+  bceWithLogits(
+    logits: Float32Array,
+    targets: Float32Array,
+    rows: number,
+    cols: number,
+    out: Float32Array,
+    delta?: Float32Array | null,
+  ): void;
 
   /**
    * Backward of bceWithLogits given the gradient of each row sum, `gRow[i]`:
    *   gLogits[i, j] += gRow[i] * (sigmoid(x) - t);  gTargets[i, j] += gRow[i] * -x  (when given).
+   * `delta`, when given, is what the forward pass stored: sigmoid(x) - t.
    */
   bceWithLogitsBackward(
     logits: Float32Array,
@@ -61,6 +87,7 @@ export interface Kernels {
     cols: number,
     gLogits: Float32Array | null,
     gTargets: Float32Array | null,
+    delta?: Float32Array | null,
   ): void;
 
   /**
@@ -93,15 +120,16 @@ export interface Kernels {
   ): void;
 
   /**
-   * One Adam step on one parameter, in PyTorch's form (torch.optim.Adam, no weight decay):
+   * One Adam step over every parameter at once (params[i] with grads[i], m[i], v[i]), in
+   * PyTorch's form (torch.optim.Adam, no weight decay), with t = step:
    *   m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2
    *   p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
    */
-  adamStep(
-    param: Float32Array,
-    grad: Float32Array,
-    m: Float32Array,
-    v: Float32Array,
+  adamUpdate(
+    params: readonly Float32Array[],
+    grads: readonly Float32Array[],
+    m: readonly Float32Array[],
+    v: readonly Float32Array[],
     lr: number,
     beta1: number,
     beta2: number,

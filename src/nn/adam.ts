@@ -1,6 +1,7 @@
 /**
  * Adam (Kingma & Ba, 2015) with PyTorch's defaults (betas 0.9 and 0.999, eps 1e-8) and its
- * bias correction; the arithmetic of one step lives in the kernels (`adamStep`).
+ * bias correction; the arithmetic of one step lives in the kernels (`adamUpdate`), one call
+ * for all parameters.
  */
 import { kernels } from '../engine/tensor.js';
 import type { Parameters } from './parameters.js';
@@ -46,11 +47,18 @@ export class Adam {
   /** One update of every parameter that has a gradient. */
   update(): void {
     this.stepCount += 1;
-    const K = kernels();
+    const params: Float32Array[] = [];
+    const grads: Float32Array[] = [];
+    const m: Float32Array[] = [];
+    const v: Float32Array[] = [];
     this.params.forEach(([, p], i) => {
       if (p.grad === null) return;
-      K.adamStep(p.data, p.grad, this.m[i]!, this.v[i]!, this.lr, this.beta1, this.beta2, this.eps, this.stepCount);
+      params.push(p.data);
+      grads.push(p.grad);
+      m.push(this.m[i]!);
+      v.push(this.v[i]!);
     });
+    kernels().adamUpdate(params, grads, m, v, this.lr, this.beta1, this.beta2, this.eps, this.stepCount);
   }
 
   zeroGrad(): void {

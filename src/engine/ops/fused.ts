@@ -2,7 +2,7 @@
  * Fused ops for the VAE objective, each one pass forward and one pass back, with the
  * backward derived by hand (and checked against finite differences in the tests).
  */
-import { Tensor, gradTarget, kernels, result } from '../tensor.js';
+import { Tensor, gradTarget, isGradEnabled, kernels, result } from '../tensor.js';
 
 function sameShape(a: Tensor, b: Tensor, op: string): void {
   if (a.rank !== b.rank || a.shape.some((d, i) => d !== b.shape[i])) {
@@ -25,7 +25,9 @@ export function bceWithLogits(logits: Tensor, targets: Tensor): Tensor {
   const rows = logits.rows;
   const cols = logits.cols;
   const out = new Float32Array(rows);
-  kernels().bceWithLogits(logits.data, targets.data, rows, cols, out);
+  // While recording, the forward pass also keeps sigmoid(l) - t for the backward pass.
+  const delta = isGradEnabled() && logits.requiresGrad ? new Float32Array(logits.size) : null;
+  kernels().bceWithLogits(logits.data, targets.data, rows, cols, out, delta);
   return result('bce_with_logits', out, rowShape(logits), [logits, targets], (o) => {
     kernels().bceWithLogitsBackward(
       logits.data,
@@ -35,6 +37,7 @@ export function bceWithLogits(logits: Tensor, targets: Tensor): Tensor {
       cols,
       gradTarget(logits),
       gradTarget(targets),
+      delta,
     );
   });
 }

@@ -43,16 +43,17 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null, activatio
   return result(activation === 'relu' ? 'linear_relu' : 'linear', y, [rows, outF], parents, (o) => {
     const K2 = kernels();
     let g = o.grad!;
-    if (activation === 'relu') {
-      // The ReLU's mask applied to the incoming gradient; y > 0 exactly where the input was.
-      const masked = new Float32Array(g.length);
-      K2.reluBackward(y, g, masked);
-      g = masked;
+    const gb = bias !== null ? gradTarget(bias) : null;
+    if (activation === 'relu' || gb !== null) {
+      // One sweep: the ReLU's mask on the incoming gradient (y > 0 exactly where the input
+      // was) and the bias gradient, its column sums.
+      const pre = activation === 'relu' ? new Float32Array(g.length) : g;
+      K2.biasActivationBackward(y, g, rows, outF, activation === 'relu', pre, gb);
+      g = pre;
     }
     const gx = gradTarget(x);
     const gw = gradTarget(weight);
     if (gx) K2.gemm(false, false, rows, inF, outF, 1, g, weight.data, 1, gx);
     if (gw) K2.gemm(true, false, outF, inF, rows, 1, g, x.data, 1, gw);
-    if (bias !== null && bias.requiresGrad) K2.sumRowsInto(g, rows, outF, bias.ensureGrad());
   });
 }

@@ -1,0 +1,40 @@
+// The fused elementwise kernels: one pass over memory for each piece of a training step
+// that is not a matrix product. Semantics match src/kernels/kernels.ts; functions named
+// ..._backward accumulate (+=) into their gradient outputs.
+#pragma once
+
+#include <cstddef>
+
+namespace vae {
+
+void add_bias(float* y, const float* bias, int rows, int cols, bool relu);
+void sum_rows_into(const float* g, int rows, int cols, float* out);
+void relu(const float* x, float* out, std::size_t n);
+void relu_backward(const float* y, const float* gy, float* gx, std::size_t n);
+// gpre = relu ? (y > 0) * g : g (overwritten);  gbias[j] += sum_i gpre[i, j] when gbias.
+void bias_activation_backward(const float* y, const float* g, int rows, int cols, bool relu, float* gpre,
+                              float* gbias);
+// out[i] = sum_j bce(x, t); when delta is given it also receives sigmoid(x) - t.
+void bce_with_logits(const float* x, const float* t, int rows, int cols, float* out, float* delta);
+// gx += grow[i] * (sigmoid(x) - t) (from delta when given);  gt += grow[i] * -x.
+void bce_with_logits_backward(const float* x, const float* t, const float* grow, int rows, int cols, float* gx,
+                              float* gt, const float* delta);
+void gaussian_kl(const float* mu, const float* logvar, int rows, int cols, float* out);
+void gaussian_kl_backward(const float* mu, const float* logvar, const float* grow, int rows, int cols, float* gmu,
+                          float* glogvar);
+void reparameterize(const float* mu, const float* logvar, const float* eps, float* z, std::size_t n);
+void reparameterize_backward(const float* logvar, const float* eps, const float* gz, float* gmu, float* glogvar,
+                             std::size_t n);
+
+struct AdamSlice {
+  float* param;
+  const float* grad;
+  float* m;
+  float* v;
+  std::size_t size;
+};
+
+// One Adam step (PyTorch's form) over every slice, the work spread over the threads.
+void adam_update(const AdamSlice* slices, std::size_t count, float lr, float beta1, float beta2, float eps, double step);
+
+}  // namespace vae

@@ -1,0 +1,46 @@
+/**
+ * Choosing the kernels a run computes with: `native` when the addon loads, else `js`.
+ * `auto` falls back quietly except for one notice line; asking for `native` by name when it
+ * cannot load is the user's error, said in one line.
+ */
+import { UserError } from '../errors.js';
+import { setKernels } from '../engine/tensor.js';
+import { jsKernels } from './js.js';
+import type { Kernels } from './kernels.js';
+import { loadNativeKernels, type NativeInfo } from './native.js';
+
+export const KERNEL_CHOICES = ['auto', 'native', 'js'] as const;
+export type KernelChoice = (typeof KERNEL_CHOICES)[number];
+
+export interface KernelSelection {
+  kernels: Kernels;
+  /** Set when `auto` fell back to js: one line saying why. */
+  notice: string | null;
+  /** The addon's own description when native is in use. */
+  native: NativeInfo | null;
+}
+
+export function selectKernels(choice: KernelChoice = 'auto'): KernelSelection {
+  if (choice === 'js') return { kernels: jsKernels, notice: null, native: null };
+  const loaded = loadNativeKernels();
+  if (loaded.ok) return { kernels: loaded.kernels, notice: null, native: loaded.info };
+  if (choice === 'native') throw new UserError(`--kernels native is not available: ${loaded.reason}`);
+  return { kernels: jsKernels, notice: `note: using the js kernels, because ${loaded.reason}`, native: null };
+}
+
+/** A one-line description for run headers: `native (openblas)`, `native (avx512, 2 threads)`, `js`. */
+export function describeKernels(selection: KernelSelection): string {
+  if (selection.native === null) return selection.kernels.name;
+  const { gemm, threads } = selection.native;
+  return gemm === 'openblas' ? 'native (openblas)' : `native (${gemm}, ${threads} thread${threads === 1 ? '' : 's'})`;
+}
+
+/**
+ * Selects kernels and makes every op of the engine run on them from now on: the library's
+ * one switch (`useKernels('native')`), and what each CLI command does with --kernels.
+ */
+export function useKernels(choice: KernelChoice = 'auto'): KernelSelection {
+  const selection = selectKernels(choice);
+  setKernels(selection.kernels);
+  return selection;
+}

@@ -1,0 +1,62 @@
+/**
+ * The native and js kernels train the same model to the same numbers: same seed, same
+ * data, so the loss curves may differ only by float rounding (the order of additions in the
+ * matrix products, fused multiply-adds). Checked on the reference architecture, 784-400-20,
+ * for both of the addon's matrix-product paths (OpenBLAS, built-in SIMD).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createTrainingState, defaultRunConfig, loadMnist, subset, train } from '../src/index.js';
+import { jsKernels } from '../src/kernels/js.js';
+import { loadNativeKernels } from '../src/kernels/native.js';
+import type { Kernels } from '../src/kernels/kernels.js';
+import { setKernels } from '../src/engine/tensor.js';
+
+const STEPS = 50;
+const mnist = loadMnist();
+const data = { ...mnist, train: subset(mnist.train, STEPS * 128), test: subset(mnist.test, 500) };
+const native = loadNativeKernels();
+
+async function lossCurve(kernels: Kernels): Promise<{ losses: number[]; test: number }> {
+  setKernels(kernels);
+  try {
+    const config = defaultRunConfig();
+    config.training.epochs = 1;
+    const state = createTrainingState(config);
+    const losses: number[] = [];
+    const [m] = await train(state, data, { onStep: (s) => losses.push(s.loss) });
+    return { losses, test: m!.test_nelbo };
+  } finally {
+    setKernels(jsKernels);
+  }
+}
+
+const gemms = !native.ok ? [] : native.setGemm('openblas') ? (['openblas', 'builtin'] as const) : (['builtin'] as const);
+const reference = lossCurve(jsKernels);
+
+for (const gemm of gemms) {
+  test(`native (${gemm}) and js kernels give the same loss curve over ${STEPS} steps (relative difference <= 1e-4)`, async () => {
+    if (!native.ok) return;
+    const js = await reference;
+    assert.ok(native.setGemm(gemm));
+    const nat = await lossCurve(native.kernels);
+    assert.equal(js.losses.length, STEPS);
+    assert.equal(nat.losses.length, STEPS);
+    // The run must actually learn, or agreeing would prove little: about 543 nats at step 1.
+    assert.ok(js.losses[STEPS - 1]! < 0.5 * js.losses[0]!, `loss ${js.losses[0]} -> ${js.losses[STEPS - 1]}`);
+    for (let i = 0; i < STEPS; i++) {
+      const rel = Math.abs(nat.losses[i]! - js.losses[i]!) / Math.abs(js.losses[i]!);
+      assert.ok(rel <= 1e-4, `step ${i + 1}: native ${nat.losses[i]} vs js ${js.losses[i]} (relative ${rel.toExponential(2)})`);
+    }
+    const relTest = Math.abs(nat.test - js.test) / js.test;
+    assert.ok(relTest <= 1e-4, `test NELBO: native ${nat.test} vs js ${js.test}`);
+  });
+}
+
+test('native runs are reproducible: the same seed gives bit-identical losses', { skip: !native.ok }, async () => {
+  if (!native.ok) return;
+  const a = await lossCurve(native.kernels);
+  const b = await lossCurve(native.kernels);
+  assert.deepEqual(a.losses, b.losses);
+  assert.equal(a.test, b.test);
+});
