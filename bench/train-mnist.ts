@@ -1,10 +1,12 @@
 /**
  * `npm run bench`: the reference run (784-400-20 MLP VAE, batch 128, Adam, MNIST) with each
  * kernel path this machine has, each in its own process (bench/train-run.ts):
- *   native          the addon with its default matrix product (OpenBLAS when built with it)
- *   native-builtin  the addon with its built-in SIMD product (what a machine without
- *                   OpenBLAS gets), only listed when it differs from `native`
- *   js              the portable TypeScript kernels
+ *   native           the addon with the matrix product it picks by itself (its built-in
+ *                    AVX-512 kernels on CPUs that have AVX-512, else OpenBLAS when built
+ *                    with it, else its built-in AVX2 or baseline kernels)
+ *   native-openblas  the addon forced onto OpenBLAS, when that is not already its pick
+ *   native-builtin   the addon forced onto its built-in kernels, when its pick is OpenBLAS
+ *   js               the portable TypeScript kernels
  * Prints seconds per epoch, samples/s, GFLOP/s of matrix products, and peak RSS.
  *
  *   npm run bench [-- --epochs N] [-- --json] [-- --peer] [-- --paths native,js]
@@ -40,8 +42,10 @@ if (!Number.isInteger(epochs) || epochs < 1) fail('--epochs needs a whole number
 const native = loadNativeKernels();
 const available = ['js'];
 if (native.ok) {
-  available.unshift('native');
-  if (native.info.gemm === 'openblas') available.splice(1, 0, 'native-builtin');
+  const pick = native.info.gemm;
+  if (pick === 'openblas') available.unshift('native', 'native-builtin');
+  else if (native.setGemm('openblas')) available.unshift('native', 'native-openblas');
+  else available.unshift('native');
 } else {
   process.stderr.write(`note: no native path (${native.reason})\n`);
 }
@@ -65,7 +69,8 @@ function runChild(command: string, args: string[], label: string): Result {
 const runner = fileURLToPath(new URL('./train-run.js', import.meta.url));
 const results: Result[] = [];
 for (const p of paths) {
-  const args = [runner, '--epochs', String(epochs), '--kernels', p === 'js' ? 'js' : 'native', '--gemm', p === 'native-builtin' ? 'builtin' : 'openblas'];
+  const gemm = p === 'native-builtin' ? 'builtin' : p === 'native-openblas' ? 'openblas' : 'default';
+  const args = [runner, '--epochs', String(epochs), '--kernels', p === 'js' ? 'js' : 'native', '--gemm', gemm];
   process.stderr.write(`${p}: ${epochs} epoch${epochs === 1 ? '' : 's'}...\n`);
   results.push(runChild(process.execPath, args, p));
 }

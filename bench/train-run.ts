@@ -4,7 +4,7 @@
  * process of its own so that its peak memory is its own. Prints one line per epoch and a
  * JSON summary at the end. bench/train-mnist.ts runs it once per path.
  *
- *   node dist/bench/train-run.js [--epochs N] [--kernels native|js] [--gemm openblas|builtin]
+ *   node dist/bench/train-run.js [--epochs N] [--kernels native|js] [--gemm default|openblas|builtin]
  */
 import { cpus } from 'node:os';
 import { createTrainingState, defaultRunConfig, loadMnist, train, useKernels } from '../src/index.js';
@@ -16,18 +16,18 @@ function option(name: string, fallback: string): string {
 }
 const epochs = Number(option('--epochs', '10'));
 const kernelChoice = option('--kernels', 'native');
-const gemm = option('--gemm', 'openblas');
-if (!Number.isInteger(epochs) || epochs < 1 || !['native', 'js'].includes(kernelChoice) || !['openblas', 'builtin'].includes(gemm)) {
-  process.stderr.write('usage: node dist/bench/train-run.js [--epochs N] [--kernels native|js] [--gemm openblas|builtin]\n');
+const gemm = option('--gemm', 'default');
+if (!Number.isInteger(epochs) || epochs < 1 || !['native', 'js'].includes(kernelChoice) || !['default', 'openblas', 'builtin'].includes(gemm)) {
+  process.stderr.write('usage: node dist/bench/train-run.js [--epochs N] [--kernels native|js] [--gemm default|openblas|builtin]\n');
   process.exit(2);
 }
 const selection = useKernels(kernelChoice as 'native' | 'js');
 const native = loadNativeKernels();
-if (kernelChoice === 'native' && native.ok && !native.setGemm(gemm as 'openblas' | 'builtin')) {
+if (kernelChoice === 'native' && native.ok && gemm !== 'default' && !native.setGemm(gemm as 'openblas' | 'builtin')) {
   process.stderr.write(`this build has no ${gemm} matrix product\n`);
   process.exit(2);
 }
-const path = selection.native === null ? 'js' : gemm === 'builtin' ? 'native-builtin' : 'native';
+const path = selection.native === null ? 'js' : gemm === 'default' ? 'native' : `native-${gemm}`;
 
 // One epoch of matrix products: per example, forward 2 * (784*400 + 2*400*20 + 20*400 + 400*784)
 // multiply-adds, and backward twice that (input and weight gradients; the first layer's input

@@ -5,7 +5,7 @@
   },
   "target_defaults": {
     "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=c++17"],
-    "cflags_cc": ["-std=gnu++17", "-O3", "-fexceptions", "-ffp-contract=fast", "-Wno-psabi"],
+    "cflags_cc": ["-std=gnu++17", "-O3", "-fexceptions", "-ffp-contract=fast", "-fno-math-errno", "-Wno-psabi"],
     "cflags!": ["-O2"]
   },
   "targets": [

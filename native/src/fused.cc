@@ -193,7 +193,7 @@ VAE_CLONES void bce_backward_rows(const float* x, const float* t, const float* g
 
 // ---- Adam -----------------------------------------------------------------------------------
 
-VAE_CLONES void adam_range(float* p, const float* g, float* m, float* v, std::size_t from, std::size_t to, float beta1,
+VAE_CLONES void adam_range(float* __restrict p, const float* __restrict g, float* __restrict m, float* __restrict v, std::size_t from, std::size_t to, float beta1,
                            float beta2, float stepSize, float invSqrtBc2, float eps) {
   const float oneMinusB1 = 1.0f - beta1;
   const float oneMinusB2 = 1.0f - beta2;

@@ -57,26 +57,22 @@ const Builtin& builtin() {
   return *b;
 }
 
-// OpenBLAS when the build found it. VAE_GEMM (builtin, avx512, avx2, base), or
-// set_gemm_backend, chooses otherwise: how benchmarks and tests reach every path on one
-// machine.
-#ifdef VAE_HAVE_OPENBLAS
-std::atomic<int> openblas_wanted{1};
-#else
+// Which product runs when nobody asks: OpenBLAS when the build found it, except on CPUs with
+// AVX-512, where the built-in kernels measured faster than OpenBLAS 0.3.21 on the VAE's
+// shapes (BENCHMARKS.md). VAE_GEMM (openblas, builtin, avx512, avx2, base), or
+// set_gemm_backend, chooses otherwise: how benchmarks and tests reach every path.
 std::atomic<int> openblas_wanted{0};
-#endif
 
-}  // namespace
-
-bool set_gemm_backend(const char* which);
-
-namespace {
+bool set_backend(const char* which);
 
 void apply_env_once() {
   static std::once_flag once;
   std::call_once(once, [] {
+#ifdef VAE_HAVE_OPENBLAS
+    openblas_wanted.store(cpu_has("avx512") ? 0 : 1, std::memory_order_relaxed);
+#endif
     const char* env = std::getenv("VAE_GEMM");
-    if (env != nullptr) set_gemm_backend(env);
+    if (env != nullptr) set_backend(env);
   });
 }
 
@@ -88,9 +84,7 @@ bool use_openblas() {
 // Below this many multiply-adds, waking a second thread costs more than it saves.
 constexpr double kParallelMacs = 1 << 18;
 
-}  // namespace
-
-bool set_gemm_backend(const char* which) {
+bool set_backend(const char* which) {
   if (std::strcmp(which, "openblas") == 0) {
 #ifdef VAE_HAVE_OPENBLAS
     openblas_wanted.store(1, std::memory_order_relaxed);
@@ -107,6 +101,13 @@ bool set_gemm_backend(const char* which) {
   chosen_builtin.store(b, std::memory_order_relaxed);
   openblas_wanted.store(0, std::memory_order_relaxed);
   return true;
+}
+
+}  // namespace
+
+bool set_gemm_backend(const char* which) {
+  apply_env_once();  // first, so the environment cannot undo this choice later
+  return set_backend(which);
 }
 
 const char* gemm_backend() { return use_openblas() ? "openblas" : builtin().name; }

@@ -74,19 +74,24 @@ Scratch& scratch() {
   return s;
 }
 
-// Packs rows [i0, i0 + mc) and depths [p0, p0 + kc) of op(A) into MR-tall slivers, zero-padded.
+// Packs rows [i0, i0 + mc) and depths [p0, p0 + kc) of op(A) into MR-tall slivers,
+// zero-padded. The inner loops read memory in order; the writes land in the small packed
+// buffer, which stays in cache.
 void pack_a(bool ta, const float* a, std::ptrdiff_t lda, int i0, int mc, int p0, int kc, float* out) {
   for (int s = 0; s < mc; s += MR) {
     const int rows = std::min(MR, mc - s);
-    for (int p = 0; p < kc; p++) {
-      for (int r = 0; r < MR; r++) {
-        float v = 0.0f;
-        if (r < rows) {
-          const std::ptrdiff_t i = i0 + s + r;
-          const std::ptrdiff_t q = p0 + p;
-          v = ta ? a[q * lda + i] : a[i * lda + q];
-        }
-        *out++ = v;
+    float* sliver = out + static_cast<std::ptrdiff_t>(s) * kc;
+    if (rows < MR) std::fill(sliver, sliver + static_cast<std::ptrdiff_t>(MR) * kc, 0.0f);
+    if (ta) {
+      // op(A)[i][q] = a[q * lda + i]: MR neighbours of each stored row.
+      for (int p = 0; p < kc; p++) {
+        const float* src = a + static_cast<std::ptrdiff_t>(p0 + p) * lda + i0 + s;
+        for (int r = 0; r < rows; r++) sliver[p * MR + r] = src[r];
+      }
+    } else {
+      for (int r = 0; r < rows; r++) {
+        const float* src = a + static_cast<std::ptrdiff_t>(i0 + s + r) * lda + p0;
+        for (int p = 0; p < kc; p++) sliver[p * MR + r] = src[p];
       }
     }
   }
@@ -96,20 +101,22 @@ void pack_a(bool ta, const float* a, std::ptrdiff_t lda, int i0, int mc, int p0,
 void pack_b(bool tb, const float* b, std::ptrdiff_t ldb, int p0, int kc, int j0, int nc, float* out) {
   for (int s = 0; s < nc; s += NR) {
     const int cols = std::min(NR, nc - s);
-    for (int p = 0; p < kc; p++) {
-      const std::ptrdiff_t q = p0 + p;
-      if (!tb && cols == NR) {
-        std::memcpy(out, b + q * ldb + j0 + s, NR * sizeof(float));
-        out += NR;
-        continue;
+    float* sliver = out + static_cast<std::ptrdiff_t>(s) * kc;
+    if (cols < NR) std::fill(sliver, sliver + static_cast<std::ptrdiff_t>(NR) * kc, 0.0f);
+    if (tb) {
+      // op(B)[q][j] = b[j * ldb + q]: each stored row is one column of the sliver.
+      for (int c = 0; c < cols; c++) {
+        const float* src = b + static_cast<std::ptrdiff_t>(j0 + s + c) * ldb + p0;
+        for (int p = 0; p < kc; p++) sliver[p * NR + c] = src[p];
       }
-      for (int c = 0; c < NR; c++) {
-        float v = 0.0f;
-        if (c < cols) {
-          const std::ptrdiff_t j = j0 + s + c;
-          v = tb ? b[j * ldb + q] : b[q * ldb + j];
+    } else {
+      for (int p = 0; p < kc; p++) {
+        const float* src = b + static_cast<std::ptrdiff_t>(p0 + p) * ldb + j0 + s;
+        if (cols == NR) {
+          std::memcpy(sliver + p * NR, src, NR * sizeof(float));
+        } else {
+          for (int c = 0; c < cols; c++) sliver[p * NR + c] = src[c];
         }
-        *out++ = v;
       }
     }
   }

@@ -13,9 +13,9 @@
 namespace vae {
 
 namespace {
-// About 50 microseconds of spinning before a worker sleeps: longer than the gap between two
-// kernels of a training step, far shorter than anything a person would notice.
-constexpr int kSpinRounds = 20000;
+// How long a worker spins before it sleeps: longer than the gap between two kernels of a
+// training step, far shorter than anything a person would notice.
+constexpr auto kSpin = std::chrono::microseconds(200);
 // `next_` holds this between jobs, so a worker that wakes late takes nothing.
 constexpr int kClosed = 1 << 30;
 }  // namespace
@@ -72,11 +72,11 @@ void Pool::work() {
   unsigned seen = 0;
   for (;;) {
     unsigned gen = generation_.load(std::memory_order_acquire);
-    int spins = 0;
-    while (gen == seen && spins < kSpinRounds) {
+    const auto until = std::chrono::steady_clock::now() + kSpin;
+    for (int spins = 0; gen == seen; spins++) {
       VAE_PAUSE();
-      spins++;
       gen = generation_.load(std::memory_order_acquire);
+      if ((spins & 63) == 63 && std::chrono::steady_clock::now() > until) break;
     }
     if (gen == seen) {
       std::unique_lock<std::mutex> lock(mutex_);
