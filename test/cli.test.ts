@@ -152,6 +152,7 @@ const badCases: BadCase[] = [
   { name: '--lr -1', args: ['train', '--out', 'run', '--lr', '-1'], pattern: /--lr must be > 0, got -1/ },
   { name: '--batch-size 0', args: ['train', '--out', 'run', '--batch-size', '0'], pattern: /--batch-size must be >= 1, got 0/ },
   { name: 'bad --binarize', args: ['train', '--out', 'run', '--binarize', 'maybe'], pattern: /--binarize must be one of none, dynamic/ },
+  { name: 'bad --kernels', args: ['train', '--out', 'run', '--kernels', 'gpu'], pattern: /--kernels must be one of auto, native, js/ },
   { name: '--dataset idx:/nonexistent', args: ['train', ...TINY, '--out', 'run', '--dataset', 'idx:/nonexistent'], pattern: /dataset folder not found: \/nonexistent/ },
   { name: '--dataset foo', args: ['train', ...TINY, '--out', 'run', '--dataset', 'foo'], pattern: /unknown dataset "foo"/ },
   {
@@ -459,6 +460,26 @@ describe('good paths', () => {
       assertClose(ev.test_nelbo, last.test_nelbo!, 1e-6, 'eval vs metrics test_nelbo');
     },
   );
+
+  test('--kernels: the run header and config.json name the kernels; native and js runs agree to float rounding', () => {
+    const dir = caseDir();
+    const byKernels = new Map<string, number>();
+    for (const kernels of ['native', 'js']) {
+      const r = runOk(['train', ...TINY, '--kernels', kernels, '--out', kernels], dir);
+      const config = JSON.parse(readFileSync(join(dir, kernels, 'config.json'), 'utf8'));
+      if (kernels === 'native') {
+        assert.match(config.kernels, /^native \((avx512|avx2|base), \d+ threads?\)$|^native \(openblas\)$/);
+      } else {
+        assert.equal(config.kernels, 'js');
+      }
+      assert.ok(r.stdout.includes(`kernels ${config.kernels}`), `header does not name the kernels:\n${r.stdout}`);
+      byKernels.set(kernels, readMetricsFile(join(dir, kernels)).at(-1)!.test_nelbo!);
+    }
+    assertClose(byKernels.get('native')!, byKernels.get('js')!, 1e-4, 'test NELBO native vs js');
+    // auto picks the native kernels when the addon is built, without a notice.
+    const auto = runOk(['eval', '--checkpoint', 'native', '--json'], dir);
+    assert.equal(auto.stderr, '');
+  });
 
   test("eval --json reproduces the last epoch's test metrics (run on the full test set); plain eval prints the number", () => {
     const dir = caseDir();
