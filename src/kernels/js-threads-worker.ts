@@ -1,0 +1,34 @@
+/**
+ * A helper thread of `threadedJsKernels`: waits for a job on the shared control block,
+ * computes its band of rows of C with the portable kernels, and says it is done.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { jsKernels } from './js.js';
+import { BUFFERS, DONE, JOB } from './js-threads-protocol.js';
+
+const { control, params } = workerData as { control: Int32Array; params: Float64Array };
+let buffers: { a: Float32Array; b: Float32Array; c: Float32Array } = { a: new Float32Array(0), b: new Float32Array(0), c: new Float32Array(0) };
+let generation = 0;
+
+// Bigger shared buffers arrive as messages; a job that needs them waits until they are here.
+parentPort!.on('message', (msg: { generation: number; a: Float32Array; b: Float32Array; c: Float32Array }) => {
+  buffers = msg;
+  generation = msg.generation;
+});
+
+let seen = 0;
+function loop(): void {
+  Atomics.wait(control, JOB, seen, 100);
+  const job = Atomics.load(control, JOB);
+  if (job !== seen && Atomics.load(control, BUFFERS) === generation) {
+    const transB = params[0] === 1;
+    const [rows, n, k, alpha, beta] = [params[1]!, params[2]!, params[3]!, params[4]!, params[5]!];
+    jsKernels.gemm(false, transB, rows, n, k, alpha, buffers.a, buffers.b, beta, buffers.c);
+    seen = job;
+    Atomics.store(control, DONE, seen);
+    Atomics.notify(control, DONE);
+  }
+  // Back to the event loop between jobs, so buffer messages are delivered.
+  setImmediate(loop);
+}
+loop();
