@@ -51,9 +51,17 @@ function main() {
     return;
   }
   const blas = spawnSync(process.execPath, [join(here, 'detect-blas.cjs')], { cwd: here, encoding: 'utf8' }).stdout;
+  let pick = 'unknown';
+  try {
+    pick = require(join(here, 'build', 'Release', 'vae_native.node')).info().gemm;
+  } catch (err) {
+    process.stdout.write(`vae-toolkit: native kernels built but do not load (${String(err).split('\n')[0]}); the js kernels will be used\n`);
+    return;
+  }
+  const product = pick === 'openblas' ? 'OpenBLAS' : `built-in ${pick} kernels`;
+  const also = blas === 'openblas' ? (pick === 'openblas' ? '' : '; OpenBLAS also built in') : '; no OpenBLAS (libopenblas-dev) found';
   process.stdout.write(
-    `vae-toolkit: native kernels built in ${Math.round((Date.now() - started) / 1000)} s ` +
-      `(${blas === 'openblas' ? 'matrix products on OpenBLAS' : 'built-in SIMD matrix products; install libopenblas-dev and run npm rebuild for OpenBLAS'})\n`,
+    `vae-toolkit: native kernels built in ${Math.round((Date.now() - started) / 1000)} s (matrix products on ${product}${also})\n`,
   );
 }
 
