@@ -174,7 +174,7 @@ class Explorer {
     const box = byId('plane-box');
     const available = box.clientWidth;
     // On a wide screen the plane fits the window's height; on a phone, its width.
-    const tall = window.innerWidth >= 900 ? Math.max(360, window.innerHeight - 200) : Infinity;
+    const tall = window.innerWidth >= 900 ? Math.max(360, window.innerHeight - 270) : Infinity;
     this.scatter.resize(Math.min(available, tall, 680));
     const padSize = Math.min(196, Math.max(140, byId('pad-box').clientWidth || 196));
     this.pad.resize(padSize);
@@ -313,7 +313,8 @@ class Explorer {
     paintDigit(this.decoded, mean, this.w, this.h);
     this.decodeTimes.push(t1 - t0);
     if (this.decodeTimes.length > 30) this.decodeTimes.shift();
-    const ms = this.decodeTimes.reduce((s, t) => s + t, 0) / this.decodeTimes.length;
+    // The median: a garbage collection or the first, unoptimized calls should not set the number.
+    const ms = [...this.decodeTimes].sort((a, b) => a - b)[this.decodeTimes.length >> 1]!;
     byId('timing').textContent = `decoded in ${ms < 1 ? ms.toFixed(2) : ms.toFixed(1)} ms per frame, in this page`;
     byId('z-readout').textContent = `z = (${Array.from(this.z.slice(0, 4), (v) => formatTick(Number(v.toFixed(2)))).join(', ')}${this.latent > 4 ? ', \u2026' : ''})`;
 

@@ -60,6 +60,7 @@ const losses: LossSeries = { steps: [], train: [], test: [] };
 let run: RunEvent | null = null;
 let progressEvents = 0;
 let lastEpoch = 0;
+let currentEpoch = 0;
 const scatter = new Scatter('z\u2081', 'z\u2082', 'latent space of 1,000 test digits');
 const reconCanvases: HTMLCanvasElement[] = [];
 const lossCanvas = el('canvas', { class: 'chart', role: 'img', 'aria-label': 'loss curve' });
@@ -103,6 +104,7 @@ function onRun(r: RunEvent): void {
 
 function onProgress(p: ProgressEvent): void {
   progressEvents++;
+  currentEpoch = p.epoch;
   document.body.dataset.progressEvents = String(progressEvents);
   byId('progress-text').textContent =
     `Epoch ${p.epoch} of ${p.epochs} \u00b7 batch ${p.batch} of ${p.batchesPerEpoch} \u00b7 loss ${p.runningLoss.toFixed(1)} \u00b7 ${p.samplesPerSec.toLocaleString('en-US')} digits/s`;
@@ -147,14 +149,23 @@ function onSnapshot(s: SnapshotEvent): void {
 function onEnd(e: EndEvent, source: EventSource): void {
   source.close();
   const end = byId('end');
-  const verdict = e.status === 'done' ? 'Training finished.' : e.status === 'stopped' ? 'Training stopped.' : 'Training failed.';
-  const kept = e.checkpointEpoch > 0 ? ` The checkpoint of epoch ${e.checkpointEpoch} is in ${e.dir}; explore it with: vae serve --run ${e.dir}` : '';
-  end.textContent = `${verdict} ${e.message.trim().split('\n')[0]}.${kept}`.replace('..', '.');
+  const verdict =
+    e.status === 'done'
+      ? `Training finished: ${e.message}.`
+      : e.status === 'stopped'
+        ? `Training stopped during epoch ${currentEpoch}.`
+        : `Training failed: ${e.message}.`;
+  const kept =
+    e.checkpointEpoch > 0
+      ? ` The checkpoint of epoch ${e.checkpointEpoch} is in ${e.dir}; explore it with: vae serve --run ${e.dir}`
+      : ' No epoch was completed, so there is no checkpoint.';
+  end.textContent = verdict + kept;
   end.className = `end ${e.status}`;
   end.hidden = false;
   byId('stop').setAttribute('disabled', '');
   byId('stop').textContent = e.status === 'done' ? 'Finished' : 'Stopped';
   byId('eta').textContent = '';
+  byId('stop-hint').textContent = '';
   document.body.dataset.ended = e.status;
 }
 

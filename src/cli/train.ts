@@ -137,7 +137,7 @@ export const trainCommand: Command = {
       `done: ${plural(state.epoch, 'epoch')}${last ? `, test NELBO ${last.test_nelbo.toFixed(2)} nats` : ''}, training time ${formatDuration(total)}\n` +
         `results in ${dir}/: ${CHECKPOINT_FILE}, ${METRICS_FILE}, config.json, samples.png, reconstructions.png\n`,
     );
-    ui?.end('done', `done: ${plural(state.epoch, 'epoch')}${last ? `, test NELBO ${last.test_nelbo.toFixed(2)} nats` : ''}; results in ${dir}`);
+    ui?.end('done', `${plural(state.epoch, 'epoch')}${last ? `, test NELBO ${last.test_nelbo.toFixed(2)} nats` : ''}`);
     await ui?.close();
     return 0;
   },
