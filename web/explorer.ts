@@ -173,8 +173,15 @@ class Explorer {
   private layout(): void {
     const box = byId('plane-box');
     const available = box.clientWidth;
-    // On a wide screen the plane fits the window's height; on a phone, its width.
-    const tall = window.innerWidth >= 900 ? Math.max(360, window.innerHeight - 270) : Infinity;
+    // On a wide screen the plane fits the window's height, or the column beside it if that
+    // is taller; on a phone, its width.
+    let tall = Infinity;
+    if (window.innerWidth >= 900) {
+      const card = box.closest('.card')!.getBoundingClientRect();
+      const beside = document.querySelector('.side')!.getBoundingClientRect().height;
+      const chrome = box.getBoundingClientRect().top - card.top + 44;
+      tall = Math.max(360, window.innerHeight - 270, beside - chrome);
+    }
     this.scatter.resize(Math.min(available, tall, 680));
     const padSize = Math.min(196, Math.max(140, byId('pad-box').clientWidth || 196));
     this.pad.resize(padSize);
@@ -218,6 +225,7 @@ class Explorer {
       grid.append(el('label', { class: 'slider' }, el('span', {}, `z${i + 1}`), slider, value));
     }
     byId('sliders-card').hidden = false;
+    this.syncSliders();
   }
 
   private syncSliders(): void {
