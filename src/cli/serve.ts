@@ -1,6 +1,7 @@
 import { dirname } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
 import { parseFlags } from './args.js';
+import { applyKernels, kernelsFlag } from './shared-flags.js';
 import type { Command } from './command.js';
 import { UserError } from '../errors.js';
 import { checkpointPath, loadCheckpoint } from '../train/checkpoint.js';
@@ -15,6 +16,8 @@ const flags = {
   run: { kind: 'string', help: 'Run folder to explore; its metrics and figures are served too', valueName: 'DIR' },
   port: { kind: 'int', min: 0, max: 65535, default: DEFAULT_PORT, help: 'Port to listen on (0: any free port)' },
   host: { kind: 'string', default: '127.0.0.1', help: 'Address to listen on (0.0.0.0 makes it reachable from other machines)', valueName: 'H' },
+  // The page always decodes on the portable kernels; these encode the test set on the server.
+  kernels: kernelsFlag,
 } as const;
 
 export const serveCommand: Command = {
@@ -27,6 +30,7 @@ export const serveCommand: Command = {
     if ((opts.checkpoint === undefined) === (opts.run === undefined)) {
       throw new UserError('vae serve: give one of --checkpoint DIR or --run DIR');
     }
+    applyKernels(opts.kernels);
     let run: RunSource;
     if (opts.run !== undefined) {
       if (!existsSync(opts.run) || !statSync(opts.run).isDirectory()) throw new UserError(`vae serve: --run needs a run folder, got ${opts.run}`);
