@@ -57,3 +57,9 @@ export { imageGrid, imageRows, type GrayImage, type GridOptions } from './viz/gr
 export { reconstructionFigure } from './viz/figures.js';
 export { writeFileAtomic } from './io/atomic.js';
 export { UserError } from './errors.js';
+export { createExplorerServer, listen, shutdown, type ServerOptions, type LiveTraining } from './server/app.js';
+export { RunSource } from './server/run-source.js';
+export { EventHub } from './server/event-hub.js';
+export { TrainingFeed } from './server/training-feed.js';
+export { loadWebApp } from './server/static-assets.js';
+export { encodeModelPayload, decodeModelPayload, type ModelInfo } from './server/model-payload.js';

@@ -9,16 +9,17 @@ import { trainCommand } from './train.js';
 import { evalCommand } from './eval.js';
 import { sampleCommand } from './sample.js';
 import { reconstructCommand } from './reconstruct.js';
+import { serveCommand } from './serve.js';
 import { UserError } from '../errors.js';
 
-const commands: Command[] = [trainCommand, evalCommand, sampleCommand, reconstructCommand];
+const commands: Command[] = [trainCommand, evalCommand, sampleCommand, reconstructCommand, serveCommand];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   return [
     'Usage: vae <command> [options]',
     '',
-    'Variational autoencoders: train one, evaluate it, sample from it, look at its reconstructions.',
+    'Variational autoencoders: train one, evaluate it, sample from it, look at its reconstructions, explore it in the browser.',
     '',
     'Commands:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary.split('. ')[0]!.replace(/\.$/, '')}`),

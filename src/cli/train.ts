@@ -24,6 +24,7 @@ import { DivergedError, TrainingInterrupted, train, type EpochMetrics } from '..
 import { EpochProgress, formatDuration } from '../train/progress.js';
 import { imageGrid } from '../viz/grid.js';
 import { DEFAULT_VAE_CONFIG, validateVaeConfig } from '../vae/config.js';
+import { startTrainingUi, type TrainingUi } from '../server/training-ui.js';
 
 const d = DEFAULT_TRAINING_CONFIG;
 const flags = {
@@ -40,6 +41,8 @@ const flags = {
   out: { kind: 'string', help: 'Run folder (default: runs/<timestamp>)', valueName: 'DIR' },
   resume: { kind: 'string', help: 'Continue the run in DIR from its last checkpoint', valueName: 'DIR' },
   kernels: kernelsFlag,
+  ui: { kind: 'bool', help: 'Follow training in the browser (live dashboard at http://127.0.0.1:PORT/live, with a stop button)' },
+  port: { kind: 'int', min: 0, max: 65535, default: 8080, help: 'Port of the --ui server (0: any free port)' },
 } as const;
 
 /** With --resume the run's own settings hold; only the target epoch count may change. */
@@ -54,14 +57,24 @@ export const trainCommand: Command = {
   async run(argv) {
     const opts = parseFlags('vae train', argv, flags);
     const given = (key: string): boolean => argv.some((a) => a === `--${toKebab(key)}` || a.startsWith(`--${toKebab(key)}=`));
+    if (given('port') && !opts.ui) throw new UserError('vae train: --port is for the dashboard server; add --ui');
 
     const kernelsInUse = applyKernels(opts.kernels);
     const { state, dir, data } = opts.resume !== undefined ? resumeRun(opts.resume, opts, given) : startRun(opts);
     state.config.kernels = kernelsInUse;
+    const controller = new AbortController();
+    // The dashboard's stop button takes Ctrl-C's path: stop between two steps, keep the last checkpoint.
+    const stop = (): void => {
+      process.stderr.write('\nstopping after this step (asked from the dashboard)\n');
+      controller.abort();
+    };
+    const ui: TrainingUi | null = opts.ui
+      ? await startTrainingUi({ state, data, dir, host: '127.0.0.1', port: opts.port, stop, stopping: () => controller.signal.aborted })
+      : null;
     writeFileAtomic(join(dir, 'config.json'), JSON.stringify(state.config, null, 2) + '\n');
     printHeader(state, data, dir);
+    if (ui !== null) process.stdout.write(`live dashboard: ${ui.url}\n`);
 
-    const controller = new AbortController();
     const onSignal = (): void => {
       if (controller.signal.aborted) process.exit(130);
       process.stderr.write('\nstopping after this step (press Ctrl-C again to quit at once)\n');
@@ -81,6 +94,7 @@ export const trainCommand: Command = {
             progress = new EpochProgress({ sink, epoch: s.epoch, epochs: state.config.training.epochs, totalBatches: s.batchesPerEpoch });
           }
           progress?.update(s.batch + 1, s.runningLoss, s.samplesDone);
+          ui?.step(s);
         },
         onEpoch: (m, st) => {
           progress?.finish();
@@ -88,21 +102,26 @@ export const trainCommand: Command = {
           process.stdout.write(summaryLine(m, st.config.training.epochs) + '\n');
           appendMetrics(dir, m);
           saveCheckpoint(dir, st);
+          ui?.epoch(m);
         },
       });
     } catch (err) {
       (progress as EpochProgress | null)?.finish();
       if (err instanceof TrainingInterrupted) {
-        process.stderr.write(
+        const message =
           err.epoch > 0
             ? `interrupted during epoch ${err.epoch + 1}; the checkpoint of epoch ${err.epoch} is in ${dir}\n` +
-                `continue with: vae train --resume ${dir}\n`
-            : 'interrupted during epoch 1; no epoch was completed, so there is no checkpoint\n',
-        );
+              `continue with: vae train --resume ${dir}\n`
+            : 'interrupted during epoch 1; no epoch was completed, so there is no checkpoint\n';
+        process.stderr.write(message);
+        ui?.end('stopped', message);
+        await ui?.close();
         return 130;
       }
       if (err instanceof DivergedError) {
         const kept = state.epoch > 0 ? `the last good checkpoint (epoch ${state.epoch}) is in ${dir}` : 'no checkpoint was written';
+        ui?.end('failed', `${err.message}; ${kept}`);
+        await ui?.close();
         throw new UserError(`vae train: ${err.message}; ${kept}`);
       }
       throw err;
@@ -118,6 +137,8 @@ export const trainCommand: Command = {
       `done: ${plural(state.epoch, 'epoch')}${last ? `, test NELBO ${last.test_nelbo.toFixed(2)} nats` : ''}, training time ${formatDuration(total)}\n` +
         `results in ${dir}/: ${CHECKPOINT_FILE}, ${METRICS_FILE}, config.json, samples.png, reconstructions.png\n`,
     );
+    ui?.end('done', `${plural(state.epoch, 'epoch')}${last ? `, test NELBO ${last.test_nelbo.toFixed(2)} nats` : ''}`);
+    await ui?.close();
     return 0;
   },
 };

@@ -1,0 +1,105 @@
+/**
+ * The run a server shows: its checkpoint (re-read whenever training writes a new one), the
+ * encodings of its test set, and its files, handed out by plain name only.
+ */
+import { existsSync, lstatSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../errors.js';
+import { loadDataset } from '../data/source.js';
+import { pixelsPerImage, type ImageDataset } from '../data/dataset.js';
+import { runData } from '../train/config.js';
+import { decodeCheckpoint, type TrainingState } from '../train/checkpoint.js';
+import { encodeModelPayload } from './model-payload.js';
+import { encodeMeansAsync, rounded } from './latent-codes.js';
+import { contentType } from './request-path.js';
+
+export interface LoadedModel {
+  state: TrainingState;
+  /** The weights in the page's format (see model-payload.ts). */
+  payload: Uint8Array;
+  /** Changes whenever the checkpoint file does: a cache key for the page. */
+  version: string;
+}
+
+/** The test set's posterior means and labels, ready for JSON. */
+export interface Encodings {
+  dataset: string;
+  count: number;
+  latent: number;
+  labels: number[];
+  /** count * latent means, row-major. */
+  mu: number[];
+}
+
+export class RunSource {
+  private loaded: LoadedModel | null = null;
+  private encoded: { version: string; result: Promise<Encodings> } | null = null;
+  private testSet: ImageDataset | null = null;
+
+  /**
+   * @param checkpointFile the checkpoint's path; it may not exist yet while a run is in its first epoch
+   * @param filesDir the run folder whose files are served by name, or null for none
+   */
+  constructor(
+    readonly checkpointFile: string,
+    readonly filesDir: string | null,
+  ) {}
+
+  /** The current model, or null when no checkpoint has been written yet. */
+  model(): LoadedModel | null {
+    if (!existsSync(this.checkpointFile)) return null;
+    const st = statSync(this.checkpointFile);
+    const version = `${st.mtimeMs.toFixed(0)}-${st.size}`;
+    if (this.loaded?.version !== version) {
+      const state = decodeCheckpoint(readFileSync(this.checkpointFile), this.checkpointFile);
+      this.loaded = { state, payload: encodeModelPayload(state.model, { epoch: state.epoch }), version };
+    }
+    return this.loaded;
+  }
+
+  /** Encodes the run's test set with the current model, once per checkpoint. */
+  encodings(loaded: LoadedModel): Promise<Encodings> {
+    if (this.encoded?.version !== loaded.version) {
+      const result = this.encode(loaded.state);
+      this.encoded = { version: loaded.version, result };
+      // A failed encoding (say, the run's dataset folder is gone) is retried on the next request.
+      result.catch(() => {
+        if (this.encoded?.result === result) this.encoded = null;
+      });
+    }
+    return this.encoded!.result;
+  }
+
+  /** A file of the run folder by plain name: a regular file (not a link) with a known type. */
+  file(name: string): { bytes: Buffer; type: string } | null {
+    if (this.filesDir === null) return null;
+    const type = contentType(name);
+    if (type === null) return null;
+    const path = join(this.filesDir, name);
+    try {
+      if (!lstatSync(path).isFile()) return null;
+      return { bytes: readFileSync(path), type };
+    } catch {
+      return null;
+    }
+  }
+
+  private async encode(state: TrainingState): Promise<Encodings> {
+    if (this.testSet === null) {
+      const data = runData(loadDataset(state.config.training.dataset), state.config.training);
+      if (pixelsPerImage(data.test) !== state.model.config.inputDim) {
+        throw new UserError(`the run's dataset has ${pixelsPerImage(data.test)} pixels per image, the model expects ${state.model.config.inputDim}`);
+      }
+      this.testSet = data.test;
+    }
+    const test = this.testSet;
+    const mu = await encodeMeansAsync(state.model, test.images, test.count, pixelsPerImage(test));
+    return {
+      dataset: state.config.training.dataset,
+      count: test.count,
+      latent: state.model.config.latent,
+      labels: Array.from(test.labels),
+      mu: rounded(mu),
+    };
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * `vae train --ui`: the explorer's server, started beside training, with a live dashboard
+ * at /live fed by the trainer's callbacks, and a stop button that takes the same path as
+ * Ctrl-C (training stops between two steps; the last epoch's checkpoint stays).
+ */
+import { join } from 'node:path';
+import type { DataSplits } from '../data/dataset.js';
+import { CHECKPOINT_FILE, type TrainingState } from '../train/checkpoint.js';
+import type { EpochMetrics, StepInfo } from '../train/trainer.js';
+import { createExplorerServer, listen, shutdown } from './app.js';
+import { RunSource } from './run-source.js';
+import { loadWebApp } from './static-assets.js';
+import { TrainingFeed, type Outcome } from './training-feed.js';
+
+export interface TrainingUiOptions {
+  state: TrainingState;
+  data: DataSplits;
+  dir: string;
+  host: string;
+  port: number;
+  /** Asks training to stop after its current step. */
+  stop(): void;
+  /** True once a stop was asked for (by the page, or by Ctrl-C). */
+  stopping(): boolean;
+}
+
+export interface TrainingUi {
+  /** The live dashboard's address. */
+  url: string;
+  step(info: StepInfo): void;
+  epoch(metrics: EpochMetrics): void;
+  /** Tells the pages how training ended. */
+  end(outcome: Outcome, message: string): void;
+  /** Ends the event streams and stops the server. */
+  close(): Promise<void>;
+}
+
+export async function startTrainingUi(options: TrainingUiOptions): Promise<TrainingUi> {
+  const web = loadWebApp();
+  const feed = new TrainingFeed(options.state, options.data, options.dir);
+  const run = new RunSource(join(options.dir, CHECKPOINT_FILE), options.dir);
+  const server = createExplorerServer({
+    run,
+    web,
+    live: {
+      hub: feed.hub,
+      stop: () => {
+        if (feed.hasEnded || options.stopping()) return false;
+        options.stop();
+        return true;
+      },
+    },
+  });
+  // Training keeps the process alive, not the server: whatever way a run ends, the process
+  // can exit, even on a path that never reached close().
+  server.on('connection', (socket) => socket.unref());
+  const base = await listen(server, options.host, options.port);
+  server.unref();
+  return {
+    url: `${base}live`,
+    step: (info) => feed.step(info),
+    epoch: (metrics) => feed.epoch(metrics),
+    end: (outcome, message) => feed.end(outcome, message),
+    close: async () => {
+      if (!feed.hasEnded) feed.end('failed', 'training ended with an error; see the terminal');
+      await shutdown(server, feed.hub);
+    },
+  };
+}

@@ -1,0 +1,124 @@
+/** Small DOM and canvas helpers shared by the explorer and the live dashboard. */
+
+type Child = Node | string;
+
+/** An element with attributes and children, in one expression. */
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string> = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  node.append(...children);
+  return node;
+}
+
+export function byId<T extends HTMLElement>(id: string): T {
+  const node = document.getElementById(id);
+  if (node === null) throw new Error(`page has no #${id}`);
+  return node as T;
+}
+
+/**
+ * Sizes a canvas for crisp drawing on high-density screens: the backing store is `cssWidth x
+ * cssHeight` device pixels, and the returned context draws in CSS pixels.
+ */
+export function fitCanvas(canvas: HTMLCanvasElement, cssWidth: number, cssHeight: number): CanvasRenderingContext2D {
+  const dpr = Math.max(1, Math.min(3, window.devicePixelRatio || 1));
+  const w = Math.max(1, Math.round(cssWidth * dpr));
+  const h = Math.max(1, Math.round(cssHeight * dpr));
+  if (canvas.width !== w || canvas.height !== h) {
+    canvas.width = w;
+    canvas.height = h;
+  }
+  canvas.style.width = `${cssWidth}px`;
+  canvas.style.height = `${cssHeight}px`;
+  const ctx = canvas.getContext('2d')!;
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  return ctx;
+}
+
+/**
+ * Paints a grey image (values in [0, 1], 1 = ink) into a canvas of exactly `width x height`
+ * pixels; CSS scales it up with `image-rendering: pixelated`. Ink is dark on paper.
+ */
+export function paintDigit(canvas: HTMLCanvasElement, pixels: ArrayLike<number>, width: number, height: number, scale = 1): void {
+  if (canvas.width !== width || canvas.height !== height) {
+    canvas.width = width;
+    canvas.height = height;
+  }
+  const ctx = canvas.getContext('2d')!;
+  const image = ctx.createImageData(width, height);
+  for (let i = 0; i < width * height; i++) {
+    const v = Math.max(0, Math.min(1, pixels[i]! / scale));
+    // Paper #fbfaf7 to ink #1d2433: a warm page with dark blue-black strokes.
+    image.data[4 * i] = Math.round(251 - v * (251 - 29));
+    image.data[4 * i + 1] = Math.round(250 - v * (250 - 36));
+    image.data[4 * i + 2] = Math.round(247 - v * (247 - 51));
+    image.data[4 * i + 3] = 255;
+  }
+  ctx.putImageData(image, 0, 0);
+}
+
+/** A new canvas for a digit, shown at `size` CSS pixels. */
+export function digitCanvas(size: number, className = 'digit'): HTMLCanvasElement {
+  const c = el('canvas', { class: className, width: '28', height: '28' });
+  c.style.width = `${size}px`;
+  c.style.height = `${size}px`;
+  return c;
+}
+
+/** Round tick positions covering [min, max], about `count` of them. */
+export function niceTicks(min: number, max: number, count = 6): number[] {
+  const span = max - min;
+  if (!(span > 0)) return [min];
+  const raw = span / count;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
+  const ticks: number[] = [];
+  for (let t = Math.ceil(min / step) * step; t <= max + step * 1e-9; t += step) ticks.push(Math.round(t / step) * step);
+  return ticks;
+}
+
+export function formatTick(v: number): string {
+  const s = Math.abs(v) < 1e-9 ? '0' : Number(v.toPrecision(4)).toString();
+  return s.replace('-', '\u2212');
+}
+
+/** m:ss or h:mm:ss. */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '?:??';
+  const t = Math.round(seconds);
+  const h = Math.floor(t / 3600);
+  const m = Math.floor((t % 3600) / 60);
+  const s = String(t % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
+}
+
+/** Ten colors that stay apart from each other on a light background, one per digit class. */
+export const DIGIT_COLORS = [
+  '#4e79a7',
+  '#f28e2b',
+  '#e15759',
+  '#76b7b2',
+  '#59a14f',
+  '#d4a514',
+  '#b07aa1',
+  '#ff7f9f',
+  '#9c755f',
+  '#6b6b6b',
+];
+
+/** The legend of digit colors: a row of swatches labeled 0 to 9. */
+export function digitLegend(): HTMLElement {
+  return el(
+    'div',
+    { class: 'legend', 'aria-label': 'digit colors' },
+    ...DIGIT_COLORS.map((color, d) => {
+      const swatch = el('span', { class: 'swatch' });
+      swatch.style.background = color;
+      return el('span', { class: 'legend-item' }, swatch, String(d));
+    }),
+  );
+}

@@ -1,0 +1,182 @@
+/**
+ * A pad to draw a digit on, with mouse, pen or finger (pointer events). The stroke is drawn
+ * at ten times MNIST's resolution, then brought to MNIST's form before the encoder sees it:
+ * the ink's bounding box scaled to fit 20 x 20 pixels, placed in a 28 x 28 image with its
+ * center of mass at the center. That is how the MNIST digits were prepared, so a drawn digit
+ * lands where the test digits of its class do.
+ */
+import { el, fitCanvas } from './dom.js';
+
+const SIDE = 28;
+const UP = 10;
+const FULL = SIDE * UP;
+
+export class DrawingPad {
+  readonly canvas: HTMLCanvasElement;
+  private readonly ink: CanvasRenderingContext2D;
+  private readonly stroke: HTMLCanvasElement;
+  private last: [number, number] | null = null;
+  private drawn = false;
+  private cssSize = 196;
+
+  /** @param onChange called whenever the drawing changes; read `pixels()` when convenient */
+  constructor(private readonly onChange: () => void) {
+    this.canvas = el('canvas', { class: 'pad', 'aria-label': 'drawing pad: draw a digit here' });
+    this.stroke = el('canvas', { width: String(FULL), height: String(FULL) });
+    this.ink = this.stroke.getContext('2d', { willReadFrequently: true })!;
+    this.canvas.addEventListener('pointerdown', (e) => this.down(e));
+    this.canvas.addEventListener('pointermove', (e) => this.move(e));
+    for (const type of ['pointerup', 'pointercancel'] as const) this.canvas.addEventListener(type, () => (this.last = null));
+    this.resize(this.cssSize);
+  }
+
+  resize(size: number): void {
+    this.cssSize = size;
+    this.paint();
+  }
+
+  clear(): void {
+    this.ink.clearRect(0, 0, FULL, FULL);
+    this.drawn = false;
+    this.paint();
+    this.onChange();
+  }
+
+  private point(e: PointerEvent): [number, number] {
+    const box = this.canvas.getBoundingClientRect();
+    return [((e.clientX - box.left) / box.width) * FULL, ((e.clientY - box.top) / box.height) * FULL];
+  }
+
+  private down(e: PointerEvent): void {
+    e.preventDefault();
+    this.canvas.setPointerCapture(e.pointerId);
+    this.last = this.point(e);
+    this.line(this.last, this.last);
+  }
+
+  private move(e: PointerEvent): void {
+    if (this.last === null) return;
+    e.preventDefault();
+    // Coalesced events keep fast strokes smooth where the browser batches them.
+    const events = typeof e.getCoalescedEvents === 'function' ? e.getCoalescedEvents() : [];
+    for (const ev of events.length > 0 ? events : [e]) {
+      const p = this.point(ev);
+      this.line(this.last, p);
+      this.last = p;
+    }
+  }
+
+  private line(from: [number, number], to: [number, number]): void {
+    const ctx = this.ink;
+    ctx.strokeStyle = '#000';
+    ctx.lineCap = 'round';
+    ctx.lineJoin = 'round';
+    ctx.lineWidth = 2.2 * UP;
+    ctx.beginPath();
+    ctx.moveTo(from[0], from[1]);
+    ctx.lineTo(to[0], to[1]);
+    ctx.stroke();
+    this.drawn = true;
+    this.paint();
+    this.onChange();
+  }
+
+  private paint(): void {
+    const ctx = fitCanvas(this.canvas, this.cssSize, this.cssSize);
+    const s = this.cssSize;
+    ctx.fillStyle = '#fbfaf7';
+    ctx.fillRect(0, 0, s, s);
+    // A faint 28 x 28 grid: the resolution the encoder will see.
+    ctx.strokeStyle = '#efece4';
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    for (let i = 1; i < SIDE; i++) {
+      const p = Math.round((i * s) / SIDE) + 0.5;
+      ctx.moveTo(p, 0);
+      ctx.lineTo(p, s);
+      ctx.moveTo(0, p);
+      ctx.lineTo(s, p);
+    }
+    ctx.stroke();
+    if (!this.drawn) {
+      ctx.fillStyle = '#a9adb7';
+      ctx.font = '14px system-ui, sans-serif';
+      ctx.textAlign = 'center';
+      ctx.textBaseline = 'middle';
+      ctx.fillText('draw a digit here', s / 2, s / 2);
+      return;
+    }
+    ctx.globalAlpha = 0.92;
+    ctx.drawImage(this.stroke, 0, 0, s, s);
+    ctx.globalAlpha = 1;
+  }
+
+  /** The drawing in MNIST's form, or null while the pad is empty. */
+  pixels(): Float32Array | null {
+    const rgba = this.ink.getImageData(0, 0, FULL, FULL).data;
+    const alpha = new Float32Array(FULL * FULL);
+    for (let i = 0; i < alpha.length; i++) alpha[i] = rgba[4 * i + 3]! / 255;
+    return toMnistForm(alpha, FULL);
+  }
+}
+
+/**
+ * An n x n ink image (values in [0, 1]) in MNIST's form: bounding box scaled to fit 20 x 20
+ * by averaging, pasted into 28 x 28 with the center of mass at (14, 14). Null if blank.
+ */
+export function toMnistForm(ink: Float32Array, n: number): Float32Array | null {
+  let x0 = n;
+  let y0 = n;
+  let x1 = -1;
+  let y1 = -1;
+  for (let y = 0; y < n; y++) {
+    for (let x = 0; x < n; x++) {
+      if (ink[y * n + x]! > 0.05) {
+        x0 = Math.min(x0, x);
+        x1 = Math.max(x1, x);
+        y0 = Math.min(y0, y);
+        y1 = Math.max(y1, y);
+      }
+    }
+  }
+  if (x1 < 0) return null;
+  const w = x1 - x0 + 1;
+  const h = y1 - y0 + 1;
+  const scale = 20 / Math.max(w, h);
+  const tw = Math.max(1, Math.ceil(w * scale));
+  const th = Math.max(1, Math.ceil(h * scale));
+  const sum = new Float32Array(tw * th);
+  const count = new Float32Array(tw * th);
+  for (let y = y0; y <= y1; y++) {
+    const ty = Math.min(th - 1, Math.floor((y - y0) * scale));
+    for (let x = x0; x <= x1; x++) {
+      const tx = Math.min(tw - 1, Math.floor((x - x0) * scale));
+      sum[ty * tw + tx] += ink[y * n + x]!;
+      count[ty * tw + tx] += 1;
+    }
+  }
+  let mass = 0;
+  let mx = 0;
+  let my = 0;
+  for (let ty = 0; ty < th; ty++) {
+    for (let tx = 0; tx < tw; tx++) {
+      const i = ty * tw + tx;
+      const v = count[i]! > 0 ? sum[i]! / count[i]! : 0;
+      sum[i] = v;
+      mass += v;
+      mx += v * (tx + 0.5);
+      my += v * (ty + 0.5);
+    }
+  }
+  const ox = Math.round(SIDE / 2 - mx / mass);
+  const oy = Math.round(SIDE / 2 - my / mass);
+  const out = new Float32Array(SIDE * SIDE);
+  for (let ty = 0; ty < th; ty++) {
+    for (let tx = 0; tx < tw; tx++) {
+      const X = tx + ox;
+      const Y = ty + oy;
+      if (X >= 0 && X < SIDE && Y >= 0 && Y < SIDE) out[Y * SIDE + X] = Math.min(1, sum[ty * tw + tx]!);
+    }
+  }
+  return out;
+}

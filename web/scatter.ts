@@ -1,0 +1,169 @@
+/**
+ * A square scatter of points in latent space, colored by digit, with axes and ticks: the
+ * picture of where the encoder puts the data. Two stacked canvases: the points and axes are
+ * drawn once per change, the overlay (pointer, markers, paths) once per frame.
+ */
+import { DIGIT_COLORS, el, fitCanvas, formatTick, niceTicks } from './dom.js';
+
+const MARGIN = { left: 44, right: 10, top: 10, bottom: 38 };
+
+export interface Domain {
+  min: number;
+  max: number;
+}
+
+export class Scatter {
+  readonly root: HTMLElement;
+  readonly base: HTMLCanvasElement;
+  readonly overlay: HTMLCanvasElement;
+  private size = 300;
+  private domain: Domain = { min: -3, max: 3 };
+  private xy: ArrayLike<number> = [];
+  private labels: ArrayLike<number> = [];
+  private axisNames: [string, string];
+
+  constructor(xName: string, yName: string, label: string) {
+    this.axisNames = [xName, yName];
+    this.base = el('canvas', { class: 'scatter-base', 'aria-hidden': 'true' });
+    this.overlay = el('canvas', { class: 'scatter-overlay', role: 'img', 'aria-label': label });
+    this.root = el('div', { class: 'scatter' }, this.base, this.overlay);
+  }
+
+  /** Side of the whole figure (plot and axes) in CSS pixels. */
+  resize(size: number): void {
+    this.size = Math.max(160, Math.floor(size));
+    this.root.style.width = `${this.size}px`;
+    this.root.style.height = `${this.size}px`;
+    this.draw();
+  }
+
+  setAxisNames(x: string, y: string): void {
+    this.axisNames = [x, y];
+  }
+
+  /** Points as x0, y0, x1, y1, ...; labels pick their colors. The domain follows the points. */
+  setPoints(xy: ArrayLike<number>, labels: ArrayLike<number>): void {
+    this.xy = xy;
+    this.labels = labels;
+    this.domain = symmetricDomain(xy);
+    this.draw();
+  }
+
+  get plotSize(): number {
+    return this.size - MARGIN.left - MARGIN.right;
+  }
+
+  /** CSS pixel position (relative to the figure) of a latent point. */
+  toPixel(x: number, y: number): [number, number] {
+    const s = this.plotSize / (this.domain.max - this.domain.min);
+    return [MARGIN.left + (x - this.domain.min) * s, MARGIN.top + (this.domain.max - y) * s];
+  }
+
+  /** The latent point under a CSS pixel position; null outside the plot area. */
+  toLatent(px: number, py: number): [number, number] | null {
+    const s = this.plotSize / (this.domain.max - this.domain.min);
+    const x = this.domain.min + (px - MARGIN.left) / s;
+    const y = this.domain.max - (py - MARGIN.top) / s;
+    const inside = px >= MARGIN.left && px <= MARGIN.left + this.plotSize && py >= MARGIN.top && py <= MARGIN.top + this.plotSize;
+    return inside ? [x, y] : null;
+  }
+
+  /** Latent units per CSS pixel. */
+  get unitsPerPixel(): number {
+    return (this.domain.max - this.domain.min) / this.plotSize;
+  }
+
+  /** A cleared overlay, clipped to the plot area, for this frame's markers. */
+  overlayContext(): CanvasRenderingContext2D {
+    const ctx = fitCanvas(this.overlay, this.size, this.size);
+    ctx.clearRect(0, 0, this.size, this.size);
+    ctx.beginPath();
+    ctx.rect(MARGIN.left, MARGIN.top, this.plotSize, this.plotSize);
+    ctx.clip();
+    return ctx;
+  }
+
+  draw(): void {
+    const ctx = fitCanvas(this.base, this.size, this.size);
+    const { left, top } = MARGIN;
+    const side = this.plotSize;
+    ctx.clearRect(0, 0, this.size, this.size);
+    ctx.fillStyle = '#ffffff';
+    ctx.fillRect(left, top, side, side);
+
+    const ticks = niceTicks(this.domain.min, this.domain.max, side < 260 ? 4 : 6);
+    ctx.font = '11px system-ui, sans-serif';
+    ctx.fillStyle = '#5b6474';
+    ctx.strokeStyle = '#eceef2';
+    ctx.lineWidth = 1;
+    for (const t of ticks) {
+      const [px] = this.toPixel(t, 0);
+      const [, py] = this.toPixel(0, t);
+      ctx.beginPath();
+      ctx.moveTo(Math.round(px) + 0.5, top);
+      ctx.lineTo(Math.round(px) + 0.5, top + side);
+      ctx.moveTo(left, Math.round(py) + 0.5);
+      ctx.lineTo(left + side, Math.round(py) + 0.5);
+      ctx.stroke();
+      ctx.textAlign = 'center';
+      ctx.textBaseline = 'top';
+      ctx.fillText(formatTick(t), px, top + side + 5);
+      ctx.textAlign = 'right';
+      ctx.textBaseline = 'middle';
+      ctx.fillText(formatTick(t), left - 6, py);
+    }
+    // The prior's center and unit circle: where N(0, I) puts most of its mass.
+    const [cx, cy] = this.toPixel(0, 0);
+    ctx.strokeStyle = '#d5d9e0';
+    ctx.setLineDash([4, 4]);
+    ctx.beginPath();
+    ctx.arc(cx, cy, 1 / this.unitsPerPixel, 0, 2 * Math.PI);
+    ctx.stroke();
+    ctx.setLineDash([]);
+
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(left, top, side, side);
+    ctx.clip();
+    const r = side < 300 ? 1.3 : 1.7;
+    ctx.globalAlpha = 0.7;
+    const n = Math.min(this.labels.length, Math.floor(this.xy.length / 2));
+    for (let d = 0; d < 10; d++) {
+      ctx.fillStyle = DIGIT_COLORS[d]!;
+      ctx.beginPath();
+      for (let i = 0; i < n; i++) {
+        if (this.labels[i] !== d) continue;
+        const [px, py] = this.toPixel(this.xy[2 * i]!, this.xy[2 * i + 1]!);
+        ctx.moveTo(px + r, py);
+        ctx.arc(px, py, r, 0, 2 * Math.PI);
+      }
+      ctx.fill();
+    }
+    ctx.restore();
+
+    ctx.strokeStyle = '#9aa3b2';
+    ctx.strokeRect(left + 0.5, top + 0.5, side - 1, side - 1);
+    ctx.fillStyle = '#2b3140';
+    ctx.font = '12px system-ui, sans-serif';
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'bottom';
+    ctx.fillText(this.axisNames[0], left + side / 2, this.size - 2);
+    ctx.save();
+    ctx.translate(11, top + side / 2);
+    ctx.rotate(-Math.PI / 2);
+    ctx.textBaseline = 'middle';
+    ctx.fillText(this.axisNames[1], 0, 0);
+    ctx.restore();
+  }
+}
+
+/**
+ * A square domain centered on the origin that holds nearly all points (a few far outliers
+ * may fall outside) and never less than the prior's +-3.
+ */
+export function symmetricDomain(xy: ArrayLike<number>): Domain {
+  const abs = Array.from(xy, Math.abs).sort((a, b) => a - b);
+  const q = abs.length === 0 ? 0 : abs[Math.min(abs.length - 1, Math.floor(abs.length * 0.998))]!;
+  const r = Math.ceil(Math.max(3, q * 1.08) * 2) / 2;
+  return { min: -r, max: r };
+}
