@@ -222,9 +222,13 @@ export function legend(ctx: Context, items: LegendItem[], x: number, y: number, 
   const columns = opts.columns ?? 1;
   const rows = Math.ceil(items.length / columns);
   ctx.font = font(size);
-  const colWidth = Math.max(...items.map((i) => ctx.measureText(i.label).width)) + 34;
+  // Each column as wide as its longest label.
+  const colWidths = Array.from({ length: columns }, (_, c) =>
+    Math.max(0, ...items.slice(c * rows, (c + 1) * rows).map((i) => ctx.measureText(i.label).width)) + 40,
+  );
+  const colStart = colWidths.map((_, c) => colWidths.slice(0, c).reduce((a, b) => a + b, 0));
   const rowHeight = size + 7;
-  const box: Box = { x, y, width: colWidth * columns + 8, height: rows * rowHeight + 8 };
+  const box: Box = { x, y, width: colWidths.reduce((a, b) => a + b, 0) - 6 + 8, height: rows * rowHeight + 8 };
   ctx.save();
   ctx.fillStyle = 'rgba(255, 255, 255, 0.92)';
   ctx.fillRect(box.x, box.y, box.width, box.height);
@@ -232,7 +236,7 @@ export function legend(ctx: Context, items: LegendItem[], x: number, y: number, 
   ctx.lineWidth = 1;
   ctx.strokeRect(Math.round(box.x) + 0.5, Math.round(box.y) + 0.5, Math.round(box.width), Math.round(box.height));
   items.forEach((item, i) => {
-    const cx = x + 6 + Math.floor(i / rows) * colWidth;
+    const cx = x + 6 + colStart[Math.floor(i / rows)]!;
     const cy = y + 4 + (i % rows) * rowHeight + rowHeight / 2;
     drawLegendMarker(ctx, item, cx, cy);
     text(ctx, item.label, cx + 28, cy, { size, align: 'left', baseline: 'middle' });

@@ -96,7 +96,7 @@ function densityRows(test: ImageDataset, mu: Float32Array, plane: LatentPlane, l
 const ABOUT: Record<(typeof FIGURE_FILES)[number], { title: string; caption: string }> = {
   'loss_curves.png': {
     title: 'Training curves',
-    caption: 'The negative ELBO and its two terms per epoch on the training data (mean over each epoch) and the test data (after each epoch): reconstruction falls as the decoder learns, while KL rises as the codes start to carry information.',
+    caption: 'The negative ELBO and its two terms per epoch on the training data (mean over each epoch) and the test data (after each epoch): reconstruction falls as the decoder learns, and KL measures how much the codes say about each image.',
   },
   'reconstructions.png': {
     title: 'Reconstructions',
