@@ -65,7 +65,7 @@ test('vae train writes every figure: PNGs of the expected size that are not blan
     'samples.png': [8 * 56 + 9 * 2, 8 * 56 + 9 * 2], // 8 x 8 digits at scale 2, 2 px apart
     'reconstructions.png': [16 * 56 + 17 * 2, 2 * 56 + 3 * 2], // 16 originals above 16 reconstructions
     'latent_scatter.png': [860, 720],
-    'latent_manifold.png': [100 + 20 * 56 + 40, 80 + 20 * 56 + 80], // 20 x 20 digits at scale 2 inside axes
+    'latent_manifold.png': [100 + 20 * 56 + 40, 90 + 20 * 56 + 80], // 20 x 20 digits at scale 2 inside axes
     'loss_curves.png': [1240, 500],
   };
   for (const file of PNGS) {

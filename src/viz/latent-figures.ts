@@ -67,28 +67,40 @@ export function latentManifoldFigure(model: VAE, plane: LatentPlane, scale = 2):
   const n = MANIFOLD_SIZE;
   const { latent, imageHeight: h, imageWidth: w } = model.config;
   const grid = gaussianGrid(n);
+  const xs = grid.map((q) => q * plane.reach[0]);
+  const ys = grid.map((q) => q * plane.reach[1]);
   const z = new Float32Array(n * n * latent);
   for (let row = 0; row < n; row++) {
-    for (let col = 0; col < n; col++) embed(plane, grid[col]!, grid[n - 1 - row]!, z, (row * n + col) * latent);
+    for (let col = 0; col < n; col++) embed(plane, xs[col]!, ys[n - 1 - row]!, z, (row * n + col) * latent);
   }
   const images = model.decodeMean(new Tensor(z, [n * n, latent]));
   const tile = imageGrid(images, n * n, h, w, { cols: n, scale, padding: 0 });
   const left = 100;
-  const top = 80;
+  const top = 90;
   const fig = createFigure(left + tile.width + 40, top + tile.height + 80);
   drawGray(fig.ctx, tile, left, top);
   const cell = tile.width / n;
   // Axis coordinates span the tile; each column's tick sits at its center, labeled with its value.
-  const ticks = grid.map((v, i) => ({ value: i + 0.5, label: v.toFixed(2).replace('-', '\u2212') }));
+  const ticks = (values: number[]): Array<{ value: number; label: string }> => values.map((v, i) => ({ value: i + 0.5, label: v.toFixed(2).replace('-', '\u2212') }));
   const axes = new Axes(
     fig.ctx,
     { x: left, y: top, width: tile.width, height: tile.height },
-    { range: [0, n], label: plane.kind === 'pca' ? `${plane.xLabel}: coordinate along v\u2081` : plane.xLabel, tickLabels: ticks },
-    { range: [0, n], label: plane.kind === 'pca' ? `${plane.yLabel}: coordinate along v\u2082` : plane.yLabel, tickLabels: ticks },
+    { range: [0, n], label: plane.kind === 'pca' ? `${plane.xLabel}: coordinate along v\u2081` : plane.xLabel, tickLabels: ticks(xs) },
+    // Rows run top to bottom, values bottom to top.
+    { range: [0, n], label: plane.kind === 'pca' ? `${plane.yLabel}: coordinate along v\u2082` : plane.yLabel, tickLabels: ticks(ys) },
   );
   axes.frame({ tickSize: cell >= 50 ? 11 : 9 });
   const where = plane.kind === 'pca' ? `z = a\u00b7v\u2081 + b\u00b7v\u2082 along the ${planeDescription(plane).replace('components', 'directions')}` : planeDescription(plane);
   text(fig.ctx, `The decoder over the latent plane: E[x | z] on a ${n} \u00d7 ${n} grid`, left + tile.width / 2, 32, { size: 17, bold: true });
-  text(fig.ctx, `(${where}; grid at the N(0, 1) quantiles (i + \u00bd)/${n})`, left + tile.width / 2, 56, { size: 13 });
+  const at =
+    plane.kind === 'pca'
+      ? `grid at the quantiles (i + \u00bd)/${n} of N(0, s\u00b2), s = the codes' RMS along each direction: ${plane.reach[0].toFixed(2)}, ${plane.reach[1].toFixed(2)}`
+      : `grid at the N(0, 1) quantiles (i + \u00bd)/${n}`;
+  if (plane.kind === 'pca') {
+    text(fig.ctx, `(${where};`, left + tile.width / 2, 52, { size: 13 });
+    text(fig.ctx, `${at})`, left + tile.width / 2, 70, { size: 13 });
+  } else {
+    text(fig.ctx, `(${where}; ${at})`, left + tile.width / 2, 58, { size: 13 });
+  }
   return figurePng(fig);
 }

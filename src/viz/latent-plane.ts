@@ -17,6 +17,12 @@ export interface LatentPlane {
   directions: Float64Array;
   /** Fraction of the codes' variance along each direction (pca only; 1 would be all of it). */
   explained: [number, number];
+  /**
+   * How far the codes reach along each direction: 1 for the latent plane itself (the prior's
+   * scale); for pca, the codes' root mean square along each direction, so grids over the plane
+   * cover where the codes are rather than a prior-sized patch of a wider cloud.
+   */
+  reach: [number, number];
   xLabel: string;
   yLabel: string;
 }
@@ -24,15 +30,19 @@ export interface LatentPlane {
 /** Builds the plane for codes `z` ([count, latent], row-major). */
 export function latentPlane(z: Float32Array, count: number, latent: number): LatentPlane {
   if (latent === 2) {
-    return { latent, kind: 'latent', directions: Float64Array.from([1, 0, 0, 1]), explained: [NaN, NaN], xLabel: 'z\u2081', yLabel: 'z\u2082' };
+    return { latent, kind: 'latent', directions: Float64Array.from([1, 0, 0, 1]), explained: [NaN, NaN], reach: [1, 1], xLabel: 'z\u2081', yLabel: 'z\u2082' };
   }
   if (latent === 1) {
     // One dimension: the second axis carries nothing, and says so.
-    return { latent, kind: 'latent', directions: Float64Array.from([1, 0]), explained: [NaN, NaN], xLabel: 'z\u2081', yLabel: '(latent is 1-D)' };
+    return { latent, kind: 'latent', directions: Float64Array.from([1, 0]), explained: [NaN, NaN], reach: [1, 1], xLabel: 'z\u2081', yLabel: '(latent is 1-D)' };
   }
   const { directions, explained } = principalDirections(z, count, latent);
   const pct = (f: number): string => `${(100 * f).toFixed(0)}% of variance`;
-  return { latent, kind: 'pca', directions, explained, xLabel: `PC1 (${pct(explained[0])})`, yLabel: `PC2 (${pct(explained[1])})` };
+  const plane: LatentPlane = { latent, kind: 'pca', directions, explained, reach: [1, 1], xLabel: `PC1 (${pct(explained[0])})`, yLabel: `PC2 (${pct(explained[1])})` };
+  const { x, y } = project(plane, z, count);
+  const rms = (v: Float64Array): number => Math.sqrt(v.reduce((s, a) => s + a * a, 0) / Math.max(1, v.length)) || 1;
+  plane.reach = [rms(x), rms(y)];
+  return plane;
 }
 
 /** The plane coordinates of codes `z` ([count, latent]) as two arrays. */
