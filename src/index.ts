@@ -55,6 +55,26 @@ export { encodeSafetensors, decodeSafetensors, type NamedTensor } from './io/saf
 export { encodePng, type PngImage } from './viz/png.js';
 export { imageGrid, imageRows, type GrayImage, type GridOptions } from './viz/grid.js';
 export { reconstructionFigure } from './viz/figures.js';
+export { renderRunFigures, writeRunFigures, posteriorMeans, FIGURE_FILES, type RunFigureInputs, type RunFigures } from './viz/run-figures.js';
+export { latentScatterFigure, latentManifoldFigure } from './viz/latent-figures.js';
+export { evolutionStripFigure, evolutionGif } from './viz/evolution.js';
+export { latentMarginalsFigure } from './viz/marginals.js';
+export { lossCurvesFigure } from './viz/loss-curves.js';
+export { decoderDensityFigure, type DensityRow } from './viz/decoder-density.js';
+export { decoderDistribution, type DecoderDistribution, type PixelDistribution } from './viz/decoder-distribution.js';
+export { latentPlane, principalDirections, project, embed, type LatentPlane } from './viz/latent-plane.js';
+export { reportHtml, type ReportInput, type ReportFigure } from './viz/report.js';
+export { encodeGif, type GifFrame } from './viz/gif.js';
+export {
+  SnapshotRecorder,
+  readSnapshots,
+  encodeSnapshots,
+  decodeSnapshots,
+  isSnapshotStep,
+  SNAPSHOTS_FILE,
+  type LatentSnapshots,
+  type LatentSnapshot,
+} from './train/snapshots.js';
 export { writeFileAtomic } from './io/atomic.js';
 export { UserError } from './errors.js';
 export { createExplorerServer, listen, shutdown, type ServerOptions, type LiveTraining } from './server/app.js';

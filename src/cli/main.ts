@@ -10,9 +10,10 @@ import { evalCommand } from './eval.js';
 import { sampleCommand } from './sample.js';
 import { reconstructCommand } from './reconstruct.js';
 import { serveCommand } from './serve.js';
+import { reportCommand } from './report.js';
 import { UserError } from '../errors.js';
 
-const commands: Command[] = [trainCommand, evalCommand, sampleCommand, reconstructCommand, serveCommand];
+const commands: Command[] = [trainCommand, evalCommand, sampleCommand, reconstructCommand, reportCommand, serveCommand];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

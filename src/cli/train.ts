@@ -2,14 +2,12 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseFlags, toKebab, type ParsedFlags } from './args.js';
 import type { Command } from './command.js';
-import { timestampedRunDir, writePng } from './output.js';
-import { reconstructionFigure } from '../viz/figures.js';
+import { timestampedRunDir } from './output.js';
 import { UserError } from '../errors.js';
-import { Random } from '../engine/random.js';
 import { applyKernels, kernelsFlag } from './shared-flags.js';
 import { ensureWritableDir, writeFileAtomic } from '../io/atomic.js';
 import { loadDataset, describeDatasetSpecs } from '../data/source.js';
-import { pixelsPerImage, subset, type DataSplits } from '../data/dataset.js';
+import { pixelsPerImage, type DataSplits } from '../data/dataset.js';
 import { countParameters } from '../nn/parameters.js';
 import { DEFAULT_TRAINING_CONFIG, runData, type RunConfig } from '../train/config.js';
 import {
@@ -19,10 +17,11 @@ import {
   saveCheckpoint,
   type TrainingState,
 } from '../train/checkpoint.js';
-import { appendMetrics, truncateMetrics, METRICS_FILE } from '../train/metrics-log.js';
+import { appendMetrics, readMetrics, truncateMetrics, METRICS_FILE } from '../train/metrics-log.js';
+import { SnapshotRecorder, SNAPSHOTS_FILE } from '../train/snapshots.js';
+import { writeRunFigures } from '../viz/run-figures.js';
 import { DivergedError, TrainingInterrupted, train, type EpochMetrics } from '../train/trainer.js';
 import { EpochProgress, formatDuration } from '../train/progress.js';
-import { imageGrid } from '../viz/grid.js';
 import { DEFAULT_VAE_CONFIG, validateVaeConfig } from '../vae/config.js';
 import { startTrainingUi, type TrainingUi } from '../server/training-ui.js';
 
@@ -52,7 +51,7 @@ export const trainCommand: Command = {
   name: 'train',
   summary:
     'Train a VAE (MLP encoder and decoder, Bernoulli pixels) by maximizing the ELBO with Adam. ' +
-    'Writes a checkpoint and a line of metrics.jsonl after every epoch, and sample and reconstruction images at the end.',
+    'Writes a checkpoint and a line of metrics.jsonl after every epoch, and every figure with report.html at the end.',
   flags,
   async run(argv) {
     const opts = parseFlags('vae train', argv, flags);
@@ -74,6 +73,8 @@ export const trainCommand: Command = {
     writeFileAtomic(join(dir, 'config.json'), JSON.stringify(state.config, null, 2) + '\n');
     printHeader(state, data, dir);
     if (ui !== null) process.stdout.write(`live dashboard: ${ui.url}\n`);
+    const snapshots = SnapshotRecorder.open(dir, state, data);
+    if (snapshots.warning !== undefined) process.stderr.write(`vae train: ${snapshots.warning}\n`);
 
     const onSignal = (): void => {
       if (controller.signal.aborted) process.exit(130);
@@ -95,12 +96,14 @@ export const trainCommand: Command = {
           }
           progress?.update(s.batch + 1, s.runningLoss, s.samplesDone);
           ui?.step(s);
+          snapshots.onStep(s.step);
         },
         onEpoch: (m, st) => {
           progress?.finish();
           progress = null;
           process.stdout.write(summaryLine(m, st.config.training.epochs) + '\n');
           appendMetrics(dir, m);
+          snapshots.save();
           saveCheckpoint(dir, st);
           ui?.epoch(m);
         },
@@ -130,12 +133,12 @@ export const trainCommand: Command = {
       process.off('SIGTERM', onSignal);
     }
 
-    writeFigures(state, data, dir);
+    writeFigures(state, data, dir, snapshots);
     const last = history[history.length - 1];
     const total = history.reduce((s, m) => s + m.seconds, 0);
     process.stdout.write(
       `done: ${plural(state.epoch, 'epoch')}${last ? `, test NELBO ${last.test_nelbo.toFixed(2)} nats` : ''}, training time ${formatDuration(total)}\n` +
-        `results in ${dir}/: ${CHECKPOINT_FILE}, ${METRICS_FILE}, config.json, samples.png, reconstructions.png\n`,
+        `results in ${dir}/: ${CHECKPOINT_FILE}, ${METRICS_FILE}, ${SNAPSHOTS_FILE}, config.json, and the figures in report.html\n`,
     );
     ui?.end('done', `${plural(state.epoch, 'epoch')}${last ? `, test NELBO ${last.test_nelbo.toFixed(2)} nats` : ''}`);
     await ui?.close();
@@ -242,13 +245,16 @@ function summaryLine(m: EpochMetrics, epochs: number): string {
   );
 }
 
-/** Quick-look pictures of the finished model: samples from the prior, test reconstructions. */
-function writeFigures(state: TrainingState, data: DataSplits, dir: string): void {
-  const { imageHeight: h, imageWidth: w } = state.model.config;
-  writePng(join(dir, 'samples.png'), imageGrid(state.model.sample(64, new Random(0)), 64, h, w, { scale: 2 }));
-  const test = subset(data.test, 16);
-  writePng(
-    join(dir, 'reconstructions.png'),
-    reconstructionFigure((x) => state.model.reconstruct(x), test.images, test.count, h, w, 2),
-  );
+/** Every figure of the finished model (src/viz/run-figures.ts), as `vae report` would draw them. */
+function writeFigures(state: TrainingState, data: DataSplits, dir: string, snapshots: SnapshotRecorder): void {
+  writeRunFigures(dir, {
+    model: state.model,
+    config: state.config,
+    epoch: state.epoch,
+    step: state.optimizer.step,
+    test: data.test,
+    history: readMetrics(dir),
+    snapshots: snapshots.record,
+    seed: 0,
+  });
 }

@@ -1,0 +1,202 @@
+/**
+ * Latent snapshots: where a fixed set of test digits sit in latent space at regular points of
+ * training, for the figures that show the posterior moving toward N(0, I). Each snapshot holds
+ * the posterior means and log-variances of the first 1000 test images (a few hundred KB per
+ * run at latent 2), taken before the first step, at 1/8, 1/4, 1/2 and 3/4 of the first epoch
+ * (early training moves fastest), and at the end of every epoch.
+ *
+ * The file is rewritten atomically at the end of every epoch, before the checkpoint. On
+ * resume the snapshots past the checkpoint's optimizer step are dropped, as metrics.jsonl is
+ * cut back, so a resumed run ends with the same file as one that never stopped.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Tensor, noGrad } from '../engine/tensor.js';
+import { numBatches } from '../data/batches.js';
+import { pixelsPerImage, subset, type DataSplits, type ImageDataset } from '../data/dataset.js';
+import { decodeSafetensors, encodeSafetensors, type NamedTensor } from '../io/safetensors.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { UserError } from '../errors.js';
+import type { VAE } from '../vae/model.js';
+import type { TrainingState } from './checkpoint.js';
+
+export const SNAPSHOTS_FILE = 'latent_snapshots.safetensors';
+/** Test images encoded at each snapshot. */
+export const SNAPSHOT_IMAGES = 1000;
+const FORMAT = 'vae-toolkit/latent-snapshots';
+const VERSION = '1';
+
+export interface LatentSnapshot {
+  /** Optimizer steps taken when the snapshot was taken (0: before training). */
+  step: number;
+  /** [count, latent] posterior means. */
+  mu: Float32Array;
+  /** [count, latent] posterior log-variances. */
+  logvar: Float32Array;
+}
+
+export interface LatentSnapshots {
+  latent: number;
+  /** Test images per snapshot (the first `count` of the run's test set). */
+  count: number;
+  labels: Uint8Array;
+  batchesPerEpoch: number;
+  snapshots: LatentSnapshot[];
+}
+
+/** Whether a snapshot is due once `step` optimizer steps are done. */
+export function isSnapshotStep(step: number, batchesPerEpoch: number): boolean {
+  if (step === 0 || step % batchesPerEpoch === 0) return true;
+  if (step > batchesPerEpoch) return false;
+  return [1 / 8, 1 / 4, 1 / 2, 3 / 4].some((f) => Math.round(f * batchesPerEpoch) === step);
+}
+
+/** Training progress of a snapshot in epochs (fractional within the first). */
+export function snapshotEpoch(s: LatentSnapshot, batchesPerEpoch: number): number {
+  return s.step / batchesPerEpoch;
+}
+
+/** The snapshot subset's posterior, without recording gradients. */
+export function encodeSubset(model: VAE, images: ImageDataset): { mu: Float32Array; logvar: Float32Array } {
+  return noGrad(() => {
+    const { mu, logvar } = model.encode(new Tensor(images.images, [images.count, pixelsPerImage(images)]));
+    return { mu: Float32Array.from(mu.data), logvar: Float32Array.from(logvar.data) };
+  });
+}
+
+/** Records snapshots during a run and keeps the run folder's file up to date. */
+export class SnapshotRecorder {
+  /** Set when an existing file could not be continued and was started afresh. */
+  warning: string | undefined;
+
+  private constructor(
+    private readonly dir: string,
+    private readonly state: TrainingState,
+    private readonly images: ImageDataset,
+    readonly record: LatentSnapshots,
+  ) {}
+
+  /**
+   * For a fresh run, takes the snapshot before the first step. For a resumed run, continues
+   * the folder's file, cut back to the checkpoint's step.
+   */
+  static open(dir: string, state: TrainingState, data: DataSplits): SnapshotRecorder {
+    const images = subset(data.test, SNAPSHOT_IMAGES);
+    const fresh: LatentSnapshots = {
+      latent: state.model.config.latent,
+      count: images.count,
+      labels: Uint8Array.from(images.labels),
+      batchesPerEpoch: numBatches(data.train.count, state.config.training.batchSize),
+      snapshots: [],
+    };
+    const recorder = new SnapshotRecorder(dir, state, images, fresh);
+    const step = state.optimizer.step;
+    if (step === 0) {
+      recorder.take();
+      return recorder;
+    }
+    let previous: LatentSnapshots | null = null;
+    try {
+      previous = readSnapshots(dir);
+    } catch (err) {
+      recorder.warning = `${(err as Error).message}; recording latent snapshots afresh`;
+    }
+    if (previous !== null) {
+      if (previous.latent !== fresh.latent || previous.count !== fresh.count || previous.batchesPerEpoch !== fresh.batchesPerEpoch) {
+        recorder.warning = `${join(dir, SNAPSHOTS_FILE)} does not match this run; recording latent snapshots afresh`;
+      } else {
+        fresh.snapshots = previous.snapshots.filter((s) => s.step <= step);
+      }
+    }
+    return recorder;
+  }
+
+  /** Call after every optimizer step; encodes the subset when a snapshot is due. */
+  onStep(step: number): void {
+    if (isSnapshotStep(step, this.record.batchesPerEpoch)) this.take();
+  }
+
+  /** Writes the file (atomically). Call at the end of each epoch, before the checkpoint. */
+  save(): void {
+    writeFileAtomic(join(this.dir, SNAPSHOTS_FILE), encodeSnapshots(this.record));
+  }
+
+  private take(): void {
+    const step = this.state.optimizer.step;
+    const last = this.record.snapshots[this.record.snapshots.length - 1];
+    if (last !== undefined && last.step >= step) return;
+    this.record.snapshots.push({ step, ...encodeSubset(this.state.model, this.images) });
+  }
+}
+
+export function encodeSnapshots(r: LatentSnapshots): Uint8Array {
+  const n = r.snapshots.length;
+  const per = r.count * r.latent;
+  const mu = new Float32Array(n * per);
+  const logvar = new Float32Array(n * per);
+  r.snapshots.forEach((s, i) => {
+    mu.set(s.mu, i * per);
+    logvar.set(s.logvar, i * per);
+  });
+  const tensors: Record<string, NamedTensor> = {
+    mu: { shape: [n, r.count, r.latent], data: mu },
+    logvar: { shape: [n, r.count, r.latent], data: logvar },
+    labels: { shape: [r.count], data: Float32Array.from(r.labels) },
+  };
+  return encodeSafetensors(tensors, {
+    format: FORMAT,
+    version: VERSION,
+    steps: JSON.stringify(r.snapshots.map((s) => s.step)),
+    batches_per_epoch: String(r.batchesPerEpoch),
+  });
+}
+
+export function decodeSnapshots(bytes: Uint8Array, source: string): LatentSnapshots {
+  const { tensors, metadata } = decodeSafetensors(bytes, source);
+  const bad = (why: string): UserError => new UserError(`latent snapshots ${source} are not usable: ${why}`);
+  if (metadata.format !== FORMAT) throw bad(`not a snapshot file of this toolkit (format ${JSON.stringify(metadata.format ?? null)})`);
+  if (metadata.version !== VERSION) throw bad(`version ${metadata.version}, this toolkit reads version ${VERSION}`);
+  const { mu, logvar, labels } = tensors;
+  if (mu === undefined || logvar === undefined || labels === undefined) throw bad('a tensor is missing');
+  if (mu.shape.length !== 3 || logvar.shape.join() !== mu.shape.join() || labels.shape.join() !== String(mu.shape[1])) {
+    throw bad('tensor shapes do not agree');
+  }
+  const [n, count, latent] = mu.shape as [number, number, number];
+  let steps: unknown;
+  try {
+    steps = JSON.parse(metadata.steps ?? '');
+  } catch {
+    throw bad('metadata steps is not valid JSON');
+  }
+  if (!Array.isArray(steps) || steps.length !== n || !steps.every((s, i) => Number.isInteger(s) && s >= 0 && (i === 0 || s > steps[i - 1]))) {
+    throw bad('metadata steps must be increasing step counts, one per snapshot');
+  }
+  const batchesPerEpoch = Number(metadata.batches_per_epoch);
+  if (!Number.isInteger(batchesPerEpoch) || batchesPerEpoch < 1) throw bad(`bad batches per epoch ${metadata.batches_per_epoch}`);
+  if (count < 1 || latent < 1) throw bad('no images or no latent dimensions');
+  const per = count * latent;
+  return {
+    latent,
+    count,
+    labels: Uint8Array.from(labels.data),
+    batchesPerEpoch,
+    snapshots: (steps as number[]).map((step, i) => ({
+      step,
+      mu: mu.data.slice(i * per, (i + 1) * per),
+      logvar: logvar.data.slice(i * per, (i + 1) * per),
+    })),
+  };
+}
+
+/** The run folder's snapshots, or null when it has none. */
+export function readSnapshots(dir: string): LatentSnapshots | null {
+  const path = join(dir, SNAPSHOTS_FILE);
+  if (!existsSync(path)) return null;
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (err) {
+    throw new UserError(`cannot read ${path}: ${(err as Error).message}`);
+  }
+  return decodeSnapshots(bytes, path);
+}

@@ -1,0 +1,189 @@
+/**
+ * Every figure of a trained run, drawn from its model, its test set, its metrics log and its
+ * latent snapshots: what `vae train` writes when it finishes and `vae report` redraws. All
+ * randomness comes from `seed`, so the same checkpoint and seed give the same bytes.
+ */
+import { join } from 'node:path';
+import { Random } from '../engine/random.js';
+import { Tensor } from '../engine/tensor.js';
+import { pixelsPerImage, subset, type ImageDataset } from '../data/dataset.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { encodeSubset, type LatentSnapshots } from '../train/snapshots.js';
+import type { RunConfig } from '../train/config.js';
+import type { EpochMetrics } from '../train/trainer.js';
+import type { VAE } from '../vae/model.js';
+import { reconstructionFigure } from './figures.js';
+import { imageGrid } from './grid.js';
+import { encodePng } from './png.js';
+import { latentPlane, type LatentPlane } from './latent-plane.js';
+import { latentManifoldFigure, latentScatterFigure, MANIFOLD_SIZE } from './latent-figures.js';
+import { evolutionGif, evolutionStripFigure } from './evolution.js';
+import { latentMarginalsFigure } from './marginals.js';
+import { lossCurvesFigure } from './loss-curves.js';
+import { decoderDensityFigure, type DensityRow } from './decoder-density.js';
+import { decoderDistribution } from './decoder-distribution.js';
+import { reportHtml, type ReportFigure } from './report.js';
+
+export interface RunFigureInputs {
+  model: VAE;
+  config: RunConfig;
+  /** Epochs completed by the checkpoint the model comes from. */
+  epoch: number;
+  /** Optimizer steps of that checkpoint: later snapshots (from a killed run) are ignored. */
+  step: number;
+  /** The run's test set. */
+  test: ImageDataset;
+  /** metrics.jsonl; lines after `epoch` are ignored. */
+  history: EpochMetrics[];
+  /** The run's latent snapshots, or null if it has none. */
+  snapshots: LatentSnapshots | null;
+  seed: number;
+}
+
+export interface RunFigures {
+  /** Figures in report order, then report.html. */
+  files: Array<{ file: string; bytes: Uint8Array }>;
+  /** Figures that could not be drawn from what the run folder holds. */
+  missing: Array<{ file: string; reason: string }>;
+}
+
+/** Every file name, in the order the report shows them. */
+export const FIGURE_FILES = [
+  'loss_curves.png',
+  'reconstructions.png',
+  'samples.png',
+  'latent_scatter.png',
+  'latent_manifold.png',
+  'latent_evolution.png',
+  'latent_evolution.gif',
+  'latent_marginals.png',
+  'decoder_density.png',
+  'report.html',
+] as const;
+
+const SAMPLES = 64;
+const RECONSTRUCTIONS = 16;
+const DENSITY_POINTS = 4;
+const ENCODE_BATCH = 1000;
+
+/** Posterior means of a whole dataset, in batches to keep memory flat. */
+export function posteriorMeans(model: VAE, data: ImageDataset): Float32Array {
+  const L = model.config.latent;
+  const dim = pixelsPerImage(data);
+  const out = new Float32Array(data.count * L);
+  for (let start = 0; start < data.count; start += ENCODE_BATCH) {
+    const n = Math.min(ENCODE_BATCH, data.count - start);
+    const part: ImageDataset = { ...data, images: data.images.subarray(start * dim, (start + n) * dim), labels: data.labels.subarray(start, start + n), count: n };
+    out.set(encodeSubset(model, part).mu, start * L);
+  }
+  return out;
+}
+
+function densityRows(test: ImageDataset, mu: Float32Array, plane: LatentPlane, latent: number): DensityRow[] {
+  const rows: DensityRow[] = [];
+  const seen = new Set<number>();
+  for (let i = 0; i < test.count && rows.length < DENSITY_POINTS; i++) {
+    const label = test.labels[i]!;
+    if (seen.has(label)) continue;
+    seen.add(label);
+    const z = mu.slice(i * latent, (i + 1) * latent);
+    const where = plane.kind === 'latent' && latent === 2 ? ` = (${z[0]!.toFixed(2)}, ${z[1]!.toFixed(2)})`.replace(/-/g, '\u2212') : '';
+    rows.push({ z, label: `\u03bc(x) of a test ${label}${where}` });
+  }
+  return rows;
+}
+
+const ABOUT: Record<(typeof FIGURE_FILES)[number], { title: string; caption: string }> = {
+  'loss_curves.png': {
+    title: 'Training curves',
+    caption: 'The negative ELBO and its two terms per epoch on the training data (mean over each epoch) and the test data (after each epoch): reconstruction falls as the decoder learns, and KL measures how much the codes say about each image.',
+  },
+  'reconstructions.png': {
+    title: 'Reconstructions',
+    caption: `The first ${RECONSTRUCTIONS} test digits (odd rows) above their reconstructions (even rows), decoded from the posterior means: what survives the trip through the latent bottleneck.`,
+  },
+  'samples.png': {
+    title: 'Samples from the prior',
+    caption: `${SAMPLES} new digits: z drawn from the prior N(0, I), each decoded to its mean image E[x|z].`,
+  },
+  'latent_scatter.png': {
+    title: 'The latent space',
+    caption: 'Each test digit placed at its posterior mean and colored by its label: digits of one class gather in regions of the latent space, learned without ever seeing a label.',
+  },
+  'latent_manifold.png': {
+    title: 'The decoder over the latent plane',
+    caption: `Decoded means on a ${MANIFOLD_SIZE} \u00d7 ${MANIFOLD_SIZE} grid at Gaussian quantiles of the plane: neighbouring points decode to similar digits, and one digit morphs smoothly into the next.`,
+  },
+  'latent_evolution.png': {
+    title: 'The posterior during training',
+    caption: 'A fixed set of test digits encoded at points of training, on the same axes with the prior\u2019s 1\u03c3 and 2\u03c3 circles: from one blob at the origin before training to separated clusters held near N(0, I) by the KL term.',
+  },
+  'latent_evolution.gif': {
+    title: 'The posterior during training, animated',
+    caption: 'The same snapshots as the strip above, one frame each, in order.',
+  },
+  'latent_marginals.png': {
+    title: 'Latent marginals against the prior',
+    caption: 'Histograms of z drawn from q(z|x) over the snapshot digits for each latent dimension at the start, middle and end of training, over the N(0, 1) density the KL term pulls them toward.',
+  },
+  'decoder_density.png': {
+    title: 'The decoder as a distribution',
+    caption: '',
+  },
+  'report.html': { title: 'This report', caption: '' },
+};
+
+export function renderRunFigures(inputs: RunFigureInputs): RunFigures {
+  const { model, test, seed } = inputs;
+  const { latent, imageHeight: h, imageWidth: w } = model.config;
+  const files: Array<{ file: string; bytes: Uint8Array }> = [];
+  const missing: Array<{ file: string; reason: string }> = [];
+  const history = inputs.history.filter((m) => m.epoch <= inputs.epoch);
+
+  if (history.length > 0) files.push({ file: 'loss_curves.png', bytes: lossCurvesFigure(history) });
+  else missing.push({ file: 'loss_curves.png', reason: 'the run folder has no metrics.jsonl lines' });
+
+  const shown = subset(test, RECONSTRUCTIONS);
+  const recon = reconstructionFigure((x: Tensor) => model.reconstruct(x), shown.images, shown.count, h, w, 2);
+  files.push({ file: 'reconstructions.png', bytes: encodePng(recon) });
+  files.push({ file: 'samples.png', bytes: encodePng(imageGrid(model.sample(SAMPLES, new Random(seed)), SAMPLES, h, w, { scale: 2 })) });
+
+  const mu = posteriorMeans(model, test);
+  const plane = latentPlane(mu, test.count, latent);
+  files.push({ file: 'latent_scatter.png', bytes: latentScatterFigure(plane, mu, test.labels, test.count) });
+  files.push({ file: 'latent_manifold.png', bytes: latentManifoldFigure(model, plane) });
+
+  const snapshots = inputs.snapshots === null ? null : { ...inputs.snapshots, snapshots: inputs.snapshots.snapshots.filter((s) => s.step <= inputs.step) };
+  if (snapshots !== null && snapshots.latent !== latent) throw new RangeError(`the latent snapshots have ${snapshots.latent} dimensions, the model ${latent}`);
+  if (snapshots !== null && snapshots.snapshots.length > 0) {
+    files.push({ file: 'latent_evolution.png', bytes: evolutionStripFigure(plane, snapshots) });
+    files.push({ file: 'latent_evolution.gif', bytes: evolutionGif(plane, snapshots) });
+    files.push({ file: 'latent_marginals.png', bytes: latentMarginalsFigure(snapshots, (seed + 1) >>> 0) });
+  } else {
+    const reason = 'the run folder has no latent snapshots (they are recorded by vae train while it trains)';
+    for (const file of ['latent_evolution.png', 'latent_evolution.gif', 'latent_marginals.png']) missing.push({ file, reason });
+  }
+
+  const dist = decoderDistribution(model);
+  files.push({ file: 'decoder_density.png', bytes: decoderDensityFigure(dist, densityRows(test, mu, plane, latent), h, w, new Random((seed + 2) >>> 0)) });
+
+  const about = (file: string): { title: string; caption: string } => {
+    const a = ABOUT[file as (typeof FIGURE_FILES)[number]];
+    if (file === 'decoder_density.png') {
+      return { title: a.title, caption: `For the posterior means of a few test digits: the decoded mean, the per-pixel spread (${dist.spreadMeaning}), and images drawn pixel by pixel from p(x|z), so one latent point gives many variations of the same digit.` };
+    }
+    return a;
+  };
+  const figures: ReportFigure[] = files.map((f) => ({ ...f, ...about(f.file) }));
+  const final = history.find((m) => m.epoch === inputs.epoch);
+  const html = reportHtml({ config: inputs.config, epoch: inputs.epoch, final, figures, missing });
+  files.push({ file: 'report.html', bytes: new TextEncoder().encode(html) });
+  return { files, missing };
+}
+
+/** Draws every figure and writes each file into `dir` atomically. */
+export function writeRunFigures(dir: string, inputs: RunFigureInputs): RunFigures {
+  const figures = renderRunFigures(inputs);
+  for (const f of figures.files) writeFileAtomic(join(dir, f.file), f.bytes);
+  return figures;
+}
