@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseFlags } from './args.js';
 import type { Command } from './command.js';
-import { checkpointFlag } from './shared-flags.js';
+import { applyKernels, checkpointFlag, kernelsFlag } from './shared-flags.js';
 import { datasetForRun } from './run-data.js';
 import { UserError } from '../errors.js';
 import { ensureWritableDir } from '../io/atomic.js';
@@ -15,6 +15,7 @@ const flags = {
   checkpoint: checkpointFlag,
   out: { kind: 'string', help: 'Folder for the figures and report.html (default: the run folder)', valueName: 'DIR' },
   seed: { kind: 'int', min: 0, max: 0xffffffff, default: 0, help: 'Seed for the samples and the decoder draws (0 matches what vae train wrote)' },
+  kernels: kernelsFlag,
 } as const;
 
 export const reportCommand: Command = {
@@ -25,6 +26,7 @@ export const reportCommand: Command = {
   flags,
   async run(argv) {
     const opts = parseFlags('vae report', argv, flags);
+    applyKernels(opts.kernels);
     const path = checkpointPath(opts.checkpoint);
     const runDir = statSync(opts.checkpoint).isDirectory() ? opts.checkpoint : dirname(path);
     const state = loadCheckpoint(path);
