@@ -9,9 +9,11 @@ import { trainCommand } from './train.js';
 import { evalCommand } from './eval.js';
 import { sampleCommand } from './sample.js';
 import { reconstructCommand } from './reconstruct.js';
+import { exportCommand } from './export.js';
+import { importCommand } from './import.js';
 import { UserError } from '../errors.js';
 
-const commands: Command[] = [trainCommand, evalCommand, sampleCommand, reconstructCommand];
+const commands: Command[] = [trainCommand, evalCommand, sampleCommand, reconstructCommand, exportCommand, importCommand];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -23,7 +23,19 @@ import { appendMetrics, truncateMetrics, METRICS_FILE } from '../train/metrics-l
 import { DivergedError, TrainingInterrupted, train, type EpochMetrics } from '../train/trainer.js';
 import { EpochProgress, formatDuration } from '../train/progress.js';
 import { imageGrid } from '../viz/grid.js';
-import { DEFAULT_VAE_CONFIG, validateVaeConfig } from '../vae/config.js';
+import { DEFAULT_VAE_CONFIG, isContinuous, validateVaeConfig } from '../vae/config.js';
+import { validateTrainingConfig } from '../train/config.js';
+import {
+  FAMILY_FLAG_NAMES,
+  checkFamilyFlags,
+  datasetOptionsForModel,
+  describeModel,
+  describeObjective,
+  familyFlags,
+  familyModelConfig,
+  familyObjectiveConfig,
+  sampleLabels,
+} from './family-flags.js';
 
 const d = DEFAULT_TRAINING_CONFIG;
 const flags = {
@@ -39,15 +51,29 @@ const flags = {
   testSize: { kind: 'int', min: 1, max: 1e9, help: 'Evaluate on only the first N test images', valueName: 'N' },
   out: { kind: 'string', help: 'Run folder (default: runs/<timestamp>)', valueName: 'DIR' },
   resume: { kind: 'string', help: 'Continue the run in DIR from its last checkpoint', valueName: 'DIR' },
+  ...familyFlags,
 } as const;
 
 /** With --resume the run's own settings hold; only the target epoch count may change. */
-const FIXED_ON_RESUME = ['dataset', 'latent', 'hidden', 'batchSize', 'lr', 'seed', 'binarize', 'trainSize', 'testSize', 'out'] as const;
+const FIXED_ON_RESUME = [
+  'dataset',
+  'latent',
+  'hidden',
+  'batchSize',
+  'lr',
+  'seed',
+  'binarize',
+  'trainSize',
+  'testSize',
+  'out',
+  ...FAMILY_FLAG_NAMES,
+] as const;
 
 export const trainCommand: Command = {
   name: 'train',
   summary:
-    'Train a VAE (MLP encoder and decoder, Bernoulli pixels) by maximizing the ELBO with Adam. ' +
+    'Train a VAE (MLP or conv networks, Bernoulli or Gaussian pixels, optionally conditioned on the label) with Adam, ' +
+    'on the ELBO, a beta-weighted ELBO or the importance-weighted bound. ' +
     'Writes a checkpoint and a line of metrics.jsonl after every epoch, and sample and reconstruction images at the end.',
   flags,
   async run(argv) {
@@ -139,7 +165,7 @@ function resumeRun(dir: string, opts: TrainFlags, given: (key: string) => boolea
       `vae train: the run in ${dir} has already trained ${state.epoch} of ${state.config.training.epochs} epochs; pass --epochs N with N > ${state.epoch} to train further`,
     );
   }
-  const data = runData(loadDataset(state.config.training.dataset), state.config.training);
+  const data = runData(loadDataset(state.config.training.dataset, datasetOptionsForModel(state)), state.config.training);
   ensureWritableDir(dir);
   truncateMetrics(dir, state.epoch);
   return { state, dir, data };
@@ -147,7 +173,8 @@ function resumeRun(dir: string, opts: TrainFlags, given: (key: string) => boolea
 
 /** A new run: everything is checked before its folder is created. */
 function startRun(opts: TrainFlags): PreparedRun {
-  const all = loadDataset(opts.dataset);
+  checkFamilyFlags(opts);
+  const all = loadDataset(opts.dataset, { imageSize: opts.imageSize, seed: opts.seed });
   const config: RunConfig = {
     model: {
       inputDim: pixelsPerImage(all.train),
@@ -155,7 +182,7 @@ function startRun(opts: TrainFlags): PreparedRun {
       imageWidth: all.train.width,
       hidden: opts.hidden,
       latent: opts.latent,
-      likelihood: 'bernoulli',
+      ...familyModelConfig(opts, all),
     },
     training: {
       dataset: opts.dataset,
@@ -166,11 +193,13 @@ function startRun(opts: TrainFlags): PreparedRun {
       binarize: opts.binarize,
       ...(opts.trainSize !== undefined ? { trainSize: opts.trainSize } : {}),
       ...(opts.testSize !== undefined ? { testSize: opts.testSize } : {}),
+      ...familyObjectiveConfig(opts),
     },
     kernels: kernels().name,
   };
   try {
     validateVaeConfig(config.model);
+    validateTrainingConfig(config.training);
   } catch (err) {
     throw new UserError(`vae train: ${(err as Error).message}`);
   }
@@ -199,11 +228,10 @@ function freshRunDir(): string {
 
 function printHeader(state: TrainingState, data: DataSplits, dir: string): void {
   const { model, training } = state.config;
-  const arch = [model.inputDim, ...model.hidden, model.latent].join('-');
   const lines = [
     `vae train: ${training.dataset}, ${data.train.count} train / ${data.test.count} test images of ${data.train.height}x${data.train.width}` +
-      (training.binarize === 'dynamic' ? ', dynamically binarized' : ''),
-    `model: MLP VAE ${arch}, Bernoulli decoder, ${countParameters(state.model.parameters()).toLocaleString('en-US')} parameters`,
+      (training.binarize === 'dynamic' ? ', dynamically binarized' : isContinuous(model.likelihood) ? ', dequantized' : ''),
+    `model: ${describeModel(model)}, ${countParameters(state.model.parameters()).toLocaleString('en-US')} parameters; objective ${describeObjective(training)}`,
     `training: ${plural(training.epochs, 'epoch')}, batch ${training.batchSize}, Adam lr ${training.lr}, seed ${training.seed}, kernels ${state.config.kernels}` +
       (state.epoch > 0 ? `, resuming after epoch ${state.epoch}` : ''),
     `run folder: ${dir}`,
@@ -221,10 +249,10 @@ function summaryLine(m: EpochMetrics, epochs: number): string {
 /** Quick-look pictures of the finished model: samples from the prior, test reconstructions. */
 function writeFigures(state: TrainingState, data: DataSplits, dir: string): void {
   const { imageHeight: h, imageWidth: w } = state.model.config;
-  writePng(join(dir, 'samples.png'), imageGrid(state.model.sample(64, new Random(0)), 64, h, w, { scale: 2 }));
+  writePng(join(dir, 'samples.png'), imageGrid(state.model.sample(64, new Random(0), sampleLabels(state.model, 64)), 64, h, w, { scale: 2 }));
   const test = subset(data.test, 16);
   writePng(
     join(dir, 'reconstructions.png'),
-    reconstructionFigure((x) => state.model.reconstruct(x), test.images, test.count, h, w, 2),
+    reconstructionFigure((x) => state.model.reconstruct(x, test.labels), test.images, test.count, h, w, 2),
   );
 }
