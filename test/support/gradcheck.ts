@@ -22,13 +22,20 @@ function projected(out: Tensor, r: Float32Array): number {
   return s;
 }
 
-/** Asserts that f's analytic gradient matches finite differences for every input. */
-export function gradcheck(name: string, f: (...xs: Tensor[]) => Tensor, inputs: Tensor[], seed = 1, h = H): void {
+/**
+ * Asserts that f's analytic gradient matches finite differences for every input element.
+ * `kinkAllowance` is the share of elements allowed to disagree, for whole networks with
+ * thousands of ReLUs, where some pre-activation inevitably lies within h of its kink and the
+ * difference quotient straddles it; every op in such a network is checked exactly on its own.
+ */
+export function gradcheck(name: string, f: (...xs: Tensor[]) => Tensor, inputs: Tensor[], seed = 1, h = H, kinkAllowance = 0): void {
   const rng = new Random(seed);
   for (const x of inputs) x.grad = null;
   const out = f(...inputs);
   const r = rng.fillUniform(new Float32Array(out.size), -1, 1);
   out.backward(r);
+  let total = 0;
+  const bad: string[] = [];
   inputs.forEach((x, which) => {
     if (!x.requiresGrad) return;
     const analytic = x.grad ?? new Float32Array(x.size);
@@ -42,7 +49,9 @@ export function gradcheck(name: string, f: (...xs: Tensor[]) => Tensor, inputs: 
       const numeric = (up - down) / (2 * h);
       const a = analytic[i]!;
       const tol = 2e-3 + 2e-2 * Math.max(Math.abs(a), Math.abs(numeric));
-      assert.ok(Math.abs(a - numeric) <= tol, `${name}: input ${which} element ${i}: analytic ${a}, numeric ${numeric}`);
+      total++;
+      if (!(Math.abs(a - numeric) <= tol)) bad.push(`input ${which} element ${i}: analytic ${a}, numeric ${numeric}`);
     }
   });
+  assert.ok(bad.length <= kinkAllowance * total, `${name}: ${bad.length} of ${total} elements disagree; first: ${bad[0]}`);
 }
