@@ -22,15 +22,53 @@ export {
 } from './kernels/select.js';
 export { loadNativeKernels, type NativeInfo, type NativeKernels, type NativeLoad, type GemmChoice } from './kernels/native.js';
 export { Linear, Adam, type AdamOptions, type AdamState, type Parameters, countParameters } from './nn/index.js';
-export { VAE, type Posterior, type LossTerms } from './vae/model.js';
-export { DEFAULT_VAE_CONFIG, MAX_PARAMETERS, parameterCount, validateVaeConfig, type VaeConfig } from './vae/config.js';
-export { bernoulliMean, bernoulliSample, bernoulliNegLogLikelihood } from './vae/likelihood.js';
+export { Conv2d, ConvTranspose2d, type ConvLayerOptions } from './nn/conv.js';
+export { VAE, type Posterior, type LossTerms, type Labels, type ElboOptions, type DecoderOutput } from './vae/model.js';
+export {
+  DEFAULT_VAE_CONFIG,
+  DEFAULT_SIGMA,
+  MAX_PARAMETERS,
+  LIKELIHOODS,
+  ARCHITECTURES,
+  CONV_CHANNELS,
+  parameterCount,
+  validateVaeConfig,
+  isContinuous,
+  type VaeConfig,
+  type Likelihood,
+  type Architecture,
+} from './vae/config.js';
+export {
+  bernoulliMean,
+  bernoulliSample,
+  bernoulliNegLogLikelihood,
+  gaussianNegLogLikelihood,
+  gaussianSample,
+  flooredLogvar,
+  fixedLogvar,
+  bitsPerDim,
+  LOGVAR_FLOOR,
+} from './vae/likelihood.js';
+export { MlpEncoder, MlpDecoder, type Encoder, type Decoder } from './vae/networks.js';
+export { ConvEncoder, ConvDecoder } from './vae/conv-networks.js';
+export {
+  objectiveLoss,
+  klWeightAt,
+  validateObjective,
+  OBJECTIVES,
+  MAX_TRAIN_K,
+  type ObjectiveConfig,
+  type ObjectiveName,
+} from './vae/objectives.js';
+export { toTorchStateDict, fromTorchStateDict, torchExportProblem, TORCH_NAMES } from './vae/torch-interop.js';
 export type { ImageDataset, DataSplits } from './data/dataset.js';
 export { subset, pixelsPerImage } from './data/dataset.js';
-export { loadDataset } from './data/source.js';
+export { loadDataset, type DatasetOptions } from './data/source.js';
+export { loadFashionMnist, FASHION_MNIST_DIR, FASHION_MNIST_CLASSES } from './data/fashion-mnist.js';
+export { loadImageFolder, resizeArea, decodeImage, type FolderOptions } from './data/folder.js';
 export { loadMnist, loadIdxFolder } from './data/mnist.js';
 export { readIdxFile } from './data/idx.js';
-export { batches, numBatches, type Batch, type Binarize } from './data/batches.js';
+export { batches, numBatches, type Batch, type BatchOptions, type Binarize } from './data/batches.js';
 export {
   DEFAULT_TRAINING_CONFIG,
   defaultRunConfig,
@@ -49,7 +87,9 @@ export {
   type TrainingState,
 } from './train/checkpoint.js';
 export { train, DivergedError, TrainingInterrupted, type EpochMetrics, type StepInfo, type TrainOptions } from './train/trainer.js';
-export { evaluate, type Evaluation, type EvaluateOptions } from './train/evaluate.js';
+export { evaluate, evalBatchOptions, EVAL_SEED, type Evaluation, type EvaluateOptions } from './train/evaluate.js';
+export { importanceWeightedNll, MAX_IW_K, type IwEstimate, type IwOptions } from './train/iw-estimate.js';
+export { latentStatistics, ACTIVE_UNIT_THRESHOLD, type LatentStatistics } from './train/latent-stats.js';
 export { appendMetrics, readMetrics, truncateMetrics, METRICS_FILE } from './train/metrics-log.js';
 export { encodeSafetensors, decodeSafetensors, type NamedTensor } from './io/safetensors.js';
 export { encodePng, type PngImage } from './viz/png.js';

@@ -4,33 +4,70 @@ import { checkpointFlag, applyKernels, kernelsFlag } from './shared-flags.js';
 import { datasetForRun } from './run-data.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { evaluate } from '../train/evaluate.js';
+import { importanceWeightedNll, MAX_IW_K } from '../train/iw-estimate.js';
+import { latentStatistics } from '../train/latent-stats.js';
+import { bitsPerDim } from '../vae/likelihood.js';
+import { isContinuous } from '../vae/config.js';
 
 const flags = {
   checkpoint: checkpointFlag,
   dataset: { kind: 'string', help: "Dataset to evaluate on (default: the run's own)", valueName: 'SPEC' },
+  iw: { kind: 'int', min: 1, max: MAX_IW_K, help: 'Also estimate log p(x) with K importance samples per example (5000 in the literature)', valueName: 'K' },
   json: { kind: 'bool', help: 'Print one JSON object instead of a sentence' },
   kernels: kernelsFlag,
 } as const;
 
 export const evalCommand: Command = {
   name: 'eval',
-  summary: 'Evaluate a trained VAE on its test set: negative ELBO, reconstruction and KL, in nats per example.',
+  summary:
+    'Evaluate a trained VAE on its test set: negative ELBO, reconstruction and KL, in nats per example; active latent units; ' +
+    'with --iw K, the importance-weighted estimate of -log p(x).',
   flags,
   async run(argv) {
     const opts = parseFlags('vae eval', argv, flags);
     applyKernels(opts.kernels);
     const state = loadCheckpoint(opts.checkpoint);
     const data = datasetForRun('vae eval', state, opts.dataset);
-    const ev = evaluate(state.model, data.test, { binarize: state.config.training.binarize });
+    const { binarize } = state.config.training;
+    const model = state.model;
+    const ev = evaluate(model, data.test, { binarize });
+    const latents = latentStatistics(model, data.test, { binarize });
+    const iw = opts.iw === undefined ? null : importanceWeightedNll(model, data.test, opts.iw, { binarize });
+    // Bits per dimension mean something for a normalized likelihood: a density on dequantized
+    // pixels, or a Bernoulli on binary ones; for a Bernoulli on grey pixels they do not.
+    const dequantized = binarize === 'none' && isContinuous(model.config.likelihood);
+    const normalized = dequantized || binarize === 'dynamic';
+    const dims = model.config.inputDim;
     if (opts.json) {
       process.stdout.write(
-        JSON.stringify({ test_nelbo: ev.nelbo, test_recon: ev.recon, test_kl: ev.kl, examples: ev.count, epoch: state.epoch }) + '\n',
+        JSON.stringify({
+          test_nelbo: ev.nelbo,
+          test_recon: ev.recon,
+          test_kl: ev.kl,
+          ...(normalized ? { bits_per_dim: bitsPerDim(ev.nelbo, dims, dequantized) } : {}),
+          ...(iw !== null
+            ? { iw_nll: iw.nll, iw_k: iw.k, ...(normalized ? { iw_bits_per_dim: bitsPerDim(iw.nll, dims, dequantized) } : {}) }
+            : {}),
+          active_units: latents.activeUnits,
+          kl_per_dim: latents.klPerDim,
+          examples: ev.count,
+          epoch: state.epoch,
+        }) + '\n',
       );
     } else {
-      process.stdout.write(
-        `test NELBO ${ev.nelbo.toFixed(2)} nats per example (reconstruction ${ev.recon.toFixed(2)} + KL ${ev.kl.toFixed(2)}) ` +
-          `over ${ev.count} ${data.name} test images, after ${state.epoch} epochs\n`,
-      );
+      const lines = [
+        `test NELBO ${ev.nelbo.toFixed(2)} nats per example (reconstruction ${ev.recon.toFixed(2)} + KL ${ev.kl.toFixed(2)})` +
+          (normalized ? `, ${bitsPerDim(ev.nelbo, dims, dequantized).toFixed(3)} bits/dim` : '') +
+          ` over ${ev.count} ${data.name} test images, after ${state.epoch} epochs`,
+      ];
+      if (iw !== null) {
+        lines.push(
+          `test -log p(x) <= ${iw.nll.toFixed(2)} nats per example (importance-weighted, K = ${iw.k})` +
+            (normalized ? `, ${bitsPerDim(iw.nll, dims, dequantized).toFixed(3)} bits/dim` : ''),
+        );
+      }
+      lines.push(`active latent units: ${latents.activeUnits} of ${model.config.latent}`);
+      process.stdout.write(lines.join('\n') + '\n');
     }
     return 0;
   },

@@ -11,9 +11,11 @@ import { sampleCommand } from './sample.js';
 import { reconstructCommand } from './reconstruct.js';
 import { serveCommand } from './serve.js';
 import { reportCommand } from './report.js';
+import { exportCommand } from './export.js';
+import { importCommand } from './import.js';
 import { UserError } from '../errors.js';
 
-const commands: Command[] = [trainCommand, evalCommand, sampleCommand, reconstructCommand, reportCommand, serveCommand];
+const commands: Command[] = [trainCommand, evalCommand, sampleCommand, reconstructCommand, reportCommand, serveCommand, exportCommand, importCommand];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -22,8 +22,19 @@ import { SnapshotRecorder, SNAPSHOTS_FILE } from '../train/snapshots.js';
 import { writeRunFigures } from '../viz/run-figures.js';
 import { DivergedError, TrainingInterrupted, train, type EpochMetrics } from '../train/trainer.js';
 import { EpochProgress, formatDuration } from '../train/progress.js';
-import { DEFAULT_VAE_CONFIG, validateVaeConfig } from '../vae/config.js';
+import { DEFAULT_VAE_CONFIG, isContinuous, validateVaeConfig } from '../vae/config.js';
 import { startTrainingUi, type TrainingUi } from '../server/training-ui.js';
+import { validateTrainingConfig } from '../train/config.js';
+import {
+  FAMILY_FLAG_NAMES,
+  checkFamilyFlags,
+  datasetOptionsForModel,
+  describeModel,
+  describeObjective,
+  familyFlags,
+  familyModelConfig,
+  familyObjectiveConfig,
+} from './family-flags.js';
 
 const d = DEFAULT_TRAINING_CONFIG;
 const flags = {
@@ -42,15 +53,29 @@ const flags = {
   kernels: kernelsFlag,
   ui: { kind: 'bool', help: 'Follow training in the browser (live dashboard at http://127.0.0.1:PORT/live, with a stop button)' },
   port: { kind: 'int', min: 0, max: 65535, default: 8080, help: 'Port of the --ui server (0: any free port)' },
+  ...familyFlags,
 } as const;
 
 /** With --resume the run's own settings hold; only the target epoch count may change. */
-const FIXED_ON_RESUME = ['dataset', 'latent', 'hidden', 'batchSize', 'lr', 'seed', 'binarize', 'trainSize', 'testSize', 'out'] as const;
+const FIXED_ON_RESUME = [
+  'dataset',
+  'latent',
+  'hidden',
+  'batchSize',
+  'lr',
+  'seed',
+  'binarize',
+  'trainSize',
+  'testSize',
+  'out',
+  ...FAMILY_FLAG_NAMES,
+] as const;
 
 export const trainCommand: Command = {
   name: 'train',
   summary:
-    'Train a VAE (MLP encoder and decoder, Bernoulli pixels) by maximizing the ELBO with Adam. ' +
+    'Train a VAE (MLP or conv networks, Bernoulli or Gaussian pixels, optionally conditioned on the label) with Adam, ' +
+    'on the ELBO, a beta-weighted ELBO or the importance-weighted bound. ' +
     'Writes a checkpoint and a line of metrics.jsonl after every epoch, and every figure with report.html at the end.',
   flags,
   async run(argv) {
@@ -166,7 +191,7 @@ function resumeRun(dir: string, opts: TrainFlags, given: (key: string) => boolea
       `vae train: the run in ${dir} has already trained ${state.epoch} of ${state.config.training.epochs} epochs; pass --epochs N with N > ${state.epoch} to train further`,
     );
   }
-  const data = runData(loadDataset(state.config.training.dataset), state.config.training);
+  const data = runData(loadDataset(state.config.training.dataset, datasetOptionsForModel(state)), state.config.training);
   ensureWritableDir(dir);
   truncateMetrics(dir, state.epoch);
   return { state, dir, data };
@@ -174,7 +199,8 @@ function resumeRun(dir: string, opts: TrainFlags, given: (key: string) => boolea
 
 /** A new run: everything is checked before its folder is created. */
 function startRun(opts: TrainFlags): PreparedRun {
-  const all = loadDataset(opts.dataset);
+  checkFamilyFlags(opts);
+  const all = loadDataset(opts.dataset, { imageSize: opts.imageSize, seed: opts.seed });
   const config: RunConfig = {
     model: {
       inputDim: pixelsPerImage(all.train),
@@ -182,7 +208,7 @@ function startRun(opts: TrainFlags): PreparedRun {
       imageWidth: all.train.width,
       hidden: opts.hidden,
       latent: opts.latent,
-      likelihood: 'bernoulli',
+      ...familyModelConfig(opts, all),
     },
     training: {
       dataset: opts.dataset,
@@ -193,11 +219,13 @@ function startRun(opts: TrainFlags): PreparedRun {
       binarize: opts.binarize,
       ...(opts.trainSize !== undefined ? { trainSize: opts.trainSize } : {}),
       ...(opts.testSize !== undefined ? { testSize: opts.testSize } : {}),
+      ...familyObjectiveConfig(opts),
     },
     kernels: '',
   };
   try {
     validateVaeConfig(config.model);
+    validateTrainingConfig(config.training);
   } catch (err) {
     throw new UserError(`vae train: ${(err as Error).message}`);
   }
@@ -226,11 +254,10 @@ function freshRunDir(): string {
 
 function printHeader(state: TrainingState, data: DataSplits, dir: string): void {
   const { model, training } = state.config;
-  const arch = [model.inputDim, ...model.hidden, model.latent].join('-');
   const lines = [
     `vae train: ${training.dataset}, ${data.train.count} train / ${data.test.count} test images of ${data.train.height}x${data.train.width}` +
-      (training.binarize === 'dynamic' ? ', dynamically binarized' : ''),
-    `model: MLP VAE ${arch}, Bernoulli decoder, ${countParameters(state.model.parameters()).toLocaleString('en-US')} parameters`,
+      (training.binarize === 'dynamic' ? ', dynamically binarized' : isContinuous(model.likelihood) ? ', dequantized' : ''),
+    `model: ${describeModel(model)}, ${countParameters(state.model.parameters()).toLocaleString('en-US')} parameters; objective ${describeObjective(training)}`,
     `training: ${plural(training.epochs, 'epoch')}, batch ${training.batchSize}, Adam lr ${training.lr}, seed ${training.seed}, kernels ${state.config.kernels}` +
       (state.epoch > 0 ? `, resuming after epoch ${state.epoch}` : ''),
     `run folder: ${dir}`,

@@ -23,6 +23,12 @@ export interface BatchOptions {
   binarize: Binarize;
   /** Generator for binarization when not shuffling; ignored when `shuffle` is given. */
   rng?: Random;
+  /**
+   * Serve 8-bit pixels as x = (k + u) / 256 with u ~ U(0, 1) drawn afresh each time: the
+   * dequantization a continuous density needs (it could otherwise pile infinite density on
+   * the 256 grey levels). Pixels are read as k = round(255 p) from their [0, 1] values.
+   */
+  dequantize?: boolean;
 }
 
 export function numBatches(count: number, batchSize: number): number {
@@ -47,11 +53,22 @@ export function batches(ds: ImageDataset, batchSize: number, opts: BatchOptions)
   if (opts.binarize === 'dynamic' && binRng === null) {
     throw new TypeError('dynamic binarization needs a random generator (shuffle or rng)');
   }
+  if (opts.binarize === 'dynamic' && opts.dequantize === true) {
+    throw new TypeError('dequantization is for grey pixels; binarized pixels are already discrete');
+  }
+  const deqRng = opts.dequantize === true ? (opts.shuffle ?? opts.rng ?? null) : null;
+  if (opts.dequantize === true && deqRng === null) throw new TypeError('dequantization needs a random generator (shuffle or rng)');
   const order = opts.shuffle ? opts.shuffle.permutation(ds.count) : null;
-  return generate(ds, batchSize, order, binRng);
+  return generate(ds, batchSize, order, binRng, deqRng);
 }
 
-function* generate(ds: ImageDataset, batchSize: number, order: Uint32Array | null, binRng: Random | null): Generator<Batch> {
+function* generate(
+  ds: ImageDataset,
+  batchSize: number,
+  order: Uint32Array | null,
+  binRng: Random | null,
+  deqRng: Random | null = null,
+): Generator<Batch> {
   const pixels = pixelsPerImage(ds);
   const full = Math.min(batchSize, ds.count);
   const xBuf = new Float32Array(full * pixels);
@@ -76,6 +93,9 @@ function* generate(ds: ImageDataset, batchSize: number, order: Uint32Array | nul
     }
     if (binRng !== null) {
       for (let k = 0; k < x.length; k++) x[k] = binRng.uniform() < x[k]! ? 1 : 0;
+    }
+    if (deqRng !== null) {
+      for (let k = 0; k < x.length; k++) x[k] = (Math.round(x[k]! * 255) + deqRng.uniform()) / 256;
     }
     yield { x, labels: lab, size, index };
   }

@@ -6,7 +6,8 @@
  */
 import { Tensor, noGrad } from '../engine/tensor.js';
 import { Random } from '../engine/random.js';
-import { batches, type Binarize } from '../data/batches.js';
+import { batches, type BatchOptions, type Binarize } from '../data/batches.js';
+import { isContinuous } from '../vae/config.js';
 import { pixelsPerImage, type ImageDataset } from '../data/dataset.js';
 import type { VAE } from '../vae/model.js';
 
@@ -19,6 +20,8 @@ export interface Evaluation {
 
 export interface EvaluateOptions {
   binarize?: Binarize;
+  /** Dequantize pixels (default: when the model's likelihood is a continuous density). */
+  dequantize?: boolean;
   /** Seed of the evaluation generator (eps, and binarization when dynamic). */
   seed?: number;
   batchSize?: number;
@@ -32,8 +35,8 @@ export function evaluate(model: VAE, data: ImageDataset, options: EvaluateOption
   let recon = 0;
   let kl = 0;
   noGrad(() => {
-    for (const batch of batches(data, options.batchSize ?? 1000, { shuffle: null, binarize: options.binarize ?? 'none', rng })) {
-      const terms = model.loss(new Tensor(batch.x, [batch.size, dim]), rng);
+    for (const batch of batches(data, options.batchSize ?? 1000, evalBatchOptions(model, options, rng))) {
+      const terms = model.loss(new Tensor(batch.x, [batch.size, dim]), rng, { labels: batch.labels });
       for (let i = 0; i < batch.size; i++) {
         recon += terms.recon[i]!;
         kl += terms.kl[i]!;
@@ -42,4 +45,11 @@ export function evaluate(model: VAE, data: ImageDataset, options: EvaluateOption
   });
   const n = data.count;
   return { nelbo: (recon + kl) / n, recon: recon / n, kl: kl / n, count: n };
+}
+
+/** How evaluation serves a model its test data: in order, binarized or dequantized as in training. */
+export function evalBatchOptions(model: VAE, options: EvaluateOptions, rng: Random): BatchOptions {
+  const binarize = options.binarize ?? 'none';
+  const dequantize = options.dequantize ?? (binarize === 'none' && isContinuous(model.config.likelihood));
+  return { shuffle: null, binarize, rng, dequantize };
 }

@@ -9,6 +9,8 @@ import { pixelsPerImage, type DataSplits } from '../data/dataset.js';
 import { UserError } from '../errors.js';
 import type { TrainingState } from './checkpoint.js';
 import { evaluate } from './evaluate.js';
+import { objectiveLoss } from '../vae/objectives.js';
+import { isContinuous } from '../vae/config.js';
 
 export interface StepInfo {
   epoch: number;
@@ -73,6 +75,7 @@ export async function train(state: TrainingState, data: DataSplits, options: Tra
     throw new UserError(`the data has ${dim} pixels per image, the model expects ${model.config.inputDim}`);
   }
   const perEpoch = numBatches(data.train.count, batchSize);
+  const dequantize = isContinuous(model.config.likelihood);
   const history: EpochMetrics[] = [];
 
   while (state.epoch < target) {
@@ -81,9 +84,10 @@ export async function train(state: TrainingState, data: DataSplits, options: Tra
     let recon = 0;
     let kl = 0;
     let seen = 0;
-    for (const batch of batches(data.train, batchSize, { shuffle: rng, binarize })) {
+    for (const batch of batches(data.train, batchSize, { shuffle: rng, binarize, dequantize })) {
       if (options.signal?.aborted) throw new TrainingInterrupted(state.epoch);
-      const terms = model.loss(new Tensor(batch.x, [batch.size, dim]), rng);
+      const x = new Tensor(batch.x, [batch.size, dim]);
+      const terms = objectiveLoss(model, x, batch.labels, rng, state.config.training, optimizer.step + 1);
       const loss = terms.loss.item();
       if (!Number.isFinite(loss)) {
         throw new DivergedError(

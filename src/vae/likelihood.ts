@@ -1,13 +1,20 @@
 /**
- * The decoder's distribution p(x|z) over each pixel. Bernoulli: the decoder gives a logit
+ * The decoder's distribution p(x|z) over each pixel.
+ *
+ * Bernoulli: the decoder gives a logit
  * l per pixel and p(x_j = 1 | z) = sigmoid(l_j). For grey pixels in [0, 1] the same
  * cross-entropy serves as the reconstruction term, as in the classic PyTorch example; it is
  * then a loss rather than a normalized likelihood, which is why likelihood numbers are
  * usually quoted on binarized data.
+ *
+ * Gaussian: the decoder gives a mean m and a log-variance lv per pixel, and
+ * p(x_j | z) = N(x_j | m_j, exp(lv_j)), a density over continuous pixels; 8-bit data are
+ * dequantized for it (see bitsPerDim). gaussian-fixed learns only m, with lv = 2 log sigma.
  */
 import { Tensor, noGrad } from '../engine/tensor.js';
 import { bceWithLogits } from '../engine/ops/fused.js';
-import { stableSigmoid } from '../engine/ops/elementwise.js';
+import { add, softplus, stableSigmoid, sub } from '../engine/ops/elementwise.js';
+import { gaussianNll } from '../engine/ops/gaussian.js';
 import type { Random } from '../engine/random.js';
 
 /** -log p(x | z) per example, summed over pixels: the reconstruction term in nats. */
@@ -29,4 +36,47 @@ export function bernoulliSample(logits: Tensor, rng: Random): Float32Array {
   const mean = bernoulliMean(logits);
   for (let i = 0; i < mean.length; i++) mean[i] = rng.uniform() < mean[i]! ? 1 : 0;
   return mean;
+}
+
+/**
+ * The floor of a Gaussian decoder's log-variance: log((1/256)^2), one grey level as the
+ * standard deviation. On 8-bit images a pixel that is always 0 (MNIST's border) would let a
+ * free variance shrink towards zero and the density grow without bound; dequantization
+ * spreads such a pixel over one grey level, and a density has no business resolving finer
+ * than that. The floor is soft, lv = floor + softplus(raw - floor), so the gradient never
+ * vanishes abruptly at the boundary and lv ~ raw well above it.
+ */
+export const LOGVAR_FLOOR = -2 * Math.log(256);
+
+/** The decoder's raw log-variance output, softly floored at LOGVAR_FLOOR. */
+export function flooredLogvar(raw: Tensor): Tensor {
+  return add(softplus(sub(raw, LOGVAR_FLOOR)), LOGVAR_FLOOR);
+}
+
+/** -log N(x | mean, exp(logvar)) per example, summed over pixels, in nats. */
+export function gaussianNegLogLikelihood(mean: Tensor, logvar: Tensor, x: Tensor): Tensor {
+  return gaussianNll(mean, logvar, x);
+}
+
+/** A constant log-variance 2 log sigma shaped like `mean`: the gaussian-fixed decoder's. */
+export function fixedLogvar(mean: Tensor, sigma: number): Tensor {
+  return new Tensor(new Float32Array(mean.size).fill(2 * Math.log(sigma)), mean.shape);
+}
+
+/** Per-pixel draws x_j ~ N(mean_j, exp(logvar_j)). */
+export function gaussianSample(mean: Tensor, logvar: Tensor, rng: Random): Float32Array {
+  const out = rng.fillNormal(new Float32Array(mean.size));
+  for (let i = 0; i < out.length; i++) out[i] = mean.data[i]! + Math.exp(0.5 * logvar.data[i]!) * out[i]!;
+  return out;
+}
+
+/**
+ * Bits per dimension of a negative log-likelihood (or bound) in nats per example. For a
+ * continuous density fitted to dequantized 8-bit data, x = (k + u) / 256, the probability
+ * of the integer image k is at least E_u[p(x)] / 256^D, so its code length adds D log 256
+ * nats to the density's: bits/dim = (nats + D log 256) / (D log 2) = nats / (D log 2) + 8.
+ * Discrete (binarized) data need no offset.
+ */
+export function bitsPerDim(nats: number, dims: number, dequantized: boolean): number {
+  return (nats + (dequantized ? dims * Math.log(256) : 0)) / (dims * Math.LN2);
 }

@@ -2,26 +2,38 @@
  * The variational autoencoder: encode, reparameterize, decode, and the loss, the negative
  * evidence lower bound
  *   -ELBO(x) = E_q(z|x)[-log p(x|z)] + KL(q(z|x) || N(0, I))
- * estimated with one sample of z per example, in nats per example.
+ * estimated with one sample of z per example, in nats per example. The same class is the
+ * conditional VAE when its config has classes: then every call takes the labels y, and
+ * q(z|x, y), p(x|z, y) see the one-hot label.
  */
 import { Tensor, noGrad } from '../engine/tensor.js';
 import { reparameterize as reparameterizeOp, gaussianKl } from '../engine/ops/fused.js';
-import { add } from '../engine/ops/elementwise.js';
-import { mean } from '../engine/ops/reduce.js';
+import { add, mul, square, sub } from '../engine/ops/elementwise.js';
+import { mean, sum } from '../engine/ops/reduce.js';
+import { reshape } from '../engine/ops/shape.js';
+import { logSumExp } from '../engine/ops/logsumexp.js';
+import { repeatRows } from '../engine/ops/repeat.js';
 import { Random } from '../engine/random.js';
 import type { Parameters } from '../nn/parameters.js';
-import { type VaeConfig, validateVaeConfig } from './config.js';
-import { MlpDecoder, MlpEncoder } from './networks.js';
-import { bernoulliMean, bernoulliNegLogLikelihood } from './likelihood.js';
+import { type VaeConfig, archOf, classesOf, decoderOutputsPerPixel, validateVaeConfig } from './config.js';
+import { MlpDecoder, MlpEncoder, type Decoder, type Encoder, type Posterior } from './networks.js';
+import { ConvDecoder, ConvEncoder } from './conv-networks.js';
+import {
+  bernoulliMean,
+  bernoulliNegLogLikelihood,
+  fixedLogvar,
+  flooredLogvar,
+  gaussianNegLogLikelihood,
+} from './likelihood.js';
 
-export interface Posterior {
-  mu: Tensor;
-  logvar: Tensor;
-}
+export type { Posterior, DecoderOutput } from './networks.js';
+
+/** Class labels of a batch, one per example, for a conditional VAE. */
+export type Labels = ArrayLike<number>;
 
 /** The pieces of one loss evaluation, per example and averaged. */
 export interface LossTerms {
-  /** Mean over the batch of the negative ELBO: what training minimizes. */
+  /** What training minimizes: the batch mean of the objective (negative ELBO, weighted or importance-weighted). */
   loss: Tensor;
   /** -log p(x|z) per example (nats). */
   recon: Float32Array;
@@ -29,26 +41,64 @@ export interface LossTerms {
   kl: Float32Array;
 }
 
+export interface ElboOptions {
+  /** The labels of a conditional VAE's batch. */
+  labels?: Labels;
+  /** Weight of the KL term (beta-VAE); 1 is the ELBO. */
+  klWeight?: number;
+}
+
 export class VAE {
   readonly config: VaeConfig;
-  readonly encoder: MlpEncoder;
-  readonly decoder: MlpDecoder;
+  readonly encoder: Encoder;
+  readonly decoder: Decoder;
 
   /** Builds a freshly initialized model; `rng` draws the initial weights. */
   constructor(config: VaeConfig, rng: Random) {
     validateVaeConfig(config);
     this.config = { ...config, hidden: [...config.hidden] };
-    this.encoder = new MlpEncoder(config.inputDim, config.hidden, config.latent, rng);
-    this.decoder = new MlpDecoder(config.latent, config.hidden, config.inputDim, rng);
+    const classes = classesOf(config);
+    const logvarHead = decoderOutputsPerPixel(config) === 2;
+    if (archOf(config) === 'conv') {
+      const image = { height: config.imageHeight, width: config.imageWidth };
+      this.encoder = new ConvEncoder(image, config.hidden, config.latent, rng, classes);
+      this.decoder = new ConvDecoder(image, config.hidden, config.latent, rng, { classes, outputsPerPixel: logvarHead ? 2 : 1 });
+    } else {
+      this.encoder = new MlpEncoder(config.inputDim, config.hidden, config.latent, rng, classes);
+      this.decoder = new MlpDecoder(config.latent, config.hidden, config.inputDim, rng, { classes, logvarHead });
+    }
+  }
+
+  /** Number of label classes of a conditional VAE; 0 for an ordinary one. */
+  get classes(): number {
+    return classesOf(this.config);
   }
 
   parameters(): Parameters {
     return [...this.encoder.parameters('encoder'), ...this.decoder.parameters('decoder')];
   }
 
+  /**
+   * The one-hot labels for a conditional model, null for an ordinary one. A conditional
+   * model without labels, or a label out of range, is a mistake of the caller.
+   */
+  oneHot(labels: Labels | undefined, count: number): Tensor | null {
+    const classes = this.classes;
+    if (classes === 0) return null;
+    if (labels === undefined) throw new RangeError(`this is a conditional VAE over ${classes} classes; it needs the labels`);
+    if (labels.length !== count) throw new RangeError(`${labels.length} labels for ${count} examples`);
+    const y = new Float32Array(count * classes);
+    for (let i = 0; i < count; i++) {
+      const c = labels[i]!;
+      if (!Number.isInteger(c) || c < 0 || c >= classes) throw new RangeError(`label ${c} is not a class of this model (0 to ${classes - 1})`);
+      y[i * classes + c] = 1;
+    }
+    return new Tensor(y, [count, classes]);
+  }
+
   /** q(z|x) for a batch x of shape [N, inputDim]. */
-  encode(x: Tensor): Posterior {
-    return this.encoder.forward(x);
+  encode(x: Tensor, labels?: Labels): Posterior {
+    return this.encoder.forward(x, this.oneHot(labels, x.shape[0]!));
   }
 
   /** z = mu + sigma * eps, eps ~ N(0, I) drawn from `rng`. */
@@ -57,34 +107,116 @@ export class VAE {
     return reparameterizeOp(posterior.mu, posterior.logvar, eps);
   }
 
-  /** The decoder's logits for latent codes z of shape [N, latent]. */
-  decode(z: Tensor): Tensor {
-    return this.decoder.forward(z);
+  /** The decoder's first parameter per pixel for z [N, latent]: Bernoulli logits, or Gaussian means. */
+  decode(z: Tensor, labels?: Labels): Tensor {
+    return this.decodeDistribution(z, labels).mean;
   }
 
-  /** The negative ELBO of a batch, with one posterior sample per example. */
-  loss(x: Tensor, rng: Random): LossTerms {
-    const posterior = this.encode(x);
+  /** p(x|z): the decoder's output with the log-variance floored (Gaussian) or fixed (gaussian-fixed). */
+  decodeDistribution(z: Tensor, labels?: Labels): { mean: Tensor; logvar: Tensor | null } {
+    const out = this.decoder.forward(z, this.oneHot(labels, z.shape[0]!));
+    switch (this.config.likelihood) {
+      case 'bernoulli':
+        return { mean: out.mean, logvar: null };
+      case 'gaussian':
+        return { mean: out.mean, logvar: flooredLogvar(out.rawLogvar!) };
+      case 'gaussian-fixed':
+        return { mean: out.mean, logvar: fixedLogvar(out.mean, this.config.sigma!) };
+    }
+  }
+
+  /** -log p(x|z) per example, summed over pixels, in nats. */
+  negLogLikelihood(decoded: { mean: Tensor; logvar: Tensor | null }, x: Tensor): Tensor {
+    if (decoded.logvar === null) return bernoulliNegLogLikelihood(decoded.mean, x);
+    return gaussianNegLogLikelihood(decoded.mean, decoded.logvar, x);
+  }
+
+  /** The negative ELBO of a batch, with one posterior sample per example; `klWeight` makes it a beta-VAE's loss. */
+  loss(x: Tensor, rng: Random, options: ElboOptions = {}): LossTerms {
+    const posterior = this.encode(x, options.labels);
     const z = this.reparameterize(posterior, rng);
-    const logits = this.decode(z);
-    const recon = bernoulliNegLogLikelihood(logits, x);
+    const recon = this.negLogLikelihood(this.decodeDistribution(z, options.labels), x);
     const kl = gaussianKl(posterior.mu, posterior.logvar);
-    return { loss: mean(add(recon, kl)), recon: recon.data, kl: kl.data };
+    const weight = options.klWeight ?? 1;
+    // Weight 1 adds the KL as it is, so the plain ELBO's arithmetic is the same as without beta.
+    const perExample = weight === 1 ? add(recon, kl) : add(recon, mul(kl, weight));
+    return { loss: mean(perExample), recon: recon.data, kl: kl.data };
+  }
+
+  /**
+   * Log importance weights log w_k = log p(x, z_k) - log q(z_k | x) for k = 1..K samples
+   * z_k ~ q(z|x) per example: a tensor [N, K], differentiable in the parameters. With
+   * z = mu + sigma eps,
+   *   log q(z|x) = -sum_j (eps_j^2 / 2 + logvar_j / 2 + log(2 pi) / 2)
+   *   log p(z)   = -sum_j (z_j^2 / 2 + log(2 pi) / 2)
+   * so the log(2 pi) terms cancel. Also returns each example's mean -log p(x|z_k) and its
+   * closed-form KL, for reporting.
+   */
+  logImportanceWeights(x: Tensor, k: number, rng: Random, labels?: Labels): { logw: Tensor; recon: Float32Array; kl: Float32Array } {
+    const n = x.shape[0]!;
+    const posterior = this.encode(x, labels);
+    const mu = repeatRows(posterior.mu, k);
+    const logvar = repeatRows(posterior.logvar, k);
+    const epsData = rng.fillNormal(new Float32Array(mu.size));
+    const z = reparameterizeOp(mu, logvar, new Tensor(epsData, mu.shape));
+    const repeatedLabels = labels === undefined ? undefined : repeatLabels(labels, n, k);
+    const xs = noGrad(() => repeatRows(x, k));
+    const nll = this.negLogLikelihood(this.decodeDistribution(z, repeatedLabels), xs);
+    const latent = this.config.latent;
+    const halfEps = new Float32Array(n * k);
+    for (let r = 0; r < n * k; r++) {
+      let s = 0;
+      for (let j = r * latent; j < (r + 1) * latent; j++) s += epsData[j]! * epsData[j]!;
+      halfEps[r] = 0.5 * s;
+    }
+    // log w = -nll - |z|^2 / 2 + |eps|^2 / 2 + sum(logvar) / 2
+    const logPz = mul(sum(square(z), 1), -0.5);
+    const negLogQ = add(mul(sum(logvar, 1), 0.5), new Tensor(halfEps, [n * k]));
+    const logw = reshape(add(sub(logPz, nll), negLogQ), [n, k]);
+    const recon = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let j = 0; j < k; j++) s += nll.data[i * k + j]!;
+      recon[i] = s / k;
+    }
+    const kl = noGrad(() => gaussianKl(posterior.mu, posterior.logvar)).data;
+    return { logw, recon, kl };
+  }
+
+  /**
+   * The importance-weighted bound of Burda et al. (2015) as a loss:
+   *   -L_K(x) = -log (1/K) sum_k w_k,   w_k = p(x, z_k) / q(z_k | x),
+   * in log-mean-exp form for stability, averaged over the batch. K = 1 is the ELBO; L_K rises
+   * towards log p(x) as K grows. recon and kl are the K-sample ELBO's terms, for reporting.
+   */
+  iwLoss(x: Tensor, k: number, rng: Random, labels?: Labels): LossTerms {
+    const { logw, recon, kl } = this.logImportanceWeights(x, k, rng, labels);
+    const bound = sub(logSumExp(logw), Math.log(k));
+    return { loss: mul(mean(bound), -1), recon, kl };
   }
 
   /** Decoded mean images E[x|z] for z of shape [N, latent], as a flat array. */
-  decodeMean(z: Tensor): Float32Array {
-    return noGrad(() => bernoulliMean(this.decode(z)));
+  decodeMean(z: Tensor, labels?: Labels): Float32Array {
+    return noGrad(() => {
+      const mean = this.decode(z, labels);
+      return this.config.likelihood === 'bernoulli' ? bernoulliMean(mean) : mean.data.slice();
+    });
   }
 
-  /** `count` new images: z ~ N(0, I), decoded to their means. */
-  sample(count: number, rng: Random): Float32Array {
+  /** `count` new images: z ~ N(0, I), decoded to their means; a conditional model needs their labels. */
+  sample(count: number, rng: Random, labels?: Labels): Float32Array {
     const z = new Tensor(rng.fillNormal(new Float32Array(count * this.config.latent)), [count, this.config.latent]);
-    return this.decodeMean(z);
+    return this.decodeMean(z, labels);
   }
 
   /** Reconstructions through the posterior means (no sampling): what the model "saw". */
-  reconstruct(x: Tensor): Float32Array {
-    return noGrad(() => this.decodeMean(this.encode(x).mu));
+  reconstruct(x: Tensor, labels?: Labels): Float32Array {
+    return noGrad(() => this.decodeMean(this.encode(x, labels).mu, labels));
   }
+}
+
+function repeatLabels(labels: Labels, n: number, k: number): Uint16Array {
+  const out = new Uint16Array(n * k);
+  for (let i = 0; i < n; i++) out.fill(labels[i]!, i * k, (i + 1) * k);
+  return out;
 }
