@@ -1,9 +1,10 @@
 /**
  * A helper thread of `threadedJsKernels`: waits for a job on the shared control block,
- * computes its band of rows of C with the portable kernels, and says it is done.
+ * computes its band of rows of C from the packed operands with the portable kernel, and says
+ * it is done.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { jsKernels } from './js.js';
+import { gemmPackedNT } from './js.js';
 import { BUFFERS, DONE, JOB } from './js-threads-protocol.js';
 
 const { control, params } = workerData as { control: Int32Array; params: Float64Array };
@@ -21,9 +22,13 @@ function loop(): void {
   Atomics.wait(control, JOB, seen, 100);
   const job = Atomics.load(control, JOB);
   if (job !== seen && Atomics.load(control, BUFFERS) === generation) {
-    const transB = params[0] === 1;
-    const [rows, n, k, alpha, beta] = [params[1]!, params[2]!, params[3]!, params[4]!, params[5]!];
-    jsKernels.gemm(false, transB, rows, n, k, alpha, buffers.a, buffers.b, beta, buffers.c);
+    // Sizes come out of a Float64Array as doubles; `| 0` makes them small integers again, or
+    // V8 would do every index computation of the hot loop in floating point.
+    const rows = params[0]! | 0;
+    const n = params[1]! | 0;
+    const k = params[2]! | 0;
+    const [alpha, beta] = [params[3]!, params[4]!];
+    gemmPackedNT(rows, n, k, alpha, buffers.a, buffers.b, beta, buffers.c);
     seen = job;
     Atomics.store(control, DONE, seen);
     Atomics.notify(control, DONE);

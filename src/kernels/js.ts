@@ -23,7 +23,7 @@ function scratch(which: 'a' | 'b', size: number): Float32Array {
 }
 
 /** dst[c * rows + r] = src[r * cols + c]: a rows x cols matrix transposed, tiled for cache. */
-function transpose(src: Float32Array, rows: number, cols: number, dst: Float32Array): void {
+export function transpose(src: Float32Array, rows: number, cols: number, dst: Float32Array): void {
   const T = 32;
   for (let r0 = 0; r0 < rows; r0 += T) {
     const r1 = Math.min(r0 + T, rows);
@@ -45,8 +45,9 @@ function panelWidth(k: number): number {
 
 /**
  * C[m x n] = alpha * A'[m x k] * B'[n x k]^T + beta * C, both operands k-contiguous.
+ * (Exported for the threaded variant, which packs once and shares the packed operands.)
  */
-function gemmPackedNT(
+export function gemmPackedNT(
   m: number,
   n: number,
   k: number,

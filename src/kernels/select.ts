@@ -5,7 +5,7 @@
  */
 import { UserError } from '../errors.js';
 import { setKernels } from '../engine/tensor.js';
-import { jsKernels } from './js.js';
+import { threadedJsKernels } from './js-threads.js';
 import type { Kernels } from './kernels.js';
 import { loadNativeKernels, type NativeInfo } from './native.js';
 
@@ -20,12 +20,19 @@ export interface KernelSelection {
   native: NativeInfo | null;
 }
 
+/** The portable kernels, with the matrix product on every core (made once, on first use). */
+let portable: Kernels | null = null;
+function portableKernels(): Kernels {
+  portable ??= threadedJsKernels();
+  return portable;
+}
+
 export function selectKernels(choice: KernelChoice = 'auto'): KernelSelection {
-  if (choice === 'js') return { kernels: jsKernels, notice: null, native: null };
+  if (choice === 'js') return { kernels: portableKernels(), notice: null, native: null };
   const loaded = loadNativeKernels();
   if (loaded.ok) return { kernels: loaded.kernels, notice: null, native: loaded.info };
   if (choice === 'native') throw new UserError(`--kernels native is not available: ${loaded.reason}`);
-  return { kernels: jsKernels, notice: `note: using the js kernels, because ${loaded.reason}`, native: null };
+  return { kernels: portableKernels(), notice: `note: using the js kernels, because ${loaded.reason}`, native: null };
 }
 
 /** A one-line description for run headers: `native (openblas)`, `native (avx512, 2 threads)`, `js`. */
