@@ -6,6 +6,7 @@
  *
  *   npm run build && node dist/bench/iwae-mnist.js [--arch mlp|conv] [--epochs 100] [--k 5000]
  *       [--objective elbo|iwae] [--train-k 5] [--train-size N] [--test-size N] [--out DIR]
+ *       [--kernels auto|native|js]
  *
  * With --out the trained checkpoint is saved there, so `vae eval --checkpoint DIR --iw 5000`
  * can repeat the estimate.
@@ -17,7 +18,10 @@ import {
   defaultRunConfig,
   importanceWeightedNll,
   kernels,
+  KERNEL_CHOICES,
   latentStatistics,
+  useKernels,
+  type KernelChoice,
   loadMnist,
   runData,
   saveCheckpoint,
@@ -44,6 +48,12 @@ if ((arch !== 'mlp' && arch !== 'conv') || (objective !== 'elbo' && objective !=
   process.stderr.write('usage: node dist/bench/iwae-mnist.js [--arch mlp|conv] [--objective elbo|iwae] [--epochs N] [--k K] ...\n');
   process.exit(2);
 }
+const kernelChoice = option('kernels', 'auto');
+if (!(KERNEL_CHOICES as readonly string[]).includes(kernelChoice)) {
+  process.stderr.write(`--kernels must be one of ${KERNEL_CHOICES.join(', ')}\n`);
+  process.exit(2);
+}
+useKernels(kernelChoice as KernelChoice);
 const epochs = intOption('epochs', 100);
 const k = intOption('k', 5000);
 const trainK = intOption('train-k', 5);

@@ -1,16 +1,16 @@
 /**
  * The portable kernels on every core, for Node: the same TypeScript matrix product, with the
- * rows of C split between this thread and worker threads. The operands are copied into
- * shared memory (a few hundred microseconds against tens of milliseconds of arithmetic),
- * each worker computes its band of rows, and this thread waits on an Atomics flag, so the
- * Kernels interface stays synchronous. Every element of C is computed by the same code in
- * the same order as on one thread, so the results are bit-identical to `jsKernels`.
+ * columns of C split between this thread and worker threads. A and B are copied into shared
+ * memory (a memcpy, against tens of milliseconds of arithmetic); each thread packs its own
+ * band of B's columns and computes that band of C; this thread waits on an Atomics flag, so
+ * the Kernels interface stays synchronous. Every element of C is computed by the same code
+ * in the same order as on one thread, so the results are bit-identical to `jsKernels`.
  *
  * Browsers keep plain `jsKernels` (their main thread may not block on Atomics).
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { gemmPackedNT, jsKernels, transpose } from './js.js';
+import { gemmPackedNT, jsKernels, transposeColumns } from './js.js';
 import type { Kernels } from './kernels.js';
 import { BUFFERS, CONTROL_SLOTS, DONE, JOB } from './js-threads-protocol.js';
 
@@ -21,13 +21,10 @@ interface Helper {
   worker: Worker;
   control: Int32Array;
   params: Float64Array;
-  a: Float32Array;
-  b: Float32Array;
+  /** This helper's band of C, rows `cols` apart. */
   c: Float32Array;
   jobs: number;
   generation: number;
-  /** The packed B this helper reads (its own `b`, or the first helper's). */
-  sharedB: Float32Array;
 }
 
 const WORKER_URL = new URL('./js-threads-worker.js', import.meta.url);
@@ -36,106 +33,93 @@ function shared(floats: number): Float32Array {
   return new Float32Array(new SharedArrayBuffer(Math.max(floats, 1) * 4));
 }
 
-function startHelper(): Helper {
-  const control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_SLOTS));
-  const params = new Float64Array(new SharedArrayBuffer(8 * 8));
-  const worker = new Worker(WORKER_URL, { workerData: { control, params } });
-  worker.unref();
-  const b = shared(0);
-  return { worker, control, params, a: shared(0), b, c: shared(0), jobs: 0, generation: 0, sharedB: b };
-}
-
 /** The js kernels with the matrix product spread over `threads` threads (this one included). */
 export function threadedJsKernels(threads = availableParallelism()): Kernels {
   if (threads <= 1) return jsKernels;
   const helpers: Helper[] = [];
+  // op(A) (m x k) and B as given, shared by every helper.
+  let sharedA = shared(0);
+  let sharedB = shared(0);
+  let ownB = new Float32Array(0);
 
-  /** Tells the worker about new buffers; it takes no job until the message has arrived. */
-  function bumpBuffers(h: Helper, b: Float32Array): void {
+  function startHelper(): Helper {
+    const control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_SLOTS));
+    const params = new Float64Array(new SharedArrayBuffer(8 * 8));
+    const worker = new Worker(WORKER_URL, { workerData: { control, params } });
+    worker.unref();
+    return { worker, control, params, c: shared(0), jobs: 0, generation: 0 };
+  }
+
+  /** Tells a worker about new buffers; it takes no job until the message has arrived. */
+  function announce(h: Helper): void {
     h.generation += 1;
     Atomics.store(h.control, BUFFERS, h.generation);
-    h.worker.postMessage({ generation: h.generation, a: h.a, b, c: h.c });
+    h.worker.postMessage({ generation: h.generation, a: sharedA, b: sharedB, c: h.c });
   }
 
-  /** Makes the helper's shared buffers big enough. */
-  function ensure(h: Helper, a: number, b: number, c: number): void {
-    if (h.a.length >= a && h.b.length >= b && h.c.length >= c) return;
-    if (h.a.length < a) h.a = shared(Math.ceil(a * 1.25));
-    if (h.b.length < b) h.b = shared(Math.ceil(b * 1.25));
-    if (h.c.length < c) h.c = shared(Math.ceil(c * 1.25));
-    if (h === helpers[0]) h.sharedB = h.b;
-    bumpBuffers(h, h.sharedB);
+  function ensureShared(a: number, b: number): void {
+    if (sharedA.length >= a && sharedB.length >= b) return;
+    if (sharedA.length < a) sharedA = shared(Math.ceil(a * 1.25));
+    if (sharedB.length < b) sharedB = shared(Math.ceil(b * 1.25));
+    for (const h of helpers) announce(h);
   }
-
-  let own = new Float32Array(0);
 
   return {
     ...jsKernels,
     gemm(transA, transB, m, n, k, alpha, a, b, beta, c) {
-      if (m * n * k < PARALLEL_MACS || m < 2 * threads) {
+      if (m * n * k < PARALLEL_MACS || n < 8 * threads) {
         jsKernels.gemm(transA, transB, m, n, k, alpha, a, b, beta, c);
         return;
       }
       while (helpers.length < threads - 1) helpers.push(startHelper());
-      // Rows [0, band) stay here; the rest go to the helpers in equal bands. op(B) is packed
-      // once (n x k, k contiguous) into the first helper's shared buffer, and every thread
-      // reads it there.
-      const band = Math.ceil(m / threads);
-      const first = helpers[0]!;
+      ensureShared(m * k, k * n);
+      // op(A) as m x k rows, which every band needs whole; B as it is, each band packs its part.
+      if (transA) transposeColumns(a, k, m, 0, m, sharedA);
+      else sharedA.set(a.subarray(0, m * k));
+      sharedB.set(b.subarray(0, k * n));
+
+      // Columns [0, band) stay here; the rest go to the helpers in equal bands.
+      const band = Math.ceil(n / threads);
       helpers.forEach((h, t) => {
-        const rows = Math.max(0, Math.min(band, m - (t + 1) * band));
-        ensure(h, rows * k, t === 0 ? n * k : 0, rows * n);
-      });
-      const packedB = first.b;
-      if (transB) packedB.set(b.subarray(0, n * k));
-      else transpose(b, k, n, packedB);
-      helpers.forEach((h, t) => {
-        const r0 = (t + 1) * band;
-        const rows = Math.min(band, m - r0);
-        if (rows <= 0) return;
-        packRows(transA, a, m, k, r0, rows, h.a);
-        if (beta !== 0) h.c.set(c.subarray(r0 * n, (r0 + rows) * n));
-        if (h !== first && h.sharedB !== packedB) {
-          // Later helpers read the first helper's packed B; they learn of it once.
-          h.sharedB = packedB;
-          bumpBuffers(h, packedB);
+        const j0 = (t + 1) * band;
+        const cols = Math.min(band, n - j0);
+        if (cols <= 0) return;
+        if (h.c.length < m * cols) {
+          h.c = shared(Math.ceil(m * cols * 1.25));
+          announce(h);
         }
-        h.params.set([rows, n, k, alpha, beta]);
+        if (beta !== 0) for (let i = 0; i < m; i++) h.c.set(c.subarray(i * n + j0, i * n + j0 + cols), i * cols);
+        h.params.set([m, n, k, alpha, beta, transB ? 1 : 0, j0, cols]);
         h.jobs += 1;
         Atomics.store(h.control, JOB, h.jobs);
         Atomics.notify(h.control, JOB);
       });
-      // This thread's band, straight into C.
-      let mineA = a;
-      if (transA) {
-        if (own.length < band * k) own = new Float32Array(band * k);
-        packRows(true, a, m, k, 0, band, own);
-        mineA = own;
-      }
-      gemmPackedNT(band, n, k, alpha, mineA, packedB, beta, c.subarray(0, band * n));
+
+      const mine = Math.min(band, n);
+      if (ownB.length < mine * k) ownB = new Float32Array(mine * k);
+      packColumns(transB, b, k, n, 0, mine, ownB);
+      gemmPackedNT(m, mine, k, alpha, transA ? sharedA : a, ownB, beta, c, n);
+
       helpers.forEach((h, t) => {
-        const r0 = (t + 1) * band;
-        const rows = Math.min(band, m - r0);
-        if (rows <= 0) return;
+        const j0 = (t + 1) * band;
+        const cols = Math.min(band, n - j0);
+        if (cols <= 0) return;
         // Sleep only while DONE still holds the value just compared, or a wake-up that comes in
         // between the two would be missed.
         for (let done = Atomics.load(h.control, DONE); done !== h.jobs; done = Atomics.load(h.control, DONE)) {
           Atomics.wait(h.control, DONE, done);
         }
-        c.set(h.c.subarray(0, rows * n), r0 * n);
+        for (let i = 0; i < m; i++) c.set(h.c.subarray(i * cols, (i + 1) * cols), i * n + j0);
       });
     },
   };
 }
 
-/** Rows [r0, r0 + rows) of op(A) (A is m x k, or k x m when transA), row-major into `out`. */
-function packRows(transA: boolean, a: Float32Array, m: number, k: number, r0: number, rows: number, out: Float32Array): void {
-  if (!transA) {
-    out.set(a.subarray(r0 * k, (r0 + rows) * k));
-    return;
-  }
-  for (let p = 0; p < k; p++) {
-    const src = p * m + r0;
-    for (let i = 0; i < rows; i++) out[i * k + p] = a[src + i]!;
-  }
+/**
+ * Columns [j0, j0 + cols) of op(B) as `cols` rows of k (B is k x n, or n x k when transB):
+ * the packed form gemmPackedNT reads.
+ */
+export function packColumns(transB: boolean, b: Float32Array, k: number, n: number, j0: number, cols: number, out: Float32Array): void {
+  if (transB) out.set(b.subarray(j0 * k, (j0 + cols) * k));
+  else transposeColumns(b, k, n, j0, j0 + cols, out);
 }

@@ -23,15 +23,30 @@ function scratch(which: 'a' | 'b', size: number): Float32Array {
 }
 
 /** dst[c * rows + r] = src[r * cols + c]: a rows x cols matrix transposed, tiled for cache. */
-export function transpose(src: Float32Array, rows: number, cols: number, dst: Float32Array): void {
+function transpose(src: Float32Array, rows: number, cols: number, dst: Float32Array): void {
+  transposeColumns(src, rows, cols, 0, cols, dst);
+}
+
+/**
+ * dst[(c - c0) * rows + r] = src[r * cols + c] for columns c0 <= c < c1: a band of columns of
+ * a rows x cols matrix, transposed (each column becomes a contiguous row), tiled for cache.
+ */
+export function transposeColumns(
+  src: Float32Array,
+  rows: number,
+  cols: number,
+  c0: number,
+  c1: number,
+  dst: Float32Array,
+): void {
   const T = 32;
   for (let r0 = 0; r0 < rows; r0 += T) {
     const r1 = Math.min(r0 + T, rows);
-    for (let c0 = 0; c0 < cols; c0 += T) {
-      const c1 = Math.min(c0 + T, cols);
+    for (let t0 = c0; t0 < c1; t0 += T) {
+      const t1 = Math.min(t0 + T, c1);
       for (let r = r0; r < r1; r++) {
         const base = r * cols;
-        for (let c = c0; c < c1; c++) dst[c * rows + r] = src[base + c];
+        for (let c = t0; c < t1; c++) dst[(c - c0) * rows + r] = src[base + c];
       }
     }
   }
@@ -44,8 +59,9 @@ function panelWidth(k: number): number {
 }
 
 /**
- * C[m x n] = alpha * A'[m x k] * B'[n x k]^T + beta * C, both operands k-contiguous.
- * (Exported for the threaded variant, which packs once and shares the packed operands.)
+ * C[m x n] = alpha * A'[m x k] * B'[n x k]^T + beta * C, both operands k-contiguous; rows of
+ * C are `ldc` apart. (Exported for the threaded variant, which gives each thread a band of
+ * columns.)
  */
 export function gemmPackedNT(
   m: number,
@@ -56,6 +72,7 @@ export function gemmPackedNT(
   b: Float32Array,
   beta: number,
   c: Float32Array,
+  ldc = n,
 ): void {
   const panel = panelWidth(k);
   const m4 = m - (m % 4);
@@ -85,17 +102,17 @@ export function gemmPackedNT(
           c20 += x2 * y0; c21 += x2 * y1; c22 += x2 * y2; c23 += x2 * y3;
           c30 += x3 * y0; c31 += x3 * y1; c32 += x3 * y2; c33 += x3 * y3;
         }
-        store4(c, i * n + j, alpha, beta, c00, c01, c02, c03);
-        store4(c, (i + 1) * n + j, alpha, beta, c10, c11, c12, c13);
-        store4(c, (i + 2) * n + j, alpha, beta, c20, c21, c22, c23);
-        store4(c, (i + 3) * n + j, alpha, beta, c30, c31, c32, c33);
+        store4(c, i * ldc + j, alpha, beta, c00, c01, c02, c03);
+        store4(c, (i + 1) * ldc + j, alpha, beta, c10, c11, c12, c13);
+        store4(c, (i + 2) * ldc + j, alpha, beta, c20, c21, c22, c23);
+        store4(c, (i + 3) * ldc + j, alpha, beta, c30, c31, c32, c33);
       }
       for (; j < j1; j++) {
-        for (let r = 0; r < 4; r++) dotInto(c, (i + r) * n + j, a, (i + r) * k, b, j * k, k, alpha, beta);
+        for (let r = 0; r < 4; r++) dotInto(c, (i + r) * ldc + j, a, (i + r) * k, b, j * k, k, alpha, beta);
       }
     }
     for (let i = m4; i < m; i++) {
-      for (let j = j0; j < j1; j++) dotInto(c, i * n + j, a, i * k, b, j * k, k, alpha, beta);
+      for (let j = j0; j < j1; j++) dotInto(c, i * ldc + j, a, i * k, b, j * k, k, alpha, beta);
     }
   }
 }
@@ -270,22 +287,24 @@ export const jsKernels: Kernels = {
   },
 
   adamUpdate(params, grads, ms, vs, lr, beta1, beta2, eps, step) {
-    const bc1 = 1 - Math.pow(beta1, step);
-    const bc2 = 1 - Math.pow(beta2, step);
-    const stepSize = lr / bc1;
-    const sqrtBc2 = Math.sqrt(bc2);
-    params.forEach((param, k) => {
+    const stepSize = lr / (1 - Math.pow(beta1, step));
+    const invSqrtBc2 = 1 / Math.sqrt(1 - Math.pow(beta2, step));
+    const c1 = 1 - beta1;
+    const c2 = 1 - beta2;
+    for (let k = 0; k < params.length; k++) {
+      const param = params[k];
       const grad = grads[k];
       const m = ms[k];
       const v = vs[k];
-      for (let i = 0; i < param.length; i++) {
+      const n = param.length;
+      for (let i = 0; i < n; i++) {
         const g = grad[i];
-        const mi = beta1 * m[i] + (1 - beta1) * g;
-        const vi = beta2 * v[i] + (1 - beta2) * g * g;
+        const mi = beta1 * m[i] + c1 * g;
+        const vi = beta2 * v[i] + c2 * g * g;
         m[i] = mi;
         v[i] = vi;
-        param[i] -= (stepSize * mi) / (Math.sqrt(vi) / sqrtBc2 + eps);
+        param[i] -= (stepSize * mi) / (Math.sqrt(vi) * invSqrtBc2 + eps);
       }
-    });
+    }
   },
 };
