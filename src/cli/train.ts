@@ -7,7 +7,7 @@ import { UserError } from '../errors.js';
 import { applyKernels, kernelsFlag } from './shared-flags.js';
 import { ensureWritableDir, writeFileAtomic } from '../io/atomic.js';
 import { loadDataset, describeDatasetSpecs } from '../data/source.js';
-import { pixelsPerImage, type DataSplits } from '../data/dataset.js';
+import { pixelsPerImage, type DataSplits, type ImageDataset } from '../data/dataset.js';
 import { countParameters } from '../nn/parameters.js';
 import { DEFAULT_TRAINING_CONFIG, runData, type RunConfig } from '../train/config.js';
 import {
@@ -84,7 +84,9 @@ export const trainCommand: Command = {
     if (given('port') && !opts.ui) throw new UserError('vae train: --port is for the dashboard server; add --ui');
 
     const kernelsInUse = applyKernels(opts.kernels);
-    const { state, dir, data } = opts.resume !== undefined ? resumeRun(opts.resume, opts, given) : startRun(opts);
+    // `data` is let so that the training images can be let go before the figures are drawn.
+    let { state, dir, data }: { state: TrainingState; dir: string; data: DataSplits | null } =
+      opts.resume !== undefined ? resumeRun(opts.resume, opts, given) : startRun(opts);
     state.config.kernels = kernelsInUse;
     const controller = new AbortController();
     // The dashboard's stop button takes Ctrl-C's path: stop between two steps, keep the last checkpoint.
@@ -158,7 +160,11 @@ export const trainCommand: Command = {
       process.off('SIGTERM', onSignal);
     }
 
-    writeFigures(state, data, dir, snapshots);
+    // The figures need the test images only; dropping the rest keeps the peak memory of a run
+    // near that of its training loop.
+    const test = data.test;
+    data = null;
+    writeFigures(state, test, dir, snapshots);
     const last = history[history.length - 1];
     const total = history.reduce((s, m) => s + m.seconds, 0);
     process.stdout.write(
@@ -273,13 +279,13 @@ function summaryLine(m: EpochMetrics, epochs: number): string {
 }
 
 /** Every figure of the finished model (src/viz/run-figures.ts), as `vae report` would draw them. */
-function writeFigures(state: TrainingState, data: DataSplits, dir: string, snapshots: SnapshotRecorder): void {
+function writeFigures(state: TrainingState, test: ImageDataset, dir: string, snapshots: SnapshotRecorder): void {
   writeRunFigures(dir, {
     model: state.model,
     config: state.config,
     epoch: state.epoch,
     step: state.optimizer.step,
-    test: data.test,
+    test,
     history: readMetrics(dir),
     snapshots: snapshots.record,
     seed: 0,
