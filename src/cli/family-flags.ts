@@ -13,7 +13,6 @@ import { ARCHITECTURES, DEFAULT_SIGMA, LIKELIHOODS, type VaeConfig } from '../va
 import { MAX_TRAIN_K, OBJECTIVES } from '../vae/objectives.js';
 import type { VAE } from '../vae/model.js';
 
-export { describeModel } from '../vae/describe.js';
 
 export const familyFlags = {
   likelihood: {
