@@ -49,6 +49,8 @@ export {
   bitsPerDim,
   LOGVAR_FLOOR,
 } from './vae/likelihood.js';
+export { decodePixels, decodeDisplayMean, clampUnit, type DecodedPixels } from './vae/decoded-pixels.js';
+export { describeModel } from './vae/describe.js';
 export { MlpEncoder, MlpDecoder, type Encoder, type Decoder } from './vae/networks.js';
 export { ConvEncoder, ConvDecoder } from './vae/conv-networks.js';
 export {

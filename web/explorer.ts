@@ -1,11 +1,14 @@
 /**
  * The latent space explorer. The model's weights are fetched once; from then on every image
  * on the page is computed here, by the toolkit's own engine on its portable kernels: the
- * decoder for the point under the pointer, the encoder for the digit on the pad.
+ * decoder for the point under the pointer, the encoder for the digit on the pad. A
+ * conditional model gets a class picker: the chosen class is what the decoder draws and what
+ * the encoder is told the drawing is.
  */
 import { Tensor, noGrad } from '../src/engine/tensor.js';
 import { Random } from '../src/engine/random.js';
-import { bernoulliMean, bernoulliSample } from '../src/vae/likelihood.js';
+import { decodeDisplayMean, decodePixels } from '../src/vae/decoded-pixels.js';
+import { describeModel } from '../src/vae/describe.js';
 import type { VAE } from '../src/vae/model.js';
 import { decodeModelPayload } from '../src/server/model-payload.js';
 import { byId, digitCanvas, digitLegend, el, formatTick, paintDigit } from './dom.js';
@@ -55,7 +58,7 @@ async function main(): Promise<void> {
   const { model, info: modelInfo } = decodeModelPayload(new Uint8Array(await res.arrayBuffer()));
   const c = model.config;
   byId('model-facts').textContent =
-    `${[c.inputDim, ...c.hidden, c.latent].join('\u2013')} MLP VAE \u00b7 ${c.latent}-dimensional latent \u00b7 ` +
+    `${describeModel(c)} \u00b7 ${c.latent}-dimensional latent \u00b7 ` +
     `trained ${modelInfo.epoch} epoch${modelInfo.epoch === 1 ? '' : 's'} on ${info.model.dataset}`;
   setStatus('');
   byId('explorer').hidden = false;
@@ -88,6 +91,8 @@ class Explorer {
   private decodeDirty = true;
   private padDirty = false;
   private pressedAt: [number, number] | null = null;
+  /** The class given to a conditional model's decoder and encoder; undefined for an ordinary model. */
+  private y: number | undefined;
 
   constructor(private readonly model: VAE) {
     const c = model.config;
@@ -96,6 +101,11 @@ class Explorer {
     this.w = c.imageWidth;
     this.z = new Float32Array(this.latent);
     if (this.latent === 1) this.dims = [0, 0];
+    if (model.classes > 0) this.buildClassPicker(model.classes);
+    if (c.likelihood !== 'bernoulli') {
+      byId('decoder-hint').textContent = 'The digit at the point under your pointer: each pixel is the mean grey level of its Gaussian.';
+      byId('variations-hint').firstChild!.textContent = 'The mean image, then digits drawn pixel by pixel: mean + \u03c3\u00b7\u03b5, clamped to the grey scale. ';
+    }
 
     this.scatter = new Scatter('z\u2081', this.latent > 1 ? 'z\u2082' : '(unused)', 'latent plane: move to decode, click two points to interpolate');
     byId('legend').append(digitLegend());
@@ -186,6 +196,43 @@ class Explorer {
     const padSize = Math.min(196, Math.max(140, byId('pad-box').clientWidth || 196));
     this.pad.resize(padSize);
     this.request();
+  }
+
+  /** Buttons for the classes of a conditional model (a list box when there are many). */
+  private buildClassPicker(classes: number): void {
+    this.y = 0;
+    const picker = byId('class-picker');
+    const choose = (y: number): void => {
+      this.y = y;
+      picker.dataset.y = String(y);
+      for (const b of picker.querySelectorAll('button')) b.setAttribute('aria-pressed', String(Number(b.dataset.y) === y));
+      // Everything on the page that decodes or encodes depends on the class.
+      this.decodeDirty = true;
+      this.padDirty = this.pad?.pixels() !== null;
+      if (this.ends.length === 2) this.paintStrip();
+      this.request();
+    };
+    const label = el('span', { class: 'class-label' }, 'Class ', el('var', {}, 'y'), ' given to the decoder and the encoder:');
+    if (classes <= 20) {
+      const buttons = Array.from({ length: classes }, (_, k) => {
+        const b = el('button', { type: 'button', class: 'class-button', 'data-y': String(k), 'aria-pressed': String(k === 0) }, String(k));
+        b.addEventListener('click', () => choose(k));
+        return b;
+      });
+      picker.append(label, ...buttons);
+    } else {
+      const select = el('select', { 'aria-label': 'class' }, ...Array.from({ length: classes }, (_, k) => el('option', { value: String(k) }, String(k))));
+      select.addEventListener('change', () => choose(Number(select.value)));
+      picker.append(label, select);
+    }
+    picker.dataset.y = '0';
+    picker.hidden = false;
+    byId('class-note').hidden = false;
+  }
+
+  /** The labels for `count` codes decoded or encoded together, for a conditional model. */
+  private labels(count: number): Uint16Array | undefined {
+    return this.y === undefined ? undefined : new Uint16Array(count).fill(this.y);
   }
 
   private buildDimensionControls(): void {
@@ -285,7 +332,7 @@ class Explorer {
       const t = s / (STRIP_STEPS - 1);
       for (let j = 0; j < this.latent; j++) z[s * this.latent + j] = a[j]! + t * (b[j]! - a[j]!);
     }
-    const images = this.model.decodeMean(new Tensor(z, [STRIP_STEPS, this.latent]));
+    const images = decodeDisplayMean(this.model, new Tensor(z, [STRIP_STEPS, this.latent]), this.labels(STRIP_STEPS));
     const size = this.h * this.w;
     this.strip.forEach((canvas, s) => paintDigit(canvas, images.subarray(s * size, (s + 1) * size), this.w, this.h));
     byId('strip').classList.add('filled');
@@ -315,8 +362,8 @@ class Explorer {
 
   private decodeCurrent(): void {
     const t0 = performance.now();
-    const logits = noGrad(() => this.model.decode(new Tensor(this.z, [1, this.latent])));
-    const mean = bernoulliMean(logits);
+    const pixels = decodePixels(this.model, new Tensor(this.z, [1, this.latent]), this.labels(1));
+    const mean = pixels.mean;
     const t1 = performance.now();
     paintDigit(this.decoded, mean, this.w, this.h);
     this.decodeTimes.push(t1 - t0);
@@ -324,13 +371,15 @@ class Explorer {
     // The median: a garbage collection or the first, unoptimized calls should not set the number.
     const ms = [...this.decodeTimes].sort((a, b) => a - b)[this.decodeTimes.length >> 1]!;
     byId('timing').textContent = `decoded in ${ms < 1 ? ms.toFixed(2) : ms.toFixed(1)} ms per frame, in this page`;
-    byId('z-readout').textContent = `z = (${Array.from(this.z.slice(0, 4), (v) => formatTick(Number(v.toFixed(2)))).join(', ')}${this.latent > 4 ? ', \u2026' : ''})`;
+    byId('z-readout').textContent =
+      `z = (${Array.from(this.z.slice(0, 4), (v) => formatTick(Number(v.toFixed(2)))).join(', ')}${this.latent > 4 ? ', \u2026' : ''})` +
+      (this.y === undefined ? '' : `, y = ${this.y}`);
 
     // Variations: the same uniforms for every point (one seed), so the drawn digits change
     // smoothly as the point moves instead of flickering; "draw again" picks a new seed.
     paintDigit(this.variations[0]!, mean, this.w, this.h);
     const rng = new Random(this.variationSeed);
-    for (let i = 1; i <= VARIATIONS; i++) paintDigit(this.variations[i]!, bernoulliSample(logits, rng), this.w, this.h);
+    for (let i = 1; i <= VARIATIONS; i++) paintDigit(this.variations[i]!, pixels.sample(rng), this.w, this.h);
   }
 
   private encodeDrawing(): void {
@@ -343,11 +392,11 @@ class Explorer {
       delete this.scatter.overlay.dataset.posterior;
       return;
     }
-    const { mu, logvar } = noGrad(() => this.model.encode(new Tensor(x, [1, this.h * this.w])));
+    const { mu, logvar } = noGrad(() => this.model.encode(new Tensor(x, [1, this.h * this.w]), this.labels(1)));
     const sigma = logvar.data.map((v) => Math.exp(v / 2));
     this.posterior = { mu: Float32Array.from(mu.data), sigma };
     paintDigit(this.padInput, x, this.w, this.h);
-    paintDigit(this.reconstruction, this.model.decodeMean(mu), this.w, this.h);
+    paintDigit(this.reconstruction, decodeDisplayMean(this.model, mu, this.labels(1)), this.w, this.h);
     const [dx, dy] = this.dims;
     const fmt = (v: number): string => formatTick(Number(v.toFixed(2)));
     byId('posterior-readout').textContent =

@@ -9,6 +9,8 @@ interface RunEvent {
   trainCount: number;
   testCount: number;
   architecture: string;
+  /** The model in words, e.g. "MLP VAE 784-400-2, Bernoulli decoder". */
+  model: string;
   latent: number;
   epochs: number;
   startEpoch: number;
@@ -74,7 +76,7 @@ function layout(): void {
 function onRun(r: RunEvent): void {
   run = r;
   const facts = [
-    `${r.architecture} MLP VAE`,
+    r.model,
     `${r.trainCount.toLocaleString('en-US')} training digits from ${r.dataset}`,
     `${r.epochs} epoch${r.epochs === 1 ? '' : 's'}`,
     `run folder ${r.dir}`,

@@ -9,9 +9,10 @@ import type { DataSplits } from '../data/dataset.js';
 import type { DatasetOptions } from '../data/source.js';
 import type { TrainingState } from '../train/checkpoint.js';
 import type { TrainingConfig } from '../train/config.js';
-import { ARCHITECTURES, DEFAULT_SIGMA, LIKELIHOODS, archOf, classesOf, type VaeConfig } from '../vae/config.js';
+import { ARCHITECTURES, DEFAULT_SIGMA, LIKELIHOODS, type VaeConfig } from '../vae/config.js';
 import { MAX_TRAIN_K, OBJECTIVES } from '../vae/objectives.js';
 import type { VAE } from '../vae/model.js';
+
 
 export const familyFlags = {
   likelihood: {
@@ -73,14 +74,6 @@ export function familyObjectiveConfig(opts: FamilyFlags): Pick<TrainingConfig, '
 /** How to reload a run's data so it matches the model: folder images at the model's size, split by the run's seed. */
 export function datasetOptionsForModel(state: TrainingState): DatasetOptions {
   return { imageSize: state.model.config.imageHeight, seed: state.config.training.seed };
-}
-
-export function describeModel(c: VaeConfig): string {
-  const arch = archOf(c) === 'conv' ? `conv VAE ${c.imageHeight}x${c.imageWidth}-c32-c64-${c.hidden.join('-')}-${c.latent}` : `MLP VAE ${[c.inputDim, ...c.hidden, c.latent].join('-')}`;
-  const decoder =
-    c.likelihood === 'bernoulli' ? 'Bernoulli decoder' : c.likelihood === 'gaussian' ? 'Gaussian decoder (learned variance)' : `Gaussian decoder (sigma ${c.sigma})`;
-  const classes = classesOf(c);
-  return `${classes > 0 ? `conditional (${classes} classes) ` : ''}${arch}, ${decoder}`;
 }
 
 export function describeObjective(t: TrainingConfig): string {

@@ -8,6 +8,7 @@ import { checkpointPath, loadCheckpoint } from '../train/checkpoint.js';
 import { createExplorerServer, listen, shutdown } from '../server/app.js';
 import { RunSource } from '../server/run-source.js';
 import { loadWebApp } from '../server/static-assets.js';
+import { describeModel } from '../vae/describe.js';
 
 export const DEFAULT_PORT = 8080;
 
@@ -45,7 +46,7 @@ export const serveCommand: Command = {
     const url = await listen(server, opts.host, opts.port);
     const { model } = state.config;
     process.stdout.write(
-      `vae serve: ${[model.inputDim, ...model.hidden, model.latent].join('-')} VAE from ${opts.run ?? dirname(run.checkpointFile)}, epoch ${state.epoch}\n` +
+      `vae serve: ${describeModel(model)} from ${opts.run ?? dirname(run.checkpointFile)}, epoch ${state.epoch}\n` +
         `explorer at ${url}  (Ctrl-C to stop)\n`,
     );
     await new Promise<void>((resolve) => {

@@ -24,12 +24,12 @@ import { DivergedError, TrainingInterrupted, train, type EpochMetrics } from '..
 import { EpochProgress, formatDuration } from '../train/progress.js';
 import { DEFAULT_VAE_CONFIG, isContinuous, validateVaeConfig } from '../vae/config.js';
 import { startTrainingUi, type TrainingUi } from '../server/training-ui.js';
+import { describeModel } from '../vae/describe.js';
 import { validateTrainingConfig } from '../train/config.js';
 import {
   FAMILY_FLAG_NAMES,
   checkFamilyFlags,
   datasetOptionsForModel,
-  describeModel,
   describeObjective,
   familyFlags,
   familyModelConfig,

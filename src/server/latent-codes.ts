@@ -7,27 +7,31 @@ import type { VAE } from '../vae/model.js';
 
 const CHUNK = 500;
 
-/** Posterior means of the first `count` images (each `dim` pixels), as [count, latent] row-major. */
-export function encodeMeans(model: VAE, images: Float32Array, count: number, dim: number): Float32Array {
+/**
+ * Posterior means of the first `count` images (each `dim` pixels), as [count, latent]
+ * row-major. A conditional model is told each image's label.
+ */
+export function encodeMeans(model: VAE, images: Float32Array, count: number, dim: number, labels?: Uint8Array): Float32Array {
   const latent = model.config.latent;
   const out = new Float32Array(count * latent);
   noGrad(() => {
     for (let start = 0; start < count; start += CHUNK) {
       const n = Math.min(CHUNK, count - start);
       const x = new Tensor(images.subarray(start * dim, (start + n) * dim), [n, dim]);
-      out.set(model.encode(x).mu.data, start * latent);
+      const y = model.classes > 0 ? labels?.subarray(start, start + n) : undefined;
+      out.set(model.encode(x, y).mu.data, start * latent);
     }
   });
   return out;
 }
 
 /** The same, a chunk at a time with the event loop free in between: a server stays responsive. */
-export async function encodeMeansAsync(model: VAE, images: Float32Array, count: number, dim: number): Promise<Float32Array> {
+export async function encodeMeansAsync(model: VAE, images: Float32Array, count: number, dim: number, labels?: Uint8Array): Promise<Float32Array> {
   const latent = model.config.latent;
   const out = new Float32Array(count * latent);
   for (let start = 0; start < count; start += CHUNK) {
     const n = Math.min(CHUNK, count - start);
-    out.set(encodeMeans(model, images.subarray(start * dim, (start + n) * dim), n, dim), start * latent);
+    out.set(encodeMeans(model, images.subarray(start * dim, (start + n) * dim), n, dim, labels?.subarray(start, start + n)), start * latent);
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
   return out;

@@ -8,6 +8,7 @@ import { UserError } from '../errors.js';
 import { loadDataset } from '../data/source.js';
 import { pixelsPerImage, type ImageDataset } from '../data/dataset.js';
 import { runData } from '../train/config.js';
+import { datasetOptionsForModel } from '../cli/family-flags.js';
 import { decodeCheckpoint, type TrainingState } from '../train/checkpoint.js';
 import { encodeModelPayload } from './model-payload.js';
 import { encodeMeansAsync, rounded } from './latent-codes.js';
@@ -86,14 +87,15 @@ export class RunSource {
 
   private async encode(state: TrainingState): Promise<Encodings> {
     if (this.testSet === null) {
-      const data = runData(loadDataset(state.config.training.dataset), state.config.training);
+      // Folder images at the model's size, split by the run's seed, as training saw them.
+      const data = runData(loadDataset(state.config.training.dataset, datasetOptionsForModel(state)), state.config.training);
       if (pixelsPerImage(data.test) !== state.model.config.inputDim) {
         throw new UserError(`the run's dataset has ${pixelsPerImage(data.test)} pixels per image, the model expects ${state.model.config.inputDim}`);
       }
       this.testSet = data.test;
     }
     const test = this.testSet;
-    const mu = await encodeMeansAsync(state.model, test.images, test.count, pixelsPerImage(test));
+    const mu = await encodeMeansAsync(state.model, test.images, test.count, pixelsPerImage(test), test.labels);
     return {
       dataset: state.config.training.dataset,
       count: test.count,

@@ -18,6 +18,7 @@ import { readMetrics } from '../train/metrics-log.js';
 import type { EpochMetrics, StepInfo } from '../train/trainer.js';
 import { EventHub, type ServerEvent } from './event-hub.js';
 import { encodeMeans, rounded, toBytes } from './latent-codes.js';
+import { describeModel } from '../vae/describe.js';
 
 /** Test digits placed on the live scatter. */
 export const SNAPSHOT_POINTS = 1000;
@@ -126,7 +127,7 @@ export class TrainingFeed {
   private snapshot(step: number, epoch: number): unknown {
     const start = performance.now();
     const { model } = this.state;
-    const mu = encodeMeans(model, this.points.images, this.points.count, this.dim);
+    const mu = encodeMeans(model, this.points.images, this.points.count, this.dim, this.points.labels);
     const latent = model.config.latent;
     // The live scatter shows the first two latent dimensions (or the only one, against zero).
     const xy = new Float32Array(this.points.count * 2);
@@ -134,7 +135,8 @@ export class TrainingFeed {
       xy[2 * i] = mu[i * latent]!;
       xy[2 * i + 1] = latent > 1 ? mu[i * latent + 1]! : 0;
     }
-    const recon = noGrad(() => model.reconstruct(new Tensor(this.digits.images, [this.digits.index.length, this.dim])));
+    const labels = model.classes > 0 ? this.digits.index.map((i) => this.data.test.labels[i]!) : undefined;
+    const recon = noGrad(() => model.reconstruct(new Tensor(this.digits.images, [this.digits.index.length, this.dim]), labels));
     this.snapshotAt = performance.now();
     this.snapshotSeconds = (this.snapshotAt - start) / 1000;
     return { step, epoch, xy: rounded(xy, 3), recon: toBytes(recon) };
@@ -151,6 +153,7 @@ export class TrainingFeed {
           trainCount: this.data.train.count,
           testCount: this.data.test.count,
           architecture: [config.model.inputDim, ...config.model.hidden, config.model.latent].join('-'),
+          model: describeModel(config.model),
           latent: config.model.latent,
           epochs: config.training.epochs,
           startEpoch: this.state.epoch,

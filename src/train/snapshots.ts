@@ -56,10 +56,11 @@ export function snapshotEpoch(s: LatentSnapshot, batchesPerEpoch: number): numbe
   return s.step / batchesPerEpoch;
 }
 
-/** The snapshot subset's posterior, without recording gradients. */
+/** The snapshot subset's posterior, without recording gradients; a conditional model sees each image's label. */
 export function encodeSubset(model: VAE, images: ImageDataset): { mu: Float32Array; logvar: Float32Array } {
   return noGrad(() => {
-    const { mu, logvar } = model.encode(new Tensor(images.images, [images.count, pixelsPerImage(images)]));
+    const x = new Tensor(images.images, [images.count, pixelsPerImage(images)]);
+    const { mu, logvar } = model.encode(x, model.classes > 0 ? images.labels : undefined);
     return { mu: Float32Array.from(mu.data), logvar: Float32Array.from(logvar.data) };
   });
 }

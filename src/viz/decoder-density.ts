@@ -17,6 +17,8 @@ export interface DensityRow {
   z: Float32Array;
   /** Where it came from, e.g. "μ(x) of a test 7". */
   label: string;
+  /** The class a conditional model decodes it as. */
+  y?: number;
 }
 
 export const DENSITY_DRAWS = 8;
@@ -35,7 +37,7 @@ export function decoderDensityFigure(dist: DecoderDistribution, rows: DensityRow
   const fig = createFigure(totalW, top + rows.length * rowH + 30);
   const ctx = fig.ctx;
   rows.forEach((row, r) => {
-    const d = dist.at(row.z);
+    const d = dist.at(row.z, row.y);
     const y = top + r * rowH;
     text(ctx, row.label, labelW, y + cellH / 2, { size: 13, align: 'right', baseline: 'middle' });
     drawGray(ctx, imageGrid(d.mean, 1, height, width, { scale, padding: 0 }), left, y);
@@ -51,7 +53,7 @@ export function decoderDensityFigure(dist: DecoderDistribution, rows: DensityRow
   text(ctx, dist.spreadName, left + cellW + gap + cellW / 2, header, { size: 13 });
   const drawsMid = drawsX + (DENSITY_DRAWS * (cellW + 4)) / 2;
   text(ctx, `${DENSITY_DRAWS} images drawn pixel by pixel`, drawsMid, header - 17, { size: 13, bold: true });
-  text(ctx, 'x ~ p(x|z), each pixel independently', drawsMid, header, { size: 13 });
+  text(ctx, dist.drawsName, drawsMid, header, { size: 13 });
   colorbar(ctx, dist.spreadMax, dist.spreadName, totalW - 80, top, rows.length * rowH - 24);
   text(ctx, 'The decoder as a distribution over every pixel, for single latent points z', fig.width / 2, 30, { size: 17, bold: true });
   text(ctx, 'one z gives a mean image, a spread per pixel, and many different draws: the variations the model allows', fig.width / 2, 52, { size: 13 });

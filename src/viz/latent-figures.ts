@@ -9,6 +9,7 @@ import { embed, project, type LatentPlane } from './latent-plane.js';
 import { CLASS_COLORS, classColor, PRIOR_COLOR } from './palette.js';
 import { Axes, createFigure, drawGray, figurePng, legend, priorCircles, scatter, text, type LegendItem } from './plot.js';
 import type { VAE } from '../vae/model.js';
+import { decodeDisplayMean } from '../vae/decoded-pixels.js';
 
 /** The title's description of the plane, e.g. "first two principal components of the 20-D latent". */
 export function planeDescription(plane: LatentPlane): string {
@@ -39,7 +40,7 @@ export function digitLegend(classes: number, withPrior: boolean): LegendItem[] {
 }
 
 /** latent_scatter.png: posterior means of the test set, colored by digit. */
-export function latentScatterFigure(plane: LatentPlane, mu: Float32Array, labels: Uint8Array, count: number): Uint8Array {
+export function latentScatterFigure(plane: LatentPlane, mu: Float32Array, labels: Uint8Array, count: number, conditional = false): Uint8Array {
   const { x, y } = project(plane, mu, count);
   const range = squareRange([x], [y]);
   const fig = createFigure(860, 720);
@@ -50,7 +51,7 @@ export function latentScatterFigure(plane: LatentPlane, mu: Float32Array, labels
   scatter(axes, x, y, colors, radius, count > 5000 ? 0.55 : 0.75);
   priorCircles(axes, PRIOR_COLOR);
   axes.frame();
-  text(fig.ctx, `${count.toLocaleString('en-US')} test digits in latent space: posterior means \u03bc(x)`, 380, 30, { size: 17, bold: true });
+  text(fig.ctx, `${count.toLocaleString('en-US')} test digits in latent space: posterior means ${conditional ? '\u03bc(x, y)' : '\u03bc(x)'}`, 380, 30, { size: 17, bold: true });
   text(fig.ctx, `(${planeDescription(plane)}; circles: 1\u03c3 and 2\u03c3 of the prior N(0, I))`, 380, 52, { size: 13 });
   legend(fig.ctx, digitLegend(10, true), 690, 70, { size: 13 });
   return figurePng(fig);
@@ -61,9 +62,10 @@ export const MANIFOLD_SIZE = 20;
 /**
  * latent_manifold.png: decoded means over a 20 x 20 grid of the plane, at the Gaussian
  * quantiles (i + 1/2) / 20 in each direction, so the grid covers the prior evenly in
- * probability rather than in distance. Up is the positive second coordinate.
+ * probability rather than in distance. Up is the positive second coordinate. A conditional
+ * model is decoded as the one class `y` throughout, said in the title.
  */
-export function latentManifoldFigure(model: VAE, plane: LatentPlane, scale = 2): Uint8Array {
+export function latentManifoldFigure(model: VAE, plane: LatentPlane, scale = 2, y?: number): Uint8Array {
   const n = MANIFOLD_SIZE;
   const { latent, imageHeight: h, imageWidth: w } = model.config;
   const grid = gaussianGrid(n);
@@ -73,7 +75,7 @@ export function latentManifoldFigure(model: VAE, plane: LatentPlane, scale = 2):
   for (let row = 0; row < n; row++) {
     for (let col = 0; col < n; col++) embed(plane, xs[col]!, ys[n - 1 - row]!, z, (row * n + col) * latent);
   }
-  const images = model.decodeMean(new Tensor(z, [n * n, latent]));
+  const images = decodeDisplayMean(model, new Tensor(z, [n * n, latent]), y === undefined ? undefined : new Uint16Array(n * n).fill(y));
   const tile = imageGrid(images, n * n, h, w, { cols: n, scale, padding: 0 });
   const left = 100;
   const top = 90;
@@ -91,7 +93,8 @@ export function latentManifoldFigure(model: VAE, plane: LatentPlane, scale = 2):
   );
   axes.frame({ tickSize: cell >= 50 ? 11 : 9 });
   const where = plane.kind === 'pca' ? `z = a\u00b7v\u2081 + b\u00b7v\u2082 along the ${planeDescription(plane).replace('components', 'directions')}` : planeDescription(plane);
-  text(fig.ctx, `The decoder over the latent plane: E[x | z] on a ${n} \u00d7 ${n} grid`, left + tile.width / 2, 32, { size: 17, bold: true });
+  const given = y === undefined ? 'z' : `z, y = ${y}`;
+  text(fig.ctx, `The decoder over the latent plane: E[x | ${given}] on a ${n} \u00d7 ${n} grid`, left + tile.width / 2, 32, { size: 17, bold: true });
   const at =
     plane.kind === 'pca'
       ? `grid at the quantiles (i + \u00bd)/${n} of N(0, s\u00b2), s = the codes' RMS along each direction: ${plane.reach[0].toFixed(2)}, ${plane.reach[1].toFixed(2)}`

@@ -5,6 +5,8 @@
  */
 import type { RunConfig } from '../train/config.js';
 import type { EpochMetrics } from '../train/trainer.js';
+import { archOf, classesOf, type VaeConfig } from '../vae/config.js';
+import { describeObjective } from '../cli/family-flags.js';
 
 export interface ReportFigure {
   file: string;
@@ -37,6 +39,18 @@ function dataUri(file: string, bytes: Uint8Array): string {
   return `data:${mime};base64,${Buffer.from(bytes).toString('base64')}`;
 }
 
+function describeNetworks(c: VaeConfig): string {
+  const classes = classesOf(c);
+  const kind = archOf(c) === 'conv' ? 'conv VAE (32, 64 channels, then dense)' : 'MLP VAE';
+  return classes > 0 ? `conditional ${kind} over ${classes} classes,` : kind;
+}
+
+function describeDecoder(c: VaeConfig): string {
+  if (c.likelihood === 'gaussian') return 'Gaussian decoder (learned variance)';
+  if (c.likelihood === 'gaussian-fixed') return `Gaussian decoder (\u03c3 = ${c.sigma})`;
+  return 'Bernoulli decoder';
+}
+
 function row(key: string, value: string): string {
   return `<tr><th>${escapeHtml(key)}</th><td>${escapeHtml(value)}</td></tr>`;
 }
@@ -46,7 +60,8 @@ export function reportHtml(input: ReportInput): string {
   const arch = [model.inputDim, ...model.hidden, model.latent].join('\u2013');
   const settings = [
     row('dataset', `${training.dataset}${training.trainSize !== undefined ? `, first ${training.trainSize} training images` : ''}${training.testSize !== undefined ? `, first ${training.testSize} test images` : ''}`),
-    row('model', `MLP VAE ${arch}, ${model.likelihood} decoder, latent ${model.latent}`),
+    row('model', `${describeNetworks(model)} ${arch}, ${describeDecoder(model)}, latent ${model.latent}`),
+    row('objective', describeObjective(training)),
     row('training', `${input.epoch} of ${training.epochs} epochs, batch ${training.batchSize}, Adam lr ${training.lr}, seed ${training.seed}, binarize ${training.binarize}`),
     row('kernels', input.config.kernels),
   ].join('\n');

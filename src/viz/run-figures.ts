@@ -13,7 +13,8 @@ import type { RunConfig } from '../train/config.js';
 import type { EpochMetrics } from '../train/trainer.js';
 import type { VAE } from '../vae/model.js';
 import { reconstructionFigure } from './figures.js';
-import { imageGrid } from './grid.js';
+import { imageGrid, type GrayImage } from './grid.js';
+import { clampUnit, decodeDisplayMean } from '../vae/decoded-pixels.js';
 import { encodePng } from './png.js';
 import { latentPlane, type LatentPlane } from './latent-plane.js';
 import { latentManifoldFigure, latentScatterFigure, MANIFOLD_SIZE } from './latent-figures.js';
@@ -79,7 +80,35 @@ export function posteriorMeans(model: VAE, data: ImageDataset): Float32Array {
   return out;
 }
 
-function densityRows(test: ImageDataset, mu: Float32Array, plane: LatentPlane, latent: number): DensityRow[] {
+/** Rows of conditional samples: one per class, up to this many. */
+const SAMPLE_CLASSES = 16;
+const SAMPLES_PER_CLASS = 8;
+
+/**
+ * samples.png of a conditional model: each column one z ~ N(0, I), each row one class y, so
+ * a column is one style written as every class. Other models: an 8 x 8 grid of z ~ N(0, I).
+ */
+function samplesImage(model: VAE, rng: Random): GrayImage {
+  const { latent, imageHeight: h, imageWidth: w } = model.config;
+  if (model.classes === 0) return imageGrid(model.sample(SAMPLES, rng), SAMPLES, h, w, { scale: 2 });
+  const rows = Math.min(model.classes, SAMPLE_CLASSES);
+  const styles = rng.fillNormal(new Float32Array(SAMPLES_PER_CLASS * latent));
+  const z = new Float32Array(rows * SAMPLES_PER_CLASS * latent);
+  const labels = new Uint16Array(rows * SAMPLES_PER_CLASS);
+  for (let r = 0; r < rows; r++) {
+    z.set(styles, r * styles.length);
+    labels.fill(r, r * SAMPLES_PER_CLASS, (r + 1) * SAMPLES_PER_CLASS);
+  }
+  const images = decodeDisplayMean(model, new Tensor(z, [labels.length, latent]), labels);
+  return imageGrid(images, labels.length, h, w, { cols: SAMPLES_PER_CLASS, scale: 2 });
+}
+
+/** The class a conditional model's manifold is drawn for: the first test image's, so the data surely has it. */
+function manifoldClass(model: VAE, test: ImageDataset): number | undefined {
+  return model.classes > 0 && test.count > 0 ? test.labels[0]! : undefined;
+}
+
+function densityRows(test: ImageDataset, mu: Float32Array, plane: LatentPlane, latent: number, conditional: boolean): DensityRow[] {
   const rows: DensityRow[] = [];
   const seen = new Set<number>();
   for (let i = 0; i < test.count && rows.length < DENSITY_POINTS; i++) {
@@ -88,7 +117,9 @@ function densityRows(test: ImageDataset, mu: Float32Array, plane: LatentPlane, l
     seen.add(label);
     const z = mu.slice(i * latent, (i + 1) * latent);
     const where = plane.kind === 'latent' && latent === 2 ? ` = (${z[0]!.toFixed(2)}, ${z[1]!.toFixed(2)})`.replace(/-/g, '\u2212') : '';
-    rows.push({ z, label: `\u03bc(x) of a test ${label}${where}` });
+    // A conditional model decodes each code as the class its image was encoded with.
+    if (conditional) rows.push({ z, label: `\u03bc(x, y) of a test ${label}${where}, y = ${label}`, y: label });
+    else rows.push({ z, label: `\u03bc(x) of a test ${label}${where}` });
   }
   return rows;
 }
@@ -133,6 +164,18 @@ const ABOUT: Record<(typeof FIGURE_FILES)[number], { title: string; caption: str
   'report.html': { title: 'This report', caption: '' },
 };
 
+/** Captions that differ for a conditional model, which is told every image's class y. */
+const CONDITIONAL_CAPTIONS: Record<string, (classes: number, manifoldY: number) => string> = {
+  'reconstructions.png': () =>
+    `The first ${RECONSTRUCTIONS} test digits (odd rows) above their reconstructions (even rows), decoded from the posterior means with each digit's own label y.`,
+  'samples.png': (classes) =>
+    `Each column one z drawn from the prior N(0, I), each row one class y${classes > SAMPLE_CLASSES ? ` (the first ${SAMPLE_CLASSES} of ${classes})` : ''}, decoded to E[x|z, y]: the label sets the class, z the style.`,
+  'latent_scatter.png': () =>
+    'Each test digit placed at its posterior mean \u03bc(x, y) and colored by its label. The encoder and decoder are told the label, so the code need not carry the class: the classes overlap, and the plane holds style instead.',
+  'latent_manifold.png': (_classes, y) =>
+    `Decoded means E[x|z, y = ${y}] on a ${MANIFOLD_SIZE} \u00d7 ${MANIFOLD_SIZE} grid at Gaussian quantiles of the plane, all for the class y = ${y} (the first test digit's): one class written in every style the plane holds.`,
+};
+
 export function renderRunFigures(inputs: RunFigureInputs): RunFigures {
   const { model, test, seed } = inputs;
   const { latent, imageHeight: h, imageWidth: w } = model.config;
@@ -143,15 +186,18 @@ export function renderRunFigures(inputs: RunFigureInputs): RunFigures {
   if (history.length > 0) files.push({ file: 'loss_curves.png', bytes: lossCurvesFigure(history) });
   else missing.push({ file: 'loss_curves.png', reason: 'the run folder has no metrics.jsonl lines' });
 
+  const conditional = model.classes > 0;
   const shown = subset(test, RECONSTRUCTIONS);
-  const recon = reconstructionFigure((x: Tensor) => model.reconstruct(x), shown.images, shown.count, h, w, 2);
+  const reconstruct = (x: Tensor): Float32Array => clampUnit(model.reconstruct(x, conditional ? shown.labels : undefined));
+  const recon = reconstructionFigure(reconstruct, shown.images, shown.count, h, w, 2);
   files.push({ file: 'reconstructions.png', bytes: encodePng(recon) });
-  files.push({ file: 'samples.png', bytes: encodePng(imageGrid(model.sample(SAMPLES, new Random(seed)), SAMPLES, h, w, { scale: 2 })) });
+  files.push({ file: 'samples.png', bytes: encodePng(samplesImage(model, new Random(seed))) });
 
   const mu = posteriorMeans(model, test);
   const plane = latentPlane(mu, test.count, latent);
-  files.push({ file: 'latent_scatter.png', bytes: latentScatterFigure(plane, mu, test.labels, test.count) });
-  files.push({ file: 'latent_manifold.png', bytes: latentManifoldFigure(model, plane) });
+  files.push({ file: 'latent_scatter.png', bytes: latentScatterFigure(plane, mu, test.labels, test.count, conditional) });
+  const manifoldY = manifoldClass(model, test);
+  files.push({ file: 'latent_manifold.png', bytes: latentManifoldFigure(model, plane, 2, manifoldY) });
 
   const snapshots = inputs.snapshots === null ? null : { ...inputs.snapshots, snapshots: inputs.snapshots.snapshots.filter((s) => s.step <= inputs.step) };
   if (snapshots !== null && snapshots.latent !== latent) throw new RangeError(`the latent snapshots have ${snapshots.latent} dimensions, the model ${latent}`);
@@ -165,13 +211,15 @@ export function renderRunFigures(inputs: RunFigureInputs): RunFigures {
   }
 
   const dist = decoderDistribution(model);
-  files.push({ file: 'decoder_density.png', bytes: decoderDensityFigure(dist, densityRows(test, mu, plane, latent), h, w, new Random((seed + 2) >>> 0)) });
+  files.push({ file: 'decoder_density.png', bytes: decoderDensityFigure(dist, densityRows(test, mu, plane, latent, conditional), h, w, new Random((seed + 2) >>> 0)) });
 
   const about = (file: string): { title: string; caption: string } => {
     const a = ABOUT[file as (typeof FIGURE_FILES)[number]];
     if (file === 'decoder_density.png') {
-      return { title: a.title, caption: `For the posterior means of a few test digits: the decoded mean, the per-pixel spread (${dist.spreadMeaning}), and images drawn pixel by pixel from p(x|z), so one latent point gives many variations of the same digit.` };
+      const decodedAs = conditional ? ' (each decoded as its own class y)' : '';
+      return { title: a.title, caption: `For the posterior means of a few test digits${decodedAs}: the decoded mean, the per-pixel spread (${dist.spreadMeaning}), and images drawn pixel by pixel from p(x|z), so one latent point gives many variations of the same digit.` };
     }
+    if (conditional) return { title: a.title, caption: CONDITIONAL_CAPTIONS[file]?.(model.classes, manifoldY ?? 0) ?? a.caption };
     return a;
   };
   const figures: ReportFigure[] = files.map((f) => ({ ...f, ...about(f.file) }));
