@@ -40,6 +40,7 @@ export function threadedJsKernels(threads = availableParallelism()): Kernels {
   // op(A) (m x k) and B as given, shared by every helper.
   let sharedA = shared(0);
   let sharedB = shared(0);
+  let ownA = new Float32Array(0);
   let ownB = new Float32Array(0);
 
   function startHelper(): Helper {
@@ -74,8 +75,15 @@ export function threadedJsKernels(threads = availableParallelism()): Kernels {
       while (helpers.length < threads - 1) helpers.push(startHelper());
       ensureShared(m * k, k * n);
       // op(A) as m x k rows, which every band needs whole; B as it is, each band packs its part.
-      if (transA) transposeColumns(a, k, m, 0, m, sharedA);
-      else sharedA.set(a.subarray(0, m * k));
+      // This thread computes from ordinary arrays only: if the hot loop saw shared and
+      // ordinary arrays alike, V8 would compile it for both and run slower.
+      let rowsA = a;
+      if (transA) {
+        if (ownA.length < m * k) ownA = new Float32Array(m * k);
+        transposeColumns(a, k, m, 0, m, ownA);
+        rowsA = ownA;
+      }
+      sharedA.set(rowsA.subarray(0, m * k));
       sharedB.set(b.subarray(0, k * n));
 
       // Columns [0, band) stay here; the rest go to the helpers in equal bands.
@@ -98,7 +106,7 @@ export function threadedJsKernels(threads = availableParallelism()): Kernels {
       const mine = Math.min(band, n);
       if (ownB.length < mine * k) ownB = new Float32Array(mine * k);
       packColumns(transB, b, k, n, 0, mine, ownB);
-      gemmPackedNT(m, mine, k, alpha, transA ? sharedA : a, ownB, beta, c, n);
+      gemmPackedNT(m, mine, k, alpha, rowsA, ownB, beta, c, n);
 
       helpers.forEach((h, t) => {
         const j0 = (t + 1) * band;
