@@ -34,47 +34,7 @@ import {
   reparameterize,
 } from '../src/engine/index.js';
 import { VAE } from '../src/vae/model.js';
-
-const H = 1e-2;
-
-function randomTensor(rng: Random, shape: number[], low = -1, high = 1): Tensor {
-  const n = shape.reduce((p, d) => p * d, 1);
-  return new Tensor(rng.fillUniform(new Float32Array(n), low, high), shape, { requiresGrad: true });
-}
-
-function projected(out: Tensor, r: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < out.size; i++) s += out.data[i]! * r[i]!;
-  return s;
-}
-
-/** Asserts that f's analytic gradient matches finite differences for every input. */
-function gradcheck(name: string, f: (...xs: Tensor[]) => Tensor, inputs: Tensor[], seed = 1): void {
-  const rng = new Random(seed);
-  for (const x of inputs) x.grad = null;
-  const out = f(...inputs);
-  const r = rng.fillUniform(new Float32Array(out.size), -1, 1);
-  out.backward(r);
-  inputs.forEach((x, which) => {
-    if (!x.requiresGrad) return;
-    const analytic = x.grad ?? new Float32Array(x.size);
-    for (let i = 0; i < x.size; i++) {
-      const keep = x.data[i]!;
-      x.data[i] = keep + H;
-      const up = projected(f(...inputs), r);
-      x.data[i] = keep - H;
-      const down = projected(f(...inputs), r);
-      x.data[i] = keep;
-      const numeric = (up - down) / (2 * H);
-      const a = analytic[i]!;
-      const tol = 2e-3 + 2e-2 * Math.max(Math.abs(a), Math.abs(numeric));
-      assert.ok(
-        Math.abs(a - numeric) <= tol,
-        `${name}: input ${which} element ${i}: analytic ${a}, numeric ${numeric}`,
-      );
-    }
-  });
-}
+import { gradcheck, randomTensor } from './support/gradcheck.js';
 
 /** Values kept at least `gap` away from zero, so kinks (relu) are never straddled by h. */
 function awayFromZero(t: Tensor, gap = 0.1): Tensor {
