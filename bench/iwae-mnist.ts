@@ -6,7 +6,7 @@
  *
  *   npm run build && node dist/bench/iwae-mnist.js [--arch mlp|conv] [--epochs 100] [--k 5000]
  *       [--objective elbo|iwae] [--train-k 5] [--train-size N] [--test-size N] [--out DIR]
- *       [--kernels auto|native|js]
+ *       [--kernels auto|native|js] [--lr-schedule constant|cosine]
  *
  * With --out the trained checkpoint is saved there, so `vae eval --checkpoint DIR --iw 5000`
  * can repeat the estimate.
@@ -65,6 +65,12 @@ if (objective === 'iwae') {
   config.training.objective = 'iwae';
   config.training.k = trainK;
 }
+const lrSchedule = option('lr-schedule', 'constant');
+if (lrSchedule !== 'constant' && lrSchedule !== 'cosine') {
+  process.stderr.write('--lr-schedule must be constant or cosine\n');
+  process.exit(2);
+}
+if (lrSchedule === 'cosine') config.training.lrSchedule = 'cosine';
 if (process.argv.includes('--train-size')) config.training.trainSize = intOption('train-size', 60000);
 if (process.argv.includes('--test-size')) config.training.testSize = intOption('test-size', 10000);
 const out = option('out', '');
@@ -90,6 +96,7 @@ process.stdout.write(
   JSON.stringify({
     arch,
     objective,
+    lr_schedule: lrSchedule,
     ...(objective === 'iwae' ? { train_k: trainK } : {}),
     kernels: kernels().name,
     cpu: cpus()[0]?.model ?? 'unknown',

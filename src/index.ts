@@ -88,6 +88,7 @@ export {
   CHECKPOINT_FILE,
   type TrainingState,
 } from './train/checkpoint.js';
+export { learningRateAt, LR_SCHEDULES, type LrSchedule, type LrScheduleConfig } from './train/lr-schedule.js';
 export { train, DivergedError, TrainingInterrupted, type EpochMetrics, type StepInfo, type TrainOptions } from './train/trainer.js';
 export { evaluate, evalBatchOptions, EVAL_SEED, type Evaluation, type EvaluateOptions } from './train/evaluate.js';
 export { importanceWeightedNll, MAX_IW_K, type IwEstimate, type IwOptions } from './train/iw-estimate.js';

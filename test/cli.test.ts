@@ -269,6 +269,15 @@ const badCases: BadCase[] = [
     pattern: /--lr cannot be changed when resuming/,
   },
   {
+    name: 'train --resume with a learning-rate schedule',
+    setup: (dir) => cpSync(runDir, join(dir, 'prev'), { recursive: true }),
+    args: ['train', '--resume', 'prev', '--lr-schedule', 'cosine', '--epochs', '3'],
+    pattern: /--lr-schedule cannot be changed when resuming/,
+  },
+  { name: '--lr-min without the cosine schedule', args: ['train', '--out', 'run', '--lr-min', '1e-5'], pattern: /--lr-min is where the cosine schedule ends; add --lr-schedule cosine/ },
+  { name: '--lr-min above --lr', args: ['train', '--out', 'run', '--lr-schedule', 'cosine', '--lr-min', '0.01'], pattern: /lr-min \(0\.01\) must not exceed lr \(0\.001\)/ },
+  { name: 'an unknown --lr-schedule', args: ['train', '--out', 'run', '--lr-schedule', 'step'], pattern: /--lr-schedule must be one of constant, cosine/ },
+  {
     name: 'train --resume of a run that already reached its epochs',
     setup: (dir) => cpSync(runDir, join(dir, 'prev'), { recursive: true }),
     args: ['train', '--resume', 'prev'],

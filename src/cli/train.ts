@@ -26,6 +26,7 @@ import { DEFAULT_VAE_CONFIG, isContinuous, validateVaeConfig } from '../vae/conf
 import { startTrainingUi, type TrainingUi } from '../server/training-ui.js';
 import { describeModel } from '../vae/describe.js';
 import { validateTrainingConfig } from '../train/config.js';
+import { LR_SCHEDULES, describeLr } from '../train/lr-schedule.js';
 import {
   FAMILY_FLAG_NAMES,
   checkFamilyFlags,
@@ -43,7 +44,14 @@ const flags = {
   hidden: { kind: 'intList', min: 1, max: 65536, default: DEFAULT_VAE_CONFIG.hidden, help: 'Hidden layer widths, e.g. 512,256', valueName: 'H[,H...]' },
   epochs: { kind: 'int', min: 1, max: 100000, default: d.epochs, help: 'Epochs to train (with --resume: the total to reach)' },
   batchSize: { kind: 'int', min: 1, max: 1000000, default: d.batchSize, help: 'Examples per optimizer step' },
-  lr: { kind: 'number', min: 0, exclusiveMin: true, max: 10, default: d.lr, help: 'Adam learning rate' },
+  lr: { kind: 'number', min: 0, exclusiveMin: true, max: 10, default: d.lr, help: 'Adam learning rate (the starting rate under a schedule)' },
+  lrSchedule: {
+    kind: 'enum',
+    choices: LR_SCHEDULES,
+    default: 'constant',
+    help: 'constant, or cosine: anneal the rate from --lr to --lr-min over all the steps of --epochs',
+  },
+  lrMin: { kind: 'number', min: 0, max: 10, help: 'Final rate of --lr-schedule cosine (default lr/100)', valueName: 'LR' },
   seed: { kind: 'int', min: 0, max: 0xffffffff, default: d.seed, help: 'Seed for initialization, shuffling, sampling' },
   binarize: { kind: 'enum', choices: ['none', 'dynamic'], default: d.binarize, help: 'none: grey pixels; dynamic: Bernoulli(pixel) drawn afresh each epoch' },
   trainSize: { kind: 'int', min: 1, max: 1e9, help: 'Use only the first N training images (quick experiments)', valueName: 'N' },
@@ -63,6 +71,8 @@ const FIXED_ON_RESUME = [
   'hidden',
   'batchSize',
   'lr',
+  'lrSchedule',
+  'lrMin',
   'seed',
   'binarize',
   'trainSize',
@@ -206,6 +216,7 @@ function resumeRun(dir: string, opts: TrainFlags, given: (key: string) => boolea
 /** A new run: everything is checked before its folder is created. */
 function startRun(opts: TrainFlags): PreparedRun {
   checkFamilyFlags(opts);
+  if (opts.lrMin !== undefined && opts.lrSchedule !== 'cosine') throw new UserError('vae train: --lr-min is where the cosine schedule ends; add --lr-schedule cosine');
   const all = loadDataset(opts.dataset, { imageSize: opts.imageSize, seed: opts.seed });
   const config: RunConfig = {
     model: {
@@ -221,6 +232,8 @@ function startRun(opts: TrainFlags): PreparedRun {
       epochs: opts.epochs,
       batchSize: opts.batchSize,
       lr: opts.lr,
+      ...(opts.lrSchedule !== 'constant' ? { lrSchedule: opts.lrSchedule } : {}),
+      ...(opts.lrMin !== undefined ? { lrMin: opts.lrMin } : {}),
       seed: opts.seed,
       binarize: opts.binarize,
       ...(opts.trainSize !== undefined ? { trainSize: opts.trainSize } : {}),
@@ -264,7 +277,7 @@ function printHeader(state: TrainingState, data: DataSplits, dir: string): void 
     `vae train: ${training.dataset}, ${data.train.count} train / ${data.test.count} test images of ${data.train.height}x${data.train.width}` +
       (training.binarize === 'dynamic' ? ', dynamically binarized' : isContinuous(model.likelihood) ? ', dequantized' : ''),
     `model: ${describeModel(model)}, ${countParameters(state.model.parameters()).toLocaleString('en-US')} parameters; objective ${describeObjective(training)}`,
-    `training: ${plural(training.epochs, 'epoch')}, batch ${training.batchSize}, Adam lr ${training.lr}, seed ${training.seed}, kernels ${state.config.kernels}` +
+    `training: ${plural(training.epochs, 'epoch')}, batch ${training.batchSize}, Adam lr ${describeLr(training)}, seed ${training.seed}, kernels ${state.config.kernels}` +
       (state.epoch > 0 ? `, resuming after epoch ${state.epoch}` : ''),
     `run folder: ${dir}`,
   ];

@@ -20,7 +20,8 @@ export interface AdamState {
 }
 
 export class Adam {
-  readonly lr: number;
+  /** The step size of the next update; a schedule may change it between steps. */
+  lr: number;
   readonly beta1: number;
   readonly beta2: number;
   readonly eps: number;

@@ -3,12 +3,13 @@ import type { Binarize } from '../data/batches.js';
 import { subset, type DataSplits } from '../data/dataset.js';
 import { DEFAULT_VAE_CONFIG, type VaeConfig } from '../vae/config.js';
 import { validateObjective, type ObjectiveConfig } from '../vae/objectives.js';
+import { validateLrSchedule, type LrScheduleConfig } from './lr-schedule.js';
 
 /**
  * The objective's settings (objective, k, beta, klWarmup) are optional: checkpoints written
  * before they existed trained the plain ELBO, which is what their absence means.
  */
-export interface TrainingConfig extends ObjectiveConfig {
+export interface TrainingConfig extends ObjectiveConfig, LrScheduleConfig {
   /** Dataset spec: `mnist`, `fashion-mnist`, `idx:DIR` or `folder:DIR`. */
   dataset: string;
   /** Total epochs the run is meant to reach. */
@@ -56,6 +57,7 @@ export function validateTrainingConfig(t: TrainingConfig): void {
   if (t.trainSize !== undefined && !int(t.trainSize, 1)) throw new RangeError(`train size must be an integer >= 1, got ${t.trainSize}`);
   if (t.testSize !== undefined && !int(t.testSize, 1)) throw new RangeError(`test size must be an integer >= 1, got ${t.testSize}`);
   validateObjective(t);
+  validateLrSchedule(t);
 }
 
 /** The data a run actually uses: its --train-size / --test-size applied, if any. */

@@ -11,6 +11,7 @@ import type { TrainingState } from './checkpoint.js';
 import { evaluate } from './evaluate.js';
 import { objectiveLoss } from '../vae/objectives.js';
 import { isContinuous } from '../vae/config.js';
+import { learningRateAt } from './lr-schedule.js';
 
 export interface StepInfo {
   epoch: number;
@@ -38,6 +39,8 @@ export interface EpochMetrics {
   test_nelbo: number;
   test_recon: number;
   test_kl: number;
+  /** The learning rate of the epoch's last step (it changes within an epoch under a schedule); absent in logs written before schedules existed. */
+  lr?: number;
   /** Wall time of the epoch's training pass, evaluation excluded. */
   seconds: number;
   samples_per_sec: number;
@@ -75,6 +78,8 @@ export async function train(state: TrainingState, data: DataSplits, options: Tra
     throw new UserError(`the data has ${dim} pixels per image, the model expects ${model.config.inputDim}`);
   }
   const perEpoch = numBatches(data.train.count, batchSize);
+  // The schedule spans the run's planned epochs, not just those of this call.
+  const totalSteps = perEpoch * state.config.training.epochs;
   const dequantize = isContinuous(model.config.likelihood);
   const history: EpochMetrics[] = [];
 
@@ -96,6 +101,7 @@ export async function train(state: TrainingState, data: DataSplits, options: Tra
       }
       optimizer.zeroGrad();
       terms.loss.backward();
+      optimizer.lr = learningRateAt(state.config.training, optimizer.step + 1, totalSteps);
       optimizer.update();
       for (let i = 0; i < batch.size; i++) {
         recon += terms.recon[i]!;
@@ -131,6 +137,7 @@ export async function train(state: TrainingState, data: DataSplits, options: Tra
       test_nelbo: ev.nelbo,
       test_recon: ev.recon,
       test_kl: ev.kl,
+      lr: optimizer.lr,
       seconds,
       samples_per_sec: seen / seconds,
     };

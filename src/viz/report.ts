@@ -5,6 +5,7 @@
  */
 import type { RunConfig } from '../train/config.js';
 import type { EpochMetrics } from '../train/trainer.js';
+import { describeLr } from '../train/lr-schedule.js';
 import { archOf, classesOf, type VaeConfig } from '../vae/config.js';
 import { describeObjective } from '../cli/family-flags.js';
 
@@ -62,7 +63,7 @@ export function reportHtml(input: ReportInput): string {
     row('dataset', `${training.dataset}${training.trainSize !== undefined ? `, first ${training.trainSize} training images` : ''}${training.testSize !== undefined ? `, first ${training.testSize} test images` : ''}`),
     row('model', `${describeNetworks(model)} ${arch}, ${describeDecoder(model)}, latent ${model.latent}`),
     row('objective', describeObjective(training)),
-    row('training', `${input.epoch} of ${training.epochs} epochs, batch ${training.batchSize}, Adam lr ${training.lr}, seed ${training.seed}, binarize ${training.binarize}`),
+    row('training', `${input.epoch} of ${training.epochs} epochs, batch ${training.batchSize}, Adam lr ${describeLr(training)}, seed ${training.seed}, binarize ${training.binarize}`),
     row('kernels', input.config.kernels),
   ].join('\n');
   const f = input.final;

@@ -1,0 +1,58 @@
+/**
+ * The learning rate over a run. `constant` keeps --lr throughout (the classic example's
+ * setting). `cosine` anneals it from lr to lrMin along half a cosine over every optimizer
+ * step of the run's epochs (Loshchilov & Hutter 2017, without restarts): large steps while
+ * the model is far from a good optimum, small ones at the end, where a constant rate keeps
+ * the weights rattling around the optimum instead of settling into it.
+ *
+ * The rate is a pure function of the step and the run's settings, so a resumed run continues
+ * on the same curve; resuming to more epochs than planned stretches the curve over the new
+ * total from the step where the run stands.
+ */
+
+export type LrSchedule = 'constant' | 'cosine';
+export const LR_SCHEDULES: readonly LrSchedule[] = ['constant', 'cosine'];
+
+/** Where a cosine schedule ends when no --lr-min is given: a hundredth of the starting rate. */
+export const DEFAULT_LR_MIN_FRACTION = 0.01;
+
+export interface LrScheduleConfig {
+  lr: number;
+  /** Default constant; checkpoints from before schedules existed trained at a constant rate. */
+  lrSchedule?: LrSchedule;
+  /** The cosine schedule's final rate (default lr / 100). */
+  lrMin?: number;
+}
+
+export function lrMinOf(t: LrScheduleConfig): number {
+  return t.lrMin ?? t.lr * DEFAULT_LR_MIN_FRACTION;
+}
+
+/**
+ * The rate of 1-based optimizer step `step` in a run of `totalSteps` steps. The first step
+ * uses lr and the last lrMin; steps past the total (none in a normal run) stay at lrMin.
+ */
+export function learningRateAt(t: LrScheduleConfig, step: number, totalSteps: number): number {
+  if ((t.lrSchedule ?? 'constant') === 'constant') return t.lr;
+  const lrMin = lrMinOf(t);
+  const progress = totalSteps <= 1 ? 1 : Math.min(1, Math.max(0, (step - 1) / (totalSteps - 1)));
+  return lrMin + 0.5 * (t.lr - lrMin) * (1 + Math.cos(Math.PI * progress));
+}
+
+/** Throws RangeError naming the first schedule setting that is out of range. */
+export function validateLrSchedule(t: LrScheduleConfig): void {
+  if (t.lrSchedule !== undefined && !LR_SCHEDULES.includes(t.lrSchedule)) {
+    throw new RangeError(`unknown learning-rate schedule ${String(t.lrSchedule)} (expected constant or cosine)`);
+  }
+  if (t.lrMin !== undefined) {
+    if (typeof t.lrMin !== 'number' || !Number.isFinite(t.lrMin) || t.lrMin < 0) throw new RangeError(`lr-min must be a number >= 0, got ${t.lrMin}`);
+    if ((t.lrSchedule ?? 'constant') !== 'cosine') throw new RangeError('lr-min is where the cosine schedule ends; it needs the cosine schedule');
+    if (t.lrMin > t.lr) throw new RangeError(`lr-min (${t.lrMin}) must not exceed lr (${t.lr})`);
+  }
+}
+
+/** A phrase for headers and reports: "0.001", or "0.001, cosine to 0.00001". */
+export function describeLr(t: LrScheduleConfig): string {
+  if ((t.lrSchedule ?? 'constant') === 'constant') return `${t.lr}`;
+  return `${t.lr}, cosine to ${lrMinOf(t)}`;
+}
