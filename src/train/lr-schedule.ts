@@ -6,8 +6,8 @@
  * the weights rattling around the optimum instead of settling into it.
  *
  * The rate is a pure function of the step and the run's settings, so a resumed run continues
- * on the same curve; resuming to more epochs than planned stretches the curve over the new
- * total from the step where the run stands.
+ * on the same curve. Resuming to more epochs than planned redraws the curve over the new
+ * total, so the rate climbs back to where the longer curve stands at the run's step.
  */
 
 export type LrSchedule = 'constant' | 'cosine';
