@@ -132,7 +132,7 @@ test('conditional figures: one row of samples per class, the manifold and the re
 test('gaussian figures: the decoder density shows the standard deviation and clamped draws', () => {
   const html = readFileSync(join(dirs.gaussian!, 'report.html'), 'utf8');
   assert.match(html, /standard deviation σ = exp\(lv \/ 2\)/);
-  assert.match(html, /Gaussian decoder \(learned variance\)/);
+  assert.match(html, /Gaussian decoder \(learned variance, sigmoid mean\)/);
 });
 
 test('vae serve hands out each model and its encodings; the page payload round-trips the weights', async () => {
