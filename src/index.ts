@@ -34,6 +34,9 @@ export {
   parameterCount,
   validateVaeConfig,
   isContinuous,
+  GAUSSIAN_MEANS,
+  gaussianMeanOf,
+  type GaussianMean,
   type VaeConfig,
   type Likelihood,
   type Architecture,
@@ -46,6 +49,7 @@ export {
   gaussianSample,
   flooredLogvar,
   fixedLogvar,
+  gaussianMeanFrom,
   bitsPerDim,
   LOGVAR_FLOOR,
 } from './vae/likelihood.js';

@@ -133,7 +133,9 @@ describe('good paths', () => {
   test('a Gaussian conv run and an IWAE run train from the CLI, and eval reports bits/dim for the Gaussian', () => {
     const g = join(root, 'gauss-conv');
     const out = runOk(['train', ...TINY, '--arch', 'conv', '--likelihood', 'gaussian', '--out', g]).stdout;
-    assert.match(out, /conv VAE 28x28-c32-c64-32-2, Gaussian decoder \(learned variance\)/);
+    assert.match(out, /conv VAE 28x28-c32-c64-32-2, Gaussian decoder \(learned variance, sigmoid mean\)/);
+    // New runs record the sigmoid mean, so the checkpoint decodes the same way wherever it is loaded.
+    assert.equal(JSON.parse(readFileSync(join(g, 'config.json'), 'utf8')).model.gaussianMean, 'sigmoid');
     const ev = JSON.parse(runOk(['eval', '--checkpoint', g, '--json']).stdout);
     assert.ok(Number.isFinite(ev.test_nelbo) && Number.isFinite(ev.bits_per_dim), JSON.stringify(ev));
     assert.ok(Math.abs(ev.bits_per_dim - (ev.test_nelbo / (784 * Math.LN2) + 8)) < 1e-9);

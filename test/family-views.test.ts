@@ -4,7 +4,8 @@
  * model, `vae report` redraws them byte for byte, `vae serve` hands out the model and the
  * test set's encodings, the live feed reconstructs a conditional model's digits with their
  * labels, and the explorer in a real browser decodes what the library decodes: the Gaussian
- * mean (not a sigmoid of it), and for a conditional model the class picked on the page.
+ * mean by its own rule (not its output read as Bernoulli logits), and for a conditional
+ * model the class picked on the page.
  * Runs are tiny (one epoch on 1000 images) and trained once.
  */
 import { after, before, describe, test } from 'node:test';
@@ -132,7 +133,7 @@ test('conditional figures: one row of samples per class, the manifold and the re
 test('gaussian figures: the decoder density shows the standard deviation and clamped draws', () => {
   const html = readFileSync(join(dirs.gaussian!, 'report.html'), 'utf8');
   assert.match(html, /standard deviation σ = exp\(lv \/ 2\)/);
-  assert.match(html, /Gaussian decoder \(learned variance\)/);
+  assert.match(html, /Gaussian decoder \(learned variance, sigmoid mean\)/);
 });
 
 test('vae serve hands out each model and its encodings; the page payload round-trips the weights', async () => {

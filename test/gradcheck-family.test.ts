@@ -10,6 +10,7 @@ import {
   logSumExp,
   repeatRows,
 } from '../src/engine/index.js';
+import { flooredLogvar, gaussianMeanFrom } from '../src/vae/likelihood.js';
 import { gradcheck, randomTensor } from './support/gradcheck.js';
 
 test('gaussianNll: gradients in mean, log-variance and x; value against the density formula', () => {
@@ -22,6 +23,23 @@ test('gaussianNll: gradients in mean, log-variance and x; value against the dens
   // -log N(1 | 0, 1) - log N(1 | 1, 4)
   const want = 0.5 * (Math.log(2 * Math.PI) + 1) + 0.5 * (Math.log(2 * Math.PI) + Math.log(4));
   assert.ok(Math.abs(nll - want) < 1e-5, `${nll} vs ${want}`);
+});
+
+test('the Gaussian decoder loss path: sigmoid mean and floored log-variance into gaussianNll', () => {
+  const rng = new Random(27);
+  // Raw outputs on both sides of 0, where the sigmoid bends, and pixels in [0, 1).
+  const rawMean = randomTensor(rng, [3, 6], -4, 4);
+  const rawLogvar = randomTensor(rng, [3, 6], -3, 1);
+  const x = randomTensor(rng, [3, 6], 0, 1);
+  const nll = (m: Tensor, lv: Tensor, t: Tensor): Tensor => gaussianNll(gaussianMeanFrom(m, 'sigmoid'), flooredLogvar(lv), t);
+  gradcheck('gaussianNll(sigmoid(m), floored lv, x)', (m, lv, t) => nll(m!, lv!, t!), [rawMean, rawLogvar, x]);
+  // Near the floor, where its softplus bends (lv in floor +- 1).
+  const nearFloor = randomTensor(rng, [2, 4], -12.1, -10.1);
+  gradcheck('near the log-variance floor', (m, lv, t) => nll(m!, lv!, t!), [randomTensor(rng, [2, 4], -3, 3), nearFloor, randomTensor(rng, [2, 4], 0, 1)], 1, 1e-3);
+  // unbounded leaves the output alone; sigmoid is the logistic function.
+  const out = Tensor.from([-2, 0, 3], [1, 3]);
+  assert.equal(gaussianMeanFrom(out, 'unbounded'), out);
+  assert.deepEqual([...gaussianMeanFrom(out, 'sigmoid').data].map((v) => +v.toFixed(6)), [-2, 0, 3].map((v) => +(1 / (1 + Math.exp(-v))).toFixed(6)));
 });
 
 test('logSumExp: gradient is the softmax; stable for large and very negative values', () => {

@@ -9,7 +9,7 @@ import type { DataSplits } from '../data/dataset.js';
 import type { DatasetOptions } from '../data/source.js';
 import type { TrainingState } from '../train/checkpoint.js';
 import type { TrainingConfig } from '../train/config.js';
-import { ARCHITECTURES, DEFAULT_SIGMA, LIKELIHOODS, type VaeConfig } from '../vae/config.js';
+import { ARCHITECTURES, DEFAULT_SIGMA, LIKELIHOODS, isContinuous, type VaeConfig } from '../vae/config.js';
 import { MAX_TRAIN_K, OBJECTIVES } from '../vae/objectives.js';
 import type { VAE } from '../vae/model.js';
 
@@ -49,7 +49,7 @@ export function checkFamilyFlags(opts: FamilyFlags & { binarize: string; dataset
   if (opts.imageSize !== undefined && !opts.dataset.startsWith('folder:')) fail('--image-size applies to folder: datasets; other datasets keep their size');
 }
 
-export function familyModelConfig(opts: FamilyFlags, data: DataSplits): Pick<VaeConfig, 'likelihood' | 'sigma' | 'arch' | 'classes'> {
+export function familyModelConfig(opts: FamilyFlags, data: DataSplits): Pick<VaeConfig, 'likelihood' | 'sigma' | 'gaussianMean' | 'arch' | 'classes'> {
   let classes = 0;
   if (opts.conditional) {
     for (const split of [data.train, data.test]) for (const l of split.labels) classes = Math.max(classes, l + 1);
@@ -58,6 +58,8 @@ export function familyModelConfig(opts: FamilyFlags, data: DataSplits): Pick<Vae
   return {
     likelihood: opts.likelihood,
     ...(opts.likelihood === 'gaussian-fixed' ? { sigma: opts.sigma ?? DEFAULT_SIGMA } : {}),
+    // New Gaussian decoders keep their means inside (0, 1), like the pixels (see GaussianMean).
+    ...(isContinuous(opts.likelihood) ? { gaussianMean: 'sigmoid' as const } : {}),
     ...(opts.arch !== 'mlp' ? { arch: opts.arch } : {}),
     ...(classes > 0 ? { classes } : {}),
   };

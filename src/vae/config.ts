@@ -9,6 +9,17 @@
 export type Likelihood = 'bernoulli' | 'gaussian' | 'gaussian-fixed';
 export const LIKELIHOODS: readonly Likelihood[] = ['bernoulli', 'gaussian', 'gaussian-fixed'];
 
+/**
+ * How a Gaussian decoder's mean follows from its network's output:
+ *  - unbounded: the output itself (checkpoints from before the choice existed);
+ *  - sigmoid: sigmoid(output), inside (0, 1) as dequantized pixels (k + u) / 256 are. A
+ *    decoder whose mean may leave [0, 1] spends nothing on keeping it inside where the learned
+ *    variance is large, and off the training codes (latent codes drawn from the prior) its
+ *    means wander below 0 and above 1, which the pictures show as speckle.
+ */
+export type GaussianMean = 'unbounded' | 'sigmoid';
+export const GAUSSIAN_MEANS: readonly GaussianMean[] = ['unbounded', 'sigmoid'];
+
 /** mlp: dense layers only; conv: two stride-2 convolutions (32, 64 channels) before the dense layers, mirrored by transposed convolutions. */
 export type Architecture = 'mlp' | 'conv';
 export const ARCHITECTURES: readonly Architecture[] = ['mlp', 'conv'];
@@ -30,6 +41,8 @@ export interface VaeConfig {
   likelihood: Likelihood;
   /** The fixed standard deviation of a `gaussian-fixed` decoder, in pixel units ([0, 1] scale). */
   sigma?: number;
+  /** How a Gaussian decoder's mean follows from its network's output (absent: unbounded, as in older checkpoints; vae train writes sigmoid). */
+  gaussianMean?: GaussianMean;
   /** Network family (default mlp; checkpoints from before it existed are MLPs). */
   arch?: Architecture;
   /**
@@ -54,6 +67,10 @@ export const DEFAULT_SIGMA = 0.1;
 
 /** Far beyond any VAE on images this size; guards against a typo allocating gigabytes. */
 export const MAX_PARAMETERS = 100_000_000;
+
+export function gaussianMeanOf(c: VaeConfig): GaussianMean {
+  return c.gaussianMean ?? 'unbounded';
+}
 
 export function archOf(c: VaeConfig): Architecture {
   return c.arch ?? 'mlp';
@@ -113,6 +130,10 @@ export function validateVaeConfig(c: VaeConfig): void {
     }
   } else if (c.sigma !== undefined) {
     throw new RangeError(`sigma applies only to the gaussian-fixed likelihood, not ${c.likelihood}`);
+  }
+  if (c.gaussianMean !== undefined) {
+    if (!GAUSSIAN_MEANS.includes(c.gaussianMean)) throw new RangeError(`unknown gaussianMean ${String(c.gaussianMean)} (expected ${GAUSSIAN_MEANS.join(' or ')})`);
+    if (!isContinuous(c.likelihood)) throw new RangeError(`gaussianMean applies only to the Gaussian likelihoods, not ${c.likelihood}`);
   }
   if (c.arch !== undefined && !ARCHITECTURES.includes(c.arch)) throw new RangeError(`unknown architecture ${String(c.arch)} (expected mlp or conv)`);
   if (archOf(c) === 'conv' && (c.imageHeight % 4 !== 0 || c.imageWidth % 4 !== 0)) {

@@ -5,7 +5,8 @@
  * module: no Node built-ins.
  *
  * Pictures show grey levels in [0, 1]. A Bernoulli decoder's mean and draws are in that range
- * already; a Gaussian's mean may stray a little outside it and its draws m + sigma * eps far
+ * already, and so is the mean of a Gaussian decoder with a sigmoid mean; an unbounded mean
+ * (older checkpoints) may stray outside it, and any Gaussian's draws m + sigma * eps stray far
  * outside, so both are clamped for display (the model's own numbers are left alone).
  */
 import { Tensor, noGrad } from '../engine/tensor.js';

@@ -10,12 +10,14 @@
  * Gaussian: the decoder gives a mean m and a log-variance lv per pixel, and
  * p(x_j | z) = N(x_j | m_j, exp(lv_j)), a density over continuous pixels; 8-bit data are
  * dequantized for it (see bitsPerDim). gaussian-fixed learns only m, with lv = 2 log sigma.
+ * New models take m = sigmoid(output), inside (0, 1) like the pixels (see GaussianMean).
  */
 import { Tensor, noGrad } from '../engine/tensor.js';
 import { bceWithLogits } from '../engine/ops/fused.js';
-import { add, softplus, stableSigmoid, sub } from '../engine/ops/elementwise.js';
+import { add, sigmoid, softplus, stableSigmoid, sub } from '../engine/ops/elementwise.js';
 import { gaussianNll } from '../engine/ops/gaussian.js';
 import type { Random } from '../engine/random.js';
+import type { GaussianMean } from './config.js';
 
 /** -log p(x | z) per example, summed over pixels: the reconstruction term in nats. */
 export function bernoulliNegLogLikelihood(logits: Tensor, x: Tensor): Tensor {
@@ -51,6 +53,11 @@ export const LOGVAR_FLOOR = -2 * Math.log(256);
 /** The decoder's raw log-variance output, softly floored at LOGVAR_FLOOR. */
 export function flooredLogvar(raw: Tensor): Tensor {
   return add(softplus(sub(raw, LOGVAR_FLOOR)), LOGVAR_FLOOR);
+}
+
+/** A Gaussian decoder's mean from its network's output: as it is, or squashed into (0, 1) like the pixels. */
+export function gaussianMeanFrom(output: Tensor, kind: GaussianMean): Tensor {
+  return kind === 'sigmoid' ? sigmoid(output) : output;
 }
 
 /** -log N(x | mean, exp(logvar)) per example, summed over pixels, in nats. */

@@ -15,7 +15,7 @@ import { logSumExp } from '../engine/ops/logsumexp.js';
 import { repeatRows } from '../engine/ops/repeat.js';
 import { Random } from '../engine/random.js';
 import type { Parameters } from '../nn/parameters.js';
-import { type VaeConfig, archOf, classesOf, decoderOutputsPerPixel, validateVaeConfig } from './config.js';
+import { type VaeConfig, archOf, classesOf, decoderOutputsPerPixel, gaussianMeanOf, validateVaeConfig } from './config.js';
 import { MlpDecoder, MlpEncoder, type Decoder, type Encoder, type Posterior } from './networks.js';
 import { ConvDecoder, ConvEncoder } from './conv-networks.js';
 import {
@@ -23,6 +23,7 @@ import {
   bernoulliNegLogLikelihood,
   fixedLogvar,
   flooredLogvar,
+  gaussianMeanFrom,
   gaussianNegLogLikelihood,
 } from './likelihood.js';
 
@@ -112,17 +113,16 @@ export class VAE {
     return this.decodeDistribution(z, labels).mean;
   }
 
-  /** p(x|z): the decoder's output with the log-variance floored (Gaussian) or fixed (gaussian-fixed). */
+  /**
+   * p(x|z): Bernoulli logits, or a Gaussian's mean (through the config's GaussianMean) with
+   * the log-variance floored (gaussian) or fixed (gaussian-fixed).
+   */
   decodeDistribution(z: Tensor, labels?: Labels): { mean: Tensor; logvar: Tensor | null } {
     const out = this.decoder.forward(z, this.oneHot(labels, z.shape[0]!));
-    switch (this.config.likelihood) {
-      case 'bernoulli':
-        return { mean: out.mean, logvar: null };
-      case 'gaussian':
-        return { mean: out.mean, logvar: flooredLogvar(out.rawLogvar!) };
-      case 'gaussian-fixed':
-        return { mean: out.mean, logvar: fixedLogvar(out.mean, this.config.sigma!) };
-    }
+    if (this.config.likelihood === 'bernoulli') return { mean: out.mean, logvar: null };
+    const mean = gaussianMeanFrom(out.mean, gaussianMeanOf(this.config));
+    if (this.config.likelihood === 'gaussian') return { mean, logvar: flooredLogvar(out.rawLogvar!) };
+    return { mean, logvar: fixedLogvar(mean, this.config.sigma!) };
   }
 
   /** -log p(x|z) per example, summed over pixels, in nats. */

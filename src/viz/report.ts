@@ -7,6 +7,7 @@ import type { RunConfig } from '../train/config.js';
 import type { EpochMetrics } from '../train/trainer.js';
 import { describeLr } from '../train/lr-schedule.js';
 import { archOf, classesOf, type VaeConfig } from '../vae/config.js';
+import { gaussianTraits } from '../vae/describe.js';
 import { describeObjective } from '../cli/family-flags.js';
 
 export interface ReportFigure {
@@ -47,9 +48,8 @@ function describeNetworks(c: VaeConfig): string {
 }
 
 function describeDecoder(c: VaeConfig): string {
-  if (c.likelihood === 'gaussian') return 'Gaussian decoder (learned variance)';
-  if (c.likelihood === 'gaussian-fixed') return `Gaussian decoder (\u03c3 = ${c.sigma})`;
-  return 'Bernoulli decoder';
+  if (c.likelihood === 'bernoulli') return 'Bernoulli decoder';
+  return `Gaussian decoder (${gaussianTraits(c, `\u03c3 = ${c.sigma}`).join(', ')})`;
 }
 
 function row(key: string, value: string): string {

@@ -12,6 +12,7 @@ import { encodeSubset, type LatentSnapshots } from '../train/snapshots.js';
 import type { RunConfig } from '../train/config.js';
 import type { EpochMetrics } from '../train/trainer.js';
 import type { VAE } from '../vae/model.js';
+import { isContinuous } from '../vae/config.js';
 import { reconstructionFigure } from './figures.js';
 import { imageGrid, type GrayImage } from './grid.js';
 import { clampUnit, decodeDisplayMean } from '../vae/decoded-pixels.js';
@@ -219,8 +220,12 @@ export function renderRunFigures(inputs: RunFigureInputs): RunFigures {
       const decodedAs = conditional ? ' (each decoded as its own class y)' : '';
       return { title: a.title, caption: `For the posterior means of a few test digits${decodedAs}: the decoded mean, the per-pixel spread (${dist.spreadMeaning}), and images drawn pixel by pixel from p(x|z), so one latent point gives many variations of the same digit.` };
     }
-    if (conditional) return { title: a.title, caption: CONDITIONAL_CAPTIONS[file]?.(model.classes, manifoldY ?? 0) ?? a.caption };
-    return a;
+    const caption = conditional ? (CONDITIONAL_CAPTIONS[file]?.(model.classes, manifoldY ?? 0) ?? a.caption) : a.caption;
+    // A Gaussian decoder's draws are its means plus independent noise per pixel: the means are the picture, the draws are shown apart.
+    if (file === 'samples.png' && isContinuous(model.config.likelihood)) {
+      return { title: a.title, caption: `${caption} Each pixel of a draw from the Gaussian decoder adds its own noise to these means; such draws are in \u201cThe decoder as a distribution\u201d.` };
+    }
+    return { title: a.title, caption };
   };
   const figures: ReportFigure[] = files.map((f) => ({ ...f, ...about(f.file) }));
   const final = history.find((m) => m.epoch === inputs.epoch);
