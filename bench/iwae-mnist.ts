@@ -7,6 +7,7 @@
  *   npm run build && node dist/bench/iwae-mnist.js [--arch mlp|conv] [--epochs 100] [--k 5000]
  *       [--objective elbo|iwae] [--train-k 5] [--train-size N] [--test-size N] [--out DIR]
  *       [--kernels auto|native|js] [--lr-schedule constant|cosine]
+ *       [--batch-size 128]
  *
  * With --out the trained checkpoint is saved there, so `vae eval --checkpoint DIR --iw 5000`
  * can repeat the estimate.
@@ -71,6 +72,7 @@ if (lrSchedule !== 'constant' && lrSchedule !== 'cosine') {
   process.exit(2);
 }
 if (lrSchedule === 'cosine') config.training.lrSchedule = 'cosine';
+config.training.batchSize = intOption('batch-size', config.training.batchSize);
 if (process.argv.includes('--train-size')) config.training.trainSize = intOption('train-size', 60000);
 if (process.argv.includes('--test-size')) config.training.testSize = intOption('test-size', 10000);
 const out = option('out', '');
@@ -97,6 +99,7 @@ process.stdout.write(
     arch,
     objective,
     lr_schedule: lrSchedule,
+    batch_size: config.training.batchSize,
     ...(objective === 'iwae' ? { train_k: trainK } : {}),
     kernels: kernels().name,
     cpu: cpus()[0]?.model ?? 'unknown',
