@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "parallel.h"
 
@@ -11,14 +12,50 @@ namespace {
 
 std::size_t sz(int v) { return static_cast<std::size_t>(v); }
 
-// The output columns [from, to) whose input column ox s - p + j lies inside the image.
-void valid_columns(int j, const ConvGeometry& g, int& from, int& to) {
-  const int lo = g.padding - j;
-  const int hi = g.w - 1 + g.padding - j;
-  from = lo <= 0 ? 0 : (lo + g.stride - 1) / g.stride;
-  to = hi < 0 ? 0 : hi / g.stride + 1;
-  from = std::min(from, g.wo);
-  to = std::min(std::max(to, from), g.wo);
+// Each hot loop is compiled for several instruction sets, as in fused.cc.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define VAE_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define VAE_CLONES
+#endif
+
+// Where each window tap reads: table[(i kw + j) ho wo + oy wo + ox] is the offset, within
+// one image plane, of the pixel that tap (i, j) sees at output position (oy, ox), or -1 on
+// the padding. The same for every image and channel, so it is made once per call, and the
+// loops over the patches become plain gathers and scatters of ho wo floats.
+std::vector<int> window_table(const ConvGeometry& g) {
+  const std::size_t P = sz(g.ho) * sz(g.wo);
+  std::vector<int> table(sz(g.kh) * sz(g.kw) * P);
+  std::size_t at = 0;
+  for (int i = 0; i < g.kh; i++)
+    for (int j = 0; j < g.kw; j++)
+      for (int oy = 0; oy < g.ho; oy++) {
+        const int iy = oy * g.stride - g.padding + i;
+        for (int ox = 0; ox < g.wo; ox++) {
+          const int ix = ox * g.stride - g.padding + j;
+          table[at++] = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w ? iy * g.w + ix : -1;
+        }
+      }
+  return table;
+}
+
+// dst[q] = plane[tap[q]], 0 where tap[q] < 0. The load always reads a real pixel (index 0 for
+// the padding) so that the loop vectorizes as a gather and a select.
+VAE_CLONES void gather(const float* __restrict plane, const int* __restrict tap, std::size_t count,
+                       float* __restrict dst) {
+  for (std::size_t q = 0; q < count; q++) {
+    const int k = tap[q];
+    const float v = plane[k < 0 ? 0 : k];
+    dst[q] = k >= 0 ? v : 0.0f;
+  }
+}
+
+// plane[tap[q]] += src[q] where tap[q] >= 0. Within one tap no two positions share a pixel.
+void scatter_add(const float* __restrict src, const int* __restrict tap, std::size_t count, float* __restrict plane) {
+  for (std::size_t q = 0; q < count; q++) {
+    const int k = tap[q];
+    if (k >= 0) plane[k] += src[q];
+  }
 }
 
 // Work items are (channel, image) pairs, channel-major: one item writes kh kw runs of ho wo
@@ -29,8 +66,21 @@ void for_planes(const ConvGeometry& g, F&& body) {
   const std::size_t items = sz(g.c) * sz(g.n);
   const std::size_t perItem = std::max<std::size_t>(1, sz(g.kh) * sz(g.kw) * sz(g.ho) * sz(g.wo));
   parallel_range(items, std::max<std::size_t>(1, kMinElements / perItem), [&](std::size_t from, std::size_t to) {
-    for (std::size_t item = from; item < to; item++) body(static_cast<int>(item / sz(g.n)), static_cast<int>(item % sz(g.n)));
+    for (std::size_t item = from; item < to; item++) body(item / sz(g.n), item % sz(g.n));
   });
+}
+
+VAE_CLONES float plane_sum(const float* __restrict row, int s) {
+  constexpr int L = 16;
+  float acc[L] = {};
+  int i = 0;
+  for (; i + L <= s; i += L)
+    for (int q = 0; q < L; q++) acc[q] += row[i + q];
+  for (; i < s; i++) acc[i % L] += row[i];
+  // Pairwise, in a fixed order, so the result does not depend on the instruction set.
+  for (int w = L / 2; w > 0; w /= 2)
+    for (int q = 0; q < w; q++) acc[q] += acc[q + w];
+  return acc[0];
 }
 
 }  // namespace
@@ -38,56 +88,27 @@ void for_planes(const ConvGeometry& g, F&& body) {
 void im2col(const float* x, const ConvGeometry& g, float* col) {
   const std::size_t P = sz(g.ho) * sz(g.wo);
   const std::size_t NP = sz(g.n) * P;
-  const int s = g.stride;
-  for_planes(g, [&](int ch, int b) {
-    const float* plane = x + (sz(b) * g.c + ch) * sz(g.h) * g.w;
-    for (int i = 0; i < g.kh; i++) {
-      for (int j = 0; j < g.kw; j++) {
-        int ox0, ox1;
-        valid_columns(j, g, ox0, ox1);
-        float* dst = col + ((sz(ch) * g.kh + i) * g.kw + j) * NP + sz(b) * P;
-        for (int oy = 0; oy < g.ho; oy++, dst += g.wo) {
-          const int iy = oy * s - g.padding + i;
-          if (iy < 0 || iy >= g.h) {
-            std::fill(dst, dst + g.wo, 0.0f);
-            continue;
-          }
-          std::fill(dst, dst + ox0, 0.0f);
-          if (ox0 < ox1) {
-            const float* src = plane + sz(iy) * g.w + (ox0 * s - g.padding + j);
-            if (s == 1) {
-              std::memcpy(dst + ox0, src, sz(ox1 - ox0) * sizeof(float));
-            } else {
-              for (int q = 0; q < ox1 - ox0; q++) dst[ox0 + q] = src[q * s];
-            }
-          }
-          std::fill(dst + ox1, dst + g.wo, 0.0f);
-        }
-      }
-    }
+  const std::size_t taps = sz(g.kh) * sz(g.kw);
+  if (P == 0 || sz(g.h) * sz(g.w) == 0) {
+    std::fill(col, col + sz(g.c) * taps * NP, 0.0f);
+    return;
+  }
+  const std::vector<int> table = window_table(g);
+  for_planes(g, [&](std::size_t ch, std::size_t b) {
+    const float* plane = x + (b * g.c + ch) * sz(g.h) * g.w;
+    for (std::size_t t = 0; t < taps; t++) gather(plane, table.data() + t * P, P, col + (ch * taps + t) * NP + b * P);
   });
 }
 
 void col2im(const float* col, const ConvGeometry& g, float* x) {
   const std::size_t P = sz(g.ho) * sz(g.wo);
   const std::size_t NP = sz(g.n) * P;
-  const int s = g.stride;
-  for_planes(g, [&](int ch, int b) {
-    float* plane = x + (sz(b) * g.c + ch) * sz(g.h) * g.w;
-    for (int i = 0; i < g.kh; i++) {
-      for (int j = 0; j < g.kw; j++) {
-        int ox0, ox1;
-        valid_columns(j, g, ox0, ox1);
-        const float* src = col + ((sz(ch) * g.kh + i) * g.kw + j) * NP + sz(b) * P;
-        for (int oy = 0; oy < g.ho; oy++, src += g.wo) {
-          const int iy = oy * s - g.padding + i;
-          if (iy < 0 || iy >= g.h) continue;
-          if (ox0 >= ox1) continue;
-          float* dst = plane + sz(iy) * g.w + (ox0 * s - g.padding + j);
-          for (int q = 0; q < ox1 - ox0; q++) dst[q * s] += src[ox0 + q];
-        }
-      }
-    }
+  const std::size_t taps = sz(g.kh) * sz(g.kw);
+  if (P == 0 || sz(g.h) * sz(g.w) == 0) return;
+  const std::vector<int> table = window_table(g);
+  for_planes(g, [&](std::size_t ch, std::size_t b) {
+    float* plane = x + (b * g.c + ch) * sz(g.h) * g.w;
+    for (std::size_t t = 0; t < taps; t++) scatter_add(col + (ch * taps + t) * NP + b * P, table.data() + t * P, P, plane);
   });
 }
 
@@ -135,19 +156,13 @@ void add_channel_bias(float* y, const float* bias, int n, int c, int s) {
 }
 
 void sum_channels_into(const float* g, int n, int c, int s, float* out) {
-  // By channels, so each thread owns its out[ch]; in double, as the js kernels sum.
+  // By channels, so each thread owns its out[ch]; each plane summed in float, planes in double.
   const std::size_t perChannel = std::max<std::size_t>(1, sz(n) * sz(s));
   parallel_range(sz(c), std::max<std::size_t>(1, kMinElements / perChannel), [&](std::size_t from, std::size_t to) {
     for (std::size_t ch = from; ch < to; ch++) {
-      double acc[4] = {0, 0, 0, 0};
-      for (int b = 0; b < n; b++) {
-        const float* row = g + (sz(b) * c + ch) * s;
-        int i = 0;
-        for (; i + 4 <= s; i += 4)
-          for (int q = 0; q < 4; q++) acc[q] += row[i + q];
-        for (; i < s; i++) acc[0] += row[i];
-      }
-      out[ch] += static_cast<float>((acc[0] + acc[1]) + (acc[2] + acc[3]));
+      double acc = 0;
+      for (int b = 0; b < n; b++) acc += plane_sum(g + (sz(b) * c + ch) * s, s);
+      out[ch] += static_cast<float>(acc);
     }
   });
 }
