@@ -10,9 +10,13 @@
  * A transposed convolution is the backward pass of a convolution with respect to its input,
  * which is why the two ops share im2col and col2im and swap them in their backward passes.
  * Weights use PyTorch's layouts: Conv2d [O, C, kh, kw], ConvTranspose2d [Ci, Co, kh, kw].
+ *
+ * The gemms cover the whole batch, so their operands and results are channel-major,
+ * [C, N * H * W]; the kernels move between that and NCHW (adding the bias on the way), and
+ * do im2col and col2im, so on the native path nothing here loops over pixels in TypeScript.
  */
 import type { ConvGeometry } from '../../kernels/kernels.js';
-import { Tensor, gradTarget, kernels, result } from '../tensor.js';
+import { Tensor, gradTarget, isGradEnabled, kernels, result } from '../tensor.js';
 
 export interface ConvOptions {
   stride?: number;
@@ -39,8 +43,8 @@ export function convTransposeOutputSize(size: number, kernel: number, stride: nu
  * copies): kept between calls and grown when needed, so that a training step does not
  * allocate, and fault in, megabytes of fresh memory per convolution. Two slots suffice: no
  * call needs more than one patch matrix and one channel-major matrix at a time. Nothing
- * here outlives the call that filled it; the backward passes recompute what they need from
- * their inputs, which also keeps the tape small.
+ * here outlives the call that filled it; the backward passes recompute the cheap
+ * channel-major copies from their inputs.
  */
 const scratch = { patches: new Float32Array(0), channels: new Float32Array(0) };
 
@@ -76,7 +80,10 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, options: 
   const NP = N * P;
   const ckk = C * kh * kw;
   const K = kernels();
-  const col = workspace('patches', ckk * NP);
+  // The weight gradient needs the patches again: kept when it will be asked for (a fresh
+  // array costs less than a second im2col), else made in the scratch space.
+  const keep = isGradEnabled() && weight.requiresGrad;
+  const col = keep ? new Float32Array(ckk * NP) : workspace('patches', ckk * NP);
   K.im2col(x.data, g, col);
   const yc = workspace('channels', O * NP);
   K.gemm(false, false, O, NP, ckk, 1, weight.data, col, 0, yc);
@@ -88,11 +95,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, options: 
     const gc = workspace('channels', O * NP);
     K.toChannelMajor(out.grad!, N, O, P, gc);
     const gw = gradTarget(weight);
-    if (gw) {
-      const col = workspace('patches', ckk * NP);
-      K.im2col(x.data, g, col);
-      K.gemm(false, true, O, ckk, NP, 1, gc, col, 1, gw);
-    }
+    if (gw) K.gemm(false, true, O, ckk, NP, 1, gc, col, 1, gw);
     if (bias !== null && bias.requiresGrad) K.sumChannelsInto(out.grad!, N, O, P, bias.ensureGrad());
     const gx = gradTarget(x);
     if (gx) {
