@@ -10,6 +10,10 @@
  * Prints seconds per epoch, samples/s, GFLOP/s of matrix products, and peak RSS.
  *
  *   npm run bench [-- --epochs N] [-- --json] [-- --peer] [-- --paths native,js]
+ *                 [-- --arch conv] [-- --train-size N]
+ *
+ * --arch conv times the conv VAE instead (the PyTorch peer has only the MLP); --train-size N
+ * times epochs of the first N training images, for the slow paths.
  *
  * --json prints one JSON object per path (keys kernels, seconds_per_epoch, samples_per_sec,
  * gflops, peak_rss_mb, and more). --peer also runs bench/peers/pytorch_vae.py (Debian's
@@ -37,6 +41,12 @@ const peer = argv.includes('--peer');
 const epochsAt = argv.indexOf('--epochs');
 const epochs = epochsAt >= 0 ? Number(argv[epochsAt + 1]) : 1;
 const pathsAt = argv.indexOf('--paths');
+const archAt = argv.indexOf('--arch');
+const arch = archAt >= 0 ? argv[archAt + 1] ?? '' : 'mlp';
+const sizeAt = argv.indexOf('--train-size');
+const trainSize = sizeAt >= 0 ? argv[sizeAt + 1] ?? '' : '60000';
+if (arch !== 'mlp' && arch !== 'conv') fail('--arch takes mlp or conv');
+if (peer && arch === 'conv') fail('the PyTorch peer runs the MLP only');
 if (!Number.isInteger(epochs) || epochs < 1) fail('--epochs needs a whole number >= 1');
 
 const native = loadNativeKernels();
@@ -70,7 +80,7 @@ const runner = fileURLToPath(new URL('./train-run.js', import.meta.url));
 const results: Result[] = [];
 for (const p of paths) {
   const gemm = p === 'native-builtin' ? 'builtin' : p === 'native-openblas' ? 'openblas' : 'default';
-  const args = [runner, '--epochs', String(epochs), '--kernels', p === 'js' ? 'js' : 'native', '--gemm', gemm];
+  const args = [runner, '--epochs', String(epochs), '--kernels', p === 'js' ? 'js' : 'native', '--gemm', gemm, '--arch', arch, '--train-size', trainSize];
   process.stderr.write(`${p}: ${epochs} epoch${epochs === 1 ? '' : 's'}...\n`);
   results.push(runChild(process.execPath, args, p));
 }
@@ -94,7 +104,8 @@ if (json) {
     process.stdout.write(JSON.stringify({ ...r, ...ratio }) + '\n');
   }
 } else {
-  process.stdout.write(`${cpus()[0]?.model ?? 'cpu'}, ${cpus().length} cores, Node ${process.version}, ${epochs} epoch${epochs === 1 ? '' : 's'} of MNIST\n`);
+  const what = `${arch === 'conv' ? 'conv VAE, ' : ''}${epochs} epoch${epochs === 1 ? '' : 's'} of MNIST${trainSize === '60000' ? '' : ` (${trainSize} images)`}`;
+  process.stdout.write(`${cpus()[0]?.model ?? 'cpu'}, ${cpus().length} cores, Node ${process.version}, ${what}\n`);
   const header = ['path', 's/epoch', 'samples/s', 'GFLOP/s', 'peak RSS MB', 'test NELBO', ...(best ? ['x PyTorch'] : [])];
   const rows = results.map((r) => [
     r.kernels + (typeof r.gemm === 'string' ? ` (${r.gemm})` : ''),

@@ -1,13 +1,15 @@
 /**
  * One kernel path on the reference run: the classic MLP VAE (784-400-20, batch 128, Adam
  * 1e-3) on MNIST with the default settings of `vae train`, timed epoch by epoch, in a
- * process of its own so that its peak memory is its own. Prints one line per epoch and a
- * JSON summary at the end. bench/train-mnist.ts runs it once per path.
+ * process of its own so that its peak memory is its own; or, with --arch conv, the conv VAE
+ * (two stride-2 3x3 convolutions, 32 and 64 channels, then 400 and 20, mirrored). Prints one
+ * line per epoch and a JSON summary at the end. bench/train-mnist.ts runs it once per path.
  *
  *   node dist/bench/train-run.js [--epochs N] [--kernels native|js] [--gemm default|openblas|builtin]
+ *                                [--arch mlp|conv] [--train-size N]
  */
 import { cpus } from 'node:os';
-import { createTrainingState, defaultRunConfig, loadMnist, train, useKernels } from '../src/index.js';
+import { createTrainingState, defaultRunConfig, loadMnist, subset, train, useKernels } from '../src/index.js';
 import { loadNativeKernels } from '../src/kernels/native.js';
 
 function option(name: string, fallback: string): string {
@@ -17,8 +19,13 @@ function option(name: string, fallback: string): string {
 const epochs = Number(option('--epochs', '10'));
 const kernelChoice = option('--kernels', 'native');
 const gemm = option('--gemm', 'default');
-if (!Number.isInteger(epochs) || epochs < 1 || !['native', 'js'].includes(kernelChoice) || !['default', 'openblas', 'builtin'].includes(gemm)) {
-  process.stderr.write('usage: node dist/bench/train-run.js [--epochs N] [--kernels native|js] [--gemm default|openblas|builtin]\n');
+const arch = option('--arch', 'mlp');
+const trainSize = Number(option('--train-size', '60000'));
+if (
+  !Number.isInteger(epochs) || epochs < 1 || !['native', 'js'].includes(kernelChoice) || !['default', 'openblas', 'builtin'].includes(gemm) ||
+  !['mlp', 'conv'].includes(arch) || !Number.isInteger(trainSize) || trainSize < 1
+) {
+  process.stderr.write('usage: node dist/bench/train-run.js [--epochs N] [--kernels native|js] [--gemm default|openblas|builtin] [--arch mlp|conv] [--train-size N]\n');
   process.exit(2);
 }
 const selection = useKernels(kernelChoice as 'native' | 'js');
@@ -29,21 +36,29 @@ if (kernelChoice === 'native' && native.ok && gemm !== 'default' && !native.setG
 }
 const path = selection.native === null ? 'js' : gemm === 'default' ? 'native' : `native-${gemm}`;
 
-// One epoch of matrix products: per example, forward 2 * (784*400 + 2*400*20 + 20*400 + 400*784)
-// multiply-adds, and backward twice that (input and weight gradients; the first layer's input
-// gradient is skipped by the engine since the data needs none).
-const macsPerExample = 784 * 400 + 2 * 400 * 20 + 20 * 400 + 400 * 784;
-const flopsPerExample = 2 * macsPerExample * 3 - 2 * 784 * 400;
+// Multiply-adds of the matrix products per example, forward. The backward pass costs twice
+// that (input and weight gradients), less the first layer's input gradient, which the
+// engine skips since the data needs none.
+//   mlp:  784*400 + 2*400*20 (mu, logvar) + 20*400 + 400*784
+//   conv: each convolution is O x (C kh kw) x (Ho Wo) per image: 32x9x196 and 64x288x49,
+//         mirrored by the transposed ones; dense 3136*400, the heads, 20*400, 400*3136.
+const MACS = {
+  mlp: { forward: 784 * 400 + 2 * 400 * 20 + 20 * 400 + 400 * 784, firstInput: 784 * 400 },
+  conv: { forward: 2 * (32 * 9 * 196 + 64 * 288 * 49 + 3136 * 400) + 2 * 400 * 20 + 20 * 400, firstInput: 32 * 9 * 196 },
+}[arch as 'mlp' | 'conv'];
+const flopsPerExample = 2 * (3 * MACS.forward - MACS.firstInput);
 
-const data = loadMnist();
+const mnist = loadMnist();
+const data = trainSize < mnist.train.count ? { ...mnist, train: subset(mnist.train, trainSize) } : mnist;
 const config = defaultRunConfig();
 config.training.epochs = epochs;
+if (arch === 'conv') config.model = { ...config.model, arch: 'conv' };
 const state = createTrainingState(config);
 const started = performance.now();
 const history = await train(state, data, {
   onEpoch: (m) => {
     process.stdout.write(
-      `${path} epoch ${m.epoch}: ${m.seconds.toFixed(2)} s, ${Math.round(m.samples_per_sec)} samples/s, ` +
+      `${path}${arch === 'conv' ? ' conv' : ''} epoch ${m.epoch}: ${m.seconds.toFixed(2)} s, ${Math.round(m.samples_per_sec)} samples/s, ` +
         `${((flopsPerExample * data.train.count) / m.seconds / 1e9).toFixed(2)} GFLOP/s, test NELBO ${m.test_nelbo.toFixed(2)}\n`,
     );
   },
@@ -53,6 +68,8 @@ const last = history[history.length - 1]!;
 process.stdout.write(
   JSON.stringify({
     kernels: path,
+    arch,
+    train_size: data.train.count,
     gemm: native.ok && selection.native !== null ? native.info.gemm : null,
     cpu: cpus()[0]?.model ?? 'unknown',
     cores: cpus().length,

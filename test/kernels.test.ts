@@ -249,6 +249,85 @@ function suite(label: string, K: Kernels, before: () => void): void {
     }
   });
 
+  test(`${label}: im2col and col2im follow their definitions, padding, strides and odd windows included`, () => {
+    before();
+    const rng = new Random(8);
+    // [n, c, h, w, kh, kw, stride, padding]: the conv VAE's layers (batch 40, large enough for
+    // the native loops to split over threads), odd shapes, and windows that see only padding.
+    const cases: Array<[number, number, number, number, number, number, number, number]> = [
+      [40, 1, 28, 28, 3, 3, 2, 1], [40, 32, 14, 14, 3, 3, 2, 1], [3, 2, 5, 7, 2, 3, 1, 0],
+      [2, 3, 6, 5, 3, 2, 3, 2], [1, 1, 1, 1, 3, 3, 1, 1], [2, 2, 4, 4, 1, 1, 2, 0],
+    ];
+    for (const [n, c, h, w, kh, kw, stride, padding] of cases) {
+      const ho = Math.floor((h + 2 * padding - kh) / stride) + 1;
+      // A transposed convolution's geometry can ask for one more position than fits (output padding).
+      for (const extra of [0, 1]) {
+        const g = { n, c, h, w, kh, kw, stride, padding, ho: ho + extra, wo: Math.floor((w + 2 * padding - kw) / stride) + 1 + extra };
+        const what = `geometry ${JSON.stringify(g)}`;
+        const P = g.ho * g.wo;
+        const x = rand(rng, n * c * h * w);
+        const pixel = (b: number, ch: number, iy: number, ix: number): number =>
+          iy < 0 || iy >= h || ix < 0 || ix >= w ? -1 : ((b * c + ch) * h + iy) * w + ix;
+        const want = new Float64Array(c * kh * kw * n * P);
+        const colIn = rand(rng, want.length);
+        const x0 = rand(rng, x.length);
+        const wantX = Float64Array.from(x0);
+        for (let ch = 0; ch < c; ch++) for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) {
+          for (let b = 0; b < n; b++) for (let oy = 0; oy < g.ho; oy++) for (let ox = 0; ox < g.wo; ox++) {
+            const at = ((ch * kh + i) * kw + j) * n * P + b * P + oy * g.wo + ox;
+            const src = pixel(b, ch, oy * stride - padding + i, ox * stride - padding + j);
+            want[at] = src < 0 ? 0 : x[src]!;
+            if (src >= 0) wantX[src] += colIn[at]!;
+          }
+        }
+        const col = new Float32Array(want.length).fill(Number.NaN);
+        K.im2col(x, g, col);
+        close(col, want, 0, `im2col, ${what}`);
+        const back = x0.slice();
+        K.col2im(colIn, g, back);
+        close(back, wantX, 1e-6, `col2im, ${what}`);
+      }
+    }
+  });
+
+  test(`${label}: channel-major moves, channel biases and their sums`, () => {
+    before();
+    const rng = new Random(9);
+    for (const [n, c, s] of [[128, 32, 196], [3, 5, 7], [64, 1, 784]] as const) {
+      const x = rand(rng, n * c * s);
+      const bias = rand(rng, c);
+      const at = (b: number, ch: number, i: number): number => (b * c + ch) * s + i;
+      const cm = (b: number, ch: number, i: number): number => (ch * n + b) * s + i;
+      const moved = new Float32Array(x.length).fill(Number.NaN);
+      K.toChannelMajor(x, n, c, s, moved);
+      const wantMoved = new Float64Array(x.length);
+      for (let b = 0; b < n; b++) for (let ch = 0; ch < c; ch++) for (let i = 0; i < s; i++) wantMoved[cm(b, ch, i)] = x[at(b, ch, i)]!;
+      close(moved, wantMoved, 0, `toChannelMajor ${n}x${c}x${s}`);
+
+      const base = rand(rng, x.length);
+      for (const withBias of [false, true]) {
+        for (const accumulate of [false, true]) {
+          const out = accumulate ? base.slice() : new Float32Array(x.length).fill(Number.NaN);
+          K.fromChannelMajor(moved, n, c, s, withBias ? bias : null, out, accumulate);
+          const want = new Float64Array(x.length);
+          for (let b = 0; b < n; b++) for (let ch = 0; ch < c; ch++) for (let i = 0; i < s; i++) {
+            want[at(b, ch, i)] = (accumulate ? base[at(b, ch, i)]! : 0) + x[at(b, ch, i)]! + (withBias ? bias[ch]! : 0);
+          }
+          close(out, want, 1e-6, `fromChannelMajor ${n}x${c}x${s} bias=${withBias} accumulate=${accumulate}`);
+        }
+      }
+
+      const y = base.slice();
+      K.addChannelBias(y, bias, n, c, s);
+      close(y, Float64Array.from(base, (v, i) => v + bias[Math.floor(i / s) % c]!), 1e-6, `addChannelBias ${n}x${c}x${s}`);
+      const sums = Float32Array.from(bias);
+      K.sumChannelsInto(x, n, c, s, sums);
+      const wantSums = Float64Array.from(bias);
+      for (let i = 0; i < x.length; i++) wantSums[Math.floor(i / s) % c] += x[i]!;
+      close(sums, wantSums, 1e-5, `sumChannelsInto ${n}x${c}x${s}`);
+    }
+  });
+
   test(`${label}: adamUpdate treats each parameter of a list on its own`, () => {
     before();
     const rng = new Random(7);
@@ -274,4 +353,10 @@ test('native: arrays that are too short are refused, not overrun', { skip: !nati
   assert.throws(() => K.addBias(new Float32Array(6), new Float32Array(2), 2, 3, false), RangeError);
   assert.throws(() => K.bceWithLogits(new Float32Array(6), new Float32Array(6), 2, 3, new Float32Array(1)), RangeError);
   assert.throws(() => K.adamUpdate([new Float32Array(4)], [new Float32Array(3)], [new Float32Array(4)], [new Float32Array(4)], 1, 0.9, 0.9, 1e-8, 1), RangeError);
+  const g = { n: 2, c: 3, h: 5, w: 5, kh: 3, kw: 3, stride: 2, padding: 1, ho: 3, wo: 3 };
+  assert.throws(() => K.im2col(new Float32Array(150), g, new Float32Array(27 * 18 - 1)), RangeError);
+  assert.throws(() => K.col2im(new Float32Array(27 * 18), g, new Float32Array(149)), RangeError);
+  assert.throws(() => K.im2col(new Float32Array(150), { ...g, stride: 0 }, new Float32Array(27 * 18)), RangeError);
+  assert.throws(() => K.fromChannelMajor(new Float32Array(30), 2, 3, 5, new Float32Array(2), new Float32Array(30), false), RangeError);
+  assert.throws(() => K.sumChannelsInto(new Float32Array(29), 2, 3, 5, new Float32Array(3)), RangeError);
 });

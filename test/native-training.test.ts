@@ -2,7 +2,8 @@
  * The native and js kernels train the same model to the same numbers: same seed, same
  * data, so the loss curves may differ only by float rounding (the order of additions in the
  * matrix products, fused multiply-adds). Checked on the reference architecture, 784-400-20,
- * for both of the addon's matrix-product paths (OpenBLAS, built-in SIMD).
+ * for both of the addon's matrix-product paths (OpenBLAS, built-in SIMD), and on the conv VAE,
+ * whose convolutions run on the kernels' im2col, col2im and channel-major moves.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -45,6 +46,48 @@ for (const gemm of gemms) {
     // The run must actually learn, or agreeing would prove little: about 543 nats at step 1.
     assert.ok(js.losses[STEPS - 1]! < 0.5 * js.losses[0]!, `loss ${js.losses[0]} -> ${js.losses[STEPS - 1]}`);
     for (let i = 0; i < STEPS; i++) {
+      const rel = Math.abs(nat.losses[i]! - js.losses[i]!) / Math.abs(js.losses[i]!);
+      assert.ok(rel <= 1e-4, `step ${i + 1}: native ${nat.losses[i]} vs js ${js.losses[i]} (relative ${rel.toExponential(2)})`);
+    }
+    const relTest = Math.abs(nat.test - js.test) / js.test;
+    assert.ok(relTest <= 1e-4, `test NELBO: native ${nat.test} vs js ${js.test}`);
+  });
+}
+
+// The conv VAE, a few steps of it: the js kernels take about half a second per step here.
+const CONV_STEPS = 12;
+const CONV_BATCH = 64;
+const convData = { ...mnist, train: subset(mnist.train, CONV_STEPS * CONV_BATCH), test: subset(mnist.test, 200) };
+
+async function convLossCurve(kernels: Kernels): Promise<{ losses: number[]; test: number }> {
+  setKernels(kernels);
+  try {
+    const config = defaultRunConfig();
+    config.model = { ...config.model, arch: 'conv', hidden: [64], latent: 8 };
+    config.training = { ...config.training, epochs: 1, batchSize: CONV_BATCH };
+    const state = createTrainingState(config);
+    const losses: number[] = [];
+    const [m] = await train(state, convData, { onStep: (s) => losses.push(s.loss) });
+    return { losses, test: m!.test_nelbo };
+  } finally {
+    setKernels(jsKernels);
+  }
+}
+
+// Made when first asked for, after the MLP runs above are done: the kernels are global.
+let convReference: Promise<{ losses: number[]; test: number }> | null = null;
+
+for (const gemm of gemms) {
+  test(`conv VAE: native (${gemm}) and js kernels give the same loss curve over ${CONV_STEPS} steps (relative difference <= 1e-4)`, async () => {
+    if (!native.ok) return;
+    convReference ??= convLossCurve(jsKernels);
+    const js = await convReference;
+    assert.ok(native.setGemm(gemm));
+    const nat = await convLossCurve(native.kernels);
+    assert.equal(js.losses.length, CONV_STEPS);
+    assert.equal(nat.losses.length, CONV_STEPS);
+    assert.ok(js.losses[CONV_STEPS - 1]! < 0.7 * js.losses[0]!, `loss ${js.losses[0]} -> ${js.losses[CONV_STEPS - 1]}`);
+    for (let i = 0; i < CONV_STEPS; i++) {
       const rel = Math.abs(nat.losses[i]! - js.losses[i]!) / Math.abs(js.losses[i]!);
       assert.ok(rel <= 1e-4, `step ${i + 1}: native ${nat.losses[i]} vs js ${js.losses[i]} (relative ${rel.toExponential(2)})`);
     }

@@ -3,10 +3,15 @@
 // size must never turn into a write outside an array), and runs the C++ kernel in place.
 #include <napi.h>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <cstddef>
 #include <string>
 #include <vector>
 
+#include "conv.h"
 #include "fused.h"
 #include "gemm.h"
 #include "pool.h"
@@ -178,6 +183,60 @@ Value AdamUpdate(const CallbackInfo& info) {
   return env.Undefined();
 }
 
+// im2col(x, n, c, h, w, kh, kw, stride, padding, ho, wo, col) and col2im(col, ..., x): the
+// geometry as ten numbers (src/kernels/native.ts unpacks the object).
+vae::ConvGeometry geometry(const CallbackInfo& info, std::size_t at) {
+  static const char* names[] = {"n", "c", "h", "w", "kh", "kw", "stride", "padding", "ho", "wo"};
+  int v[10];
+  for (std::size_t i = 0; i < 10; i++) v[i] = dim(info, at + i, names[i]);
+  if (v[6] < 1) throw Napi::RangeError::New(info.Env(), "stride must be at least 1");
+  return {v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9]};
+}
+
+std::size_t image_size(const vae::ConvGeometry& g) { return mul(g.n, g.c) * mul(g.h, g.w); }
+std::size_t patches_size(const vae::ConvGeometry& g) { return mul(g.c, g.kh) * mul(g.kw, g.n) * mul(g.ho, g.wo); }
+
+Value Im2col(const CallbackInfo& info) {
+  const vae::ConvGeometry g = geometry(info, 1);
+  vae::im2col(floats(info, 0, image_size(g), "x"), g, floats(info, 11, patches_size(g), "col"));
+  return info.Env().Undefined();
+}
+
+Value Col2im(const CallbackInfo& info) {
+  const vae::ConvGeometry g = geometry(info, 1);
+  vae::col2im(floats(info, 0, patches_size(g), "col"), g, floats(info, 11, image_size(g), "x"));
+  return info.Env().Undefined();
+}
+
+Value ToChannelMajor(const CallbackInfo& info) {
+  const int n = dim(info, 1, "n"), c = dim(info, 2, "c"), s = dim(info, 3, "s");
+  const std::size_t size = mul(n, c) * static_cast<std::size_t>(s);
+  vae::to_channel_major(floats(info, 0, size, "x"), n, c, s, floats(info, 4, size, "out"));
+  return info.Env().Undefined();
+}
+
+Value FromChannelMajor(const CallbackInfo& info) {
+  const int n = dim(info, 1, "n"), c = dim(info, 2, "c"), s = dim(info, 3, "s");
+  const std::size_t size = mul(n, c) * static_cast<std::size_t>(s);
+  vae::from_channel_major(floats(info, 0, size, "x"), n, c, s, optional_floats(info, 4, c, "bias"),
+                          floats(info, 5, size, "out"), flag(info, 6));
+  return info.Env().Undefined();
+}
+
+Value AddChannelBias(const CallbackInfo& info) {
+  const int n = dim(info, 2, "n"), c = dim(info, 3, "c"), s = dim(info, 4, "s");
+  vae::add_channel_bias(floats(info, 0, mul(n, c) * static_cast<std::size_t>(s), "y"), floats(info, 1, c, "bias"), n,
+                        c, s);
+  return info.Env().Undefined();
+}
+
+Value SumChannelsInto(const CallbackInfo& info) {
+  const int n = dim(info, 1, "n"), c = dim(info, 2, "c"), s = dim(info, 3, "s");
+  vae::sum_channels_into(floats(info, 0, mul(n, c) * static_cast<std::size_t>(s), "g"), n, c, s,
+                         floats(info, 4, c, "out"));
+  return info.Env().Undefined();
+}
+
 Value Info(const CallbackInfo& info) {
   Env env = info.Env();
   auto out = Napi::Object::New(env);
@@ -192,7 +251,22 @@ Value SetGemm(const CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), vae::set_gemm_backend(which.c_str()));
 }
 
+// Every op's output is a fresh Float32Array, and a conv VAE's step makes tens of megabytes of
+// them (an importance-weighted evaluation, hundreds). By default glibc serves blocks that
+// big with mmap and returns them (and the top of the heap) to the system when freed, so each
+// step faults in its arrays page by page anew: measured, about 40% of a conv training step's
+// CPU time, and more of a conv decoder pass over 4096 samples, went to the kernel. Serving
+// every block from the heap (glibc still falls back to mmap if the heap cannot grow), and
+// not trimming it under 512 MB, lets freed arrays be reused as they are.
+void keep_freed_memory() {
+#if defined(__GLIBC__)
+  mallopt(M_MMAP_MAX, 0);
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
+#endif
+}
+
 Napi::Object Init(Env env, Napi::Object exports) {
+  keep_freed_memory();
   exports.Set("gemm", Napi::Function::New(env, Gemm));
   exports.Set("addBias", Napi::Function::New(env, AddBias));
   exports.Set("sumRowsInto", Napi::Function::New(env, SumRowsInto));
@@ -206,6 +280,12 @@ Napi::Object Init(Env env, Napi::Object exports) {
   exports.Set("reparameterize", Napi::Function::New(env, Reparameterize));
   exports.Set("reparameterizeBackward", Napi::Function::New(env, ReparameterizeBackward));
   exports.Set("adamUpdate", Napi::Function::New(env, AdamUpdate));
+  exports.Set("im2col", Napi::Function::New(env, Im2col));
+  exports.Set("col2im", Napi::Function::New(env, Col2im));
+  exports.Set("toChannelMajor", Napi::Function::New(env, ToChannelMajor));
+  exports.Set("fromChannelMajor", Napi::Function::New(env, FromChannelMajor));
+  exports.Set("addChannelBias", Napi::Function::New(env, AddChannelBias));
+  exports.Set("sumChannelsInto", Napi::Function::New(env, SumChannelsInto));
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("setGemm", Napi::Function::New(env, SetGemm));
   return exports;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "gemm.h"
+#include "parallel.h"
 #include "pool.h"
 #include "vmath.h"
 
@@ -46,24 +47,6 @@ VAE_INLINE float hsum(v16 v) {
   return tmp[0];
 }
 
-// Splits [0, n) into one range per fused thread when the loop is big enough to pay for it.
-template <typename F>
-void parallel_range(std::size_t n, std::size_t minPerThread, F&& body) {
-  const int threads = fused_threads();
-  if (threads <= 1 || n < 2 * minPerThread) {
-    body(std::size_t{0}, n);
-    return;
-  }
-  const int parts = static_cast<int>(std::min<std::size_t>(threads, n / minPerThread));
-  const std::size_t chunk = (n + parts - 1) / parts;
-  pool().run(parts, [&](int part) {
-    const std::size_t from = part * chunk;
-    const std::size_t to = std::min(n, from + chunk);
-    if (from < to) body(from, to);
-  });
-}
-
-constexpr std::size_t kMinElements = 1 << 15;
 
 // ---- bias and ReLU -------------------------------------------------------------------
 

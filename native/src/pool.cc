@@ -18,6 +18,16 @@ namespace {
 constexpr auto kSpin = std::chrono::microseconds(200);
 // `next_` holds this between jobs, so a worker that wakes late takes nothing.
 constexpr int kClosed = 1 << 30;
+
+// Waits for `done()` by spinning, but yields the core every so often: when the machine has
+// more runnable threads than cores, the thread we wait for may be the one that needs it.
+template <typename Done>
+void wait_until(Done&& done) {
+  for (int spins = 1; !done(); spins++) {
+    VAE_PAUSE();
+    if ((spins & 255) == 0) std::this_thread::yield();
+  }
+}
 }  // namespace
 
 Pool::Pool(int threads) {
@@ -61,11 +71,11 @@ void Pool::run(int parts, const std::function<void(int)>& fn) {
   }
   if (sleeping_.load(std::memory_order_acquire) > 0) wake_.notify_all();
   drain();
-  while (done_.load(std::memory_order_acquire) < parts) VAE_PAUSE();
+  wait_until([&] { return done_.load(std::memory_order_acquire) >= parts; });
   // Close the job and wait until no worker is still inside it, so the next job's fields can
   // be written safely.
   next_.store(kClosed, std::memory_order_release);
-  while (active_.load(std::memory_order_acquire) > 0) VAE_PAUSE();
+  wait_until([&] { return active_.load(std::memory_order_acquire) == 0; });
 }
 
 void Pool::work() {
@@ -76,7 +86,10 @@ void Pool::work() {
     for (int spins = 0; gen == seen; spins++) {
       VAE_PAUSE();
       gen = generation_.load(std::memory_order_acquire);
-      if ((spins & 63) == 63 && std::chrono::steady_clock::now() > until) break;
+      if ((spins & 63) == 63) {
+        if (std::chrono::steady_clock::now() > until) break;
+        std::this_thread::yield();
+      }
     }
     if (gen == seen) {
       std::unique_lock<std::mutex> lock(mutex_);

@@ -9,6 +9,7 @@
  * across calls, so the hot loop allocates nothing.
  */
 import type { Kernels } from './kernels.js';
+import { jsConvKernels } from './js-conv.js';
 
 let scratchA = new Float32Array(0);
 let scratchB = new Float32Array(0);
@@ -159,6 +160,7 @@ function dotInto(
 
 export const jsKernels: Kernels = {
   name: 'js',
+  ...jsConvKernels,
 
   gemm(transA, transB, m, n, k, alpha, a, b, beta, c) {
     // Bring A to m x k and B to n x k (k contiguous in both), then one kernel does the rest.

@@ -7,6 +7,23 @@
  * ACCUMULATE into their gradient outputs (`+=`), because a tensor used twice receives the
  * sum of both gradients; everything else overwrites its output.
  */
+/**
+ * The windows of a 2-D convolution: images [n, c, h, w] (NCHW) seen through kh x kw windows,
+ * `stride` apart, on a border of `padding` zeros, at ho x wo output positions.
+ */
+export interface ConvGeometry {
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  kh: number;
+  kw: number;
+  stride: number;
+  padding: number;
+  ho: number;
+  wo: number;
+}
+
 export interface Kernels {
   /** Short name recorded in run headers and configs: `js` or `native`. */
   readonly name: string;
@@ -136,4 +153,38 @@ export interface Kernels {
     eps: number,
     step: number,
   ): void;
+
+  /**
+   * The patches a convolution sees, as the columns of one matrix, so that the convolution of a
+   * whole batch is a single gemm:
+   *   col[(ch kh + i) kw + j, b Ho Wo + oy Wo + ox] = x[b, ch, oy s - p + i, ox s - p + j]
+   * (0 where that falls on the padding). col is [c kh kw, n ho wo], overwritten.
+   */
+  im2col(x: Float32Array, g: ConvGeometry, col: Float32Array): void;
+
+  /** The adjoint of im2col: every entry of col added (+=) onto the pixel of x it was taken from. */
+  col2im(col: Float32Array, g: ConvGeometry, x: Float32Array): void;
+
+  /** [n, c, s] -> [c, n s]: channels outermost, the layout a gemm over the whole batch takes or gives. */
+  toChannelMajor(x: Float32Array, n: number, c: number, s: number, out: Float32Array): void;
+
+  /**
+   * [c, n s] -> [n, c, s], plus bias[ch] on every value of channel ch when bias is given;
+   * added into `out` when `accumulate`, else written.
+   */
+  fromChannelMajor(
+    x: Float32Array,
+    n: number,
+    c: number,
+    s: number,
+    bias: Float32Array | null,
+    out: Float32Array,
+    accumulate: boolean,
+  ): void;
+
+  /** y[b, ch, i] += bias[ch] for y of shape [n, c, s]. */
+  addChannelBias(y: Float32Array, bias: Float32Array, n: number, c: number, s: number): void;
+
+  /** out[ch] += sum over b, i of g[b, ch, i]: the bias gradient of a convolution. */
+  sumChannelsInto(g: Float32Array, n: number, c: number, s: number, out: Float32Array): void;
 }

@@ -17,7 +17,12 @@ export interface NativeInfo {
   threads: number;
 }
 
-interface Addon extends Omit<Kernels, 'name'> {
+/** The convolution layouts take their geometry as ten numbers rather than an object. */
+type ConvLayoutKernel = (data: Float32Array, ...rest: [...number[], Float32Array]) => void;
+
+interface Addon extends Omit<Kernels, 'name' | 'im2col' | 'col2im'> {
+  im2col: ConvLayoutKernel;
+  col2im: ConvLayoutKernel;
   info(): NativeInfo;
   setGemm(which: GemmChoice): boolean;
 }
@@ -80,6 +85,12 @@ function load(): NativeLoad {
     reparameterize: addon.reparameterize,
     reparameterizeBackward: addon.reparameterizeBackward,
     adamUpdate: addon.adamUpdate,
+    im2col: (x, g, col) => addon.im2col(x, g.n, g.c, g.h, g.w, g.kh, g.kw, g.stride, g.padding, g.ho, g.wo, col),
+    col2im: (col, g, x) => addon.col2im(col, g.n, g.c, g.h, g.w, g.kh, g.kw, g.stride, g.padding, g.ho, g.wo, x),
+    toChannelMajor: addon.toChannelMajor,
+    fromChannelMajor: addon.fromChannelMajor,
+    addChannelBias: addon.addChannelBias,
+    sumChannelsInto: addon.sumChannelsInto,
   };
   return {
     ok: true,

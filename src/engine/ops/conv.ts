@@ -10,8 +10,13 @@
  * A transposed convolution is the backward pass of a convolution with respect to its input,
  * which is why the two ops share im2col and col2im and swap them in their backward passes.
  * Weights use PyTorch's layouts: Conv2d [O, C, kh, kw], ConvTranspose2d [Ci, Co, kh, kw].
+ *
+ * The gemms cover the whole batch, so their operands and results are channel-major,
+ * [C, N * H * W]; the kernels move between that and NCHW (adding the bias on the way), and
+ * do im2col and col2im, so on the native path nothing here loops over pixels in TypeScript.
  */
-import { Tensor, gradTarget, kernels, result } from '../tensor.js';
+import type { ConvGeometry } from '../../kernels/kernels.js';
+import { Tensor, gradTarget, isGradEnabled, kernels, result } from '../tensor.js';
 
 export interface ConvOptions {
   stride?: number;
@@ -33,119 +38,19 @@ export function convTransposeOutputSize(size: number, kernel: number, stride: nu
   return (size - 1) * stride - 2 * padding + kernel + outputPadding;
 }
 
-/** The geometry of one im2col: images [N, C, H, W] seen through kh x kw windows giving Ho x Wo positions. */
-interface Geometry {
-  n: number;
-  c: number;
-  h: number;
-  w: number;
-  kh: number;
-  kw: number;
-  stride: number;
-  padding: number;
-  ho: number;
-  wo: number;
-}
+/**
+ * Scratch space for the matrices that live only during one call (patches, channel-major
+ * copies): kept between calls and grown when needed, so that a training step does not
+ * allocate, and fault in, megabytes of fresh memory per convolution. Two slots suffice: no
+ * call needs more than one patch matrix and one channel-major matrix at a time. Nothing
+ * here outlives the call that filled it; the backward passes recompute the cheap
+ * channel-major copies from their inputs.
+ */
+const scratch = { patches: new Float32Array(0), channels: new Float32Array(0) };
 
-/** col[(c kh + i) kw + j, n Ho Wo + oy Wo + ox] = x[n, c, oy s - p + i, ox s - p + j], or 0 outside. */
-function im2col(x: Float32Array, g: Geometry, col: Float32Array): void {
-  const { n: N, c: C, h: H, w: W, kh, kw, stride: s, padding: p, ho: Ho, wo: Wo } = g;
-  const P = Ho * Wo;
-  const NP = N * P;
-  for (let c = 0; c < C; c++) {
-    for (let i = 0; i < kh; i++) {
-      for (let j = 0; j < kw; j++) {
-        const rowBase = ((c * kh + i) * kw + j) * NP;
-        for (let n = 0; n < N; n++) {
-          const img = (n * C + c) * H * W;
-          const base = rowBase + n * P;
-          for (let oy = 0; oy < Ho; oy++) {
-            const iy = oy * s - p + i;
-            const dst = base + oy * Wo;
-            if (iy < 0 || iy >= H) {
-              col.fill(0, dst, dst + Wo);
-              continue;
-            }
-            const src = img + iy * W;
-            for (let ox = 0; ox < Wo; ox++) {
-              const ix = ox * s - p + j;
-              col[dst + ox] = ix >= 0 && ix < W ? x[src + ix]! : 0;
-            }
-          }
-        }
-      }
-    }
-  }
-}
-
-/** The adjoint of im2col: every patch entry added back to the pixel it came from. */
-function col2im(col: Float32Array, g: Geometry, x: Float32Array): void {
-  const { n: N, c: C, h: H, w: W, kh, kw, stride: s, padding: p, ho: Ho, wo: Wo } = g;
-  const P = Ho * Wo;
-  const NP = N * P;
-  for (let c = 0; c < C; c++) {
-    for (let i = 0; i < kh; i++) {
-      for (let j = 0; j < kw; j++) {
-        const rowBase = ((c * kh + i) * kw + j) * NP;
-        for (let n = 0; n < N; n++) {
-          const img = (n * C + c) * H * W;
-          const base = rowBase + n * P;
-          for (let oy = 0; oy < Ho; oy++) {
-            const iy = oy * s - p + i;
-            if (iy < 0 || iy >= H) continue;
-            const dst = img + iy * W;
-            const src = base + oy * Wo;
-            for (let ox = 0; ox < Wo; ox++) {
-              const ix = ox * s - p + j;
-              if (ix >= 0 && ix < W) x[dst + ix]! += col[src + ox]!;
-            }
-          }
-        }
-      }
-    }
-  }
-}
-
-/** [N, C, S] -> [C, N * S]: channels outermost, so one gemm covers the whole batch. */
-function toChannelMajor(x: Float32Array, n: number, c: number, s: number): Float32Array {
-  const out = new Float32Array(x.length);
-  for (let b = 0; b < n; b++) {
-    for (let ch = 0; ch < c; ch++) out.set(x.subarray((b * c + ch) * s, (b * c + ch + 1) * s), (ch * n + b) * s);
-  }
-  return out;
-}
-
-/** [C, N * S] -> [N, C, S], added into `out` when `accumulate`, else written. */
-function fromChannelMajor(x: Float32Array, n: number, c: number, s: number, out: Float32Array, accumulate: boolean): void {
-  for (let b = 0; b < n; b++) {
-    for (let ch = 0; ch < c; ch++) {
-      const src = (ch * n + b) * s;
-      const dst = (b * c + ch) * s;
-      if (accumulate) for (let i = 0; i < s; i++) out[dst + i]! += x[src + i]!;
-      else out.set(x.subarray(src, src + s), dst);
-    }
-  }
-}
-
-function addChannelBias(y: Float32Array, bias: Float32Array, n: number, c: number, s: number): void {
-  for (let b = 0; b < n; b++) {
-    for (let ch = 0; ch < c; ch++) {
-      const v = bias[ch]!;
-      const base = (b * c + ch) * s;
-      for (let i = base; i < base + s; i++) y[i]! += v;
-    }
-  }
-}
-
-function channelBiasGrad(g: Float32Array, n: number, c: number, s: number, out: Float32Array): void {
-  for (let b = 0; b < n; b++) {
-    for (let ch = 0; ch < c; ch++) {
-      const base = (b * c + ch) * s;
-      let acc = 0;
-      for (let i = base; i < base + s; i++) acc += g[i]!;
-      out[ch]! += acc;
-    }
-  }
+function workspace(slot: keyof typeof scratch, size: number): Float32Array {
+  if (scratch[slot].length < size) scratch[slot] = new Float32Array(size);
+  return scratch[slot];
 }
 
 function dims4(t: Tensor, what: string): [number, number, number, number] {
@@ -170,28 +75,33 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, options: 
   const ho = convOutputSize(H, kh, stride, padding);
   const wo = convOutputSize(W, kw, stride, padding);
   if (ho < 1 || wo < 1) throw new RangeError(`conv2d: a ${kh}x${kw} kernel does not fit a ${H}x${W} input with padding ${padding}`);
-  const g: Geometry = { n: N, c: C, h: H, w: W, kh, kw, stride, padding, ho, wo };
+  const g: ConvGeometry = { n: N, c: C, h: H, w: W, kh, kw, stride, padding, ho, wo };
   const P = ho * wo;
+  const NP = N * P;
   const ckk = C * kh * kw;
-  const col = new Float32Array(ckk * N * P);
-  im2col(x.data, g, col);
-  const yc = new Float32Array(O * N * P);
-  kernels().gemm(false, false, O, N * P, ckk, 1, weight.data, col, 0, yc);
+  const K = kernels();
+  // The weight gradient needs the patches again: kept when it will be asked for (a fresh
+  // array costs less than a second im2col), else made in the scratch space.
+  const keep = isGradEnabled() && weight.requiresGrad;
+  const col = keep ? new Float32Array(ckk * NP) : workspace('patches', ckk * NP);
+  K.im2col(x.data, g, col);
+  const yc = workspace('channels', O * NP);
+  K.gemm(false, false, O, NP, ckk, 1, weight.data, col, 0, yc);
   const y = new Float32Array(N * O * P);
-  fromChannelMajor(yc, N, O, P, y, false);
-  if (bias !== null) addChannelBias(y, bias.data, N, O, P);
+  K.fromChannelMajor(yc, N, O, P, bias === null ? null : bias.data, y, false);
   const parents = bias === null ? [x, weight] : [x, weight, bias];
   return result('conv2d', y, [N, O, ho, wo], parents, (out) => {
     const K = kernels();
-    const gc = toChannelMajor(out.grad!, N, O, P);
+    const gc = workspace('channels', O * NP);
+    K.toChannelMajor(out.grad!, N, O, P, gc);
     const gw = gradTarget(weight);
-    if (gw) K.gemm(false, true, O, ckk, N * P, 1, gc, col, 1, gw);
-    if (bias !== null && bias.requiresGrad) channelBiasGrad(out.grad!, N, O, P, bias.ensureGrad());
+    if (gw) K.gemm(false, true, O, ckk, NP, 1, gc, col, 1, gw);
+    if (bias !== null && bias.requiresGrad) K.sumChannelsInto(out.grad!, N, O, P, bias.ensureGrad());
     const gx = gradTarget(x);
     if (gx) {
-      const gcol = new Float32Array(col.length);
-      K.gemm(true, false, ckk, N * P, O, 1, weight.data, gc, 0, gcol);
-      col2im(gcol, g, gx);
+      const gcol = workspace('patches', ckk * NP);
+      K.gemm(true, false, ckk, NP, O, 1, weight.data, gc, 0, gcol);
+      K.col2im(gcol, g, gx);
     }
   });
 }
@@ -213,28 +123,35 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null, 
   const wo = convTransposeOutputSize(W, kw, stride, padding, outputPadding);
   if (ho < 1 || wo < 1) throw new RangeError(`convTranspose2d: padding ${padding} leaves no output for a ${H}x${W} input`);
   // The convolution this one transposes: it maps [N, Co, Ho, Wo] to [N, Ci, H, W].
-  const g: Geometry = { n: N, c: Co, h: ho, w: wo, kh, kw, stride, padding, ho: H, wo: W };
+  const g: ConvGeometry = { n: N, c: Co, h: ho, w: wo, kh, kw, stride, padding, ho: H, wo: W };
   const P = H * W;
+  const NP = N * P;
   const ckk = Co * kh * kw;
-  const xc = toChannelMajor(x.data, N, Ci, P);
-  const col = new Float32Array(ckk * N * P);
-  kernels().gemm(true, false, ckk, N * P, Ci, 1, weight.data, xc, 0, col);
+  const K = kernels();
+  const xc = workspace('channels', Ci * NP);
+  K.toChannelMajor(x.data, N, Ci, P, xc);
+  const col = workspace('patches', ckk * NP);
+  K.gemm(true, false, ckk, NP, Ci, 1, weight.data, xc, 0, col);
   const y = new Float32Array(N * Co * ho * wo);
-  col2im(col, g, y);
-  if (bias !== null) addChannelBias(y, bias.data, N, Co, ho * wo);
+  K.col2im(col, g, y);
+  if (bias !== null) K.addChannelBias(y, bias.data, N, Co, ho * wo);
   const parents = bias === null ? [x, weight] : [x, weight, bias];
   return result('conv_transpose2d', y, [N, Co, ho, wo], parents, (out) => {
     const K = kernels();
-    const gcol = new Float32Array(col.length);
-    im2col(out.grad!, g, gcol);
+    const gcol = workspace('patches', ckk * NP);
+    K.im2col(out.grad!, g, gcol);
     const gw = gradTarget(weight);
-    if (gw) K.gemm(false, true, Ci, ckk, N * P, 1, xc, gcol, 1, gw);
-    if (bias !== null && bias.requiresGrad) channelBiasGrad(out.grad!, N, Co, ho * wo, bias.ensureGrad());
+    if (gw) {
+      const xc = workspace('channels', Ci * NP);
+      K.toChannelMajor(x.data, N, Ci, P, xc);
+      K.gemm(false, true, Ci, ckk, NP, 1, xc, gcol, 1, gw);
+    }
+    if (bias !== null && bias.requiresGrad) K.sumChannelsInto(out.grad!, N, Co, ho * wo, bias.ensureGrad());
     const gx = gradTarget(x);
     if (gx) {
-      const gxc = new Float32Array(Ci * N * P);
-      K.gemm(false, false, Ci, N * P, ckk, 1, weight.data, gcol, 0, gxc);
-      fromChannelMajor(gxc, N, Ci, P, gx, true);
+      const gxc = workspace('channels', Ci * NP);
+      K.gemm(false, false, Ci, NP, ckk, 1, weight.data, gcol, 0, gxc);
+      K.fromChannelMajor(gxc, N, Ci, P, null, gx, true);
     }
   });
 }
