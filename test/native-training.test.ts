@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTrainingState, defaultRunConfig, loadMnist, subset, train } from '../src/index.js';
+import { createTrainingState, defaultRunConfig, loadMnist, subset, train, type DataSplits, type RunConfig } from '../src/index.js';
 import { jsKernels } from '../src/kernels/js.js';
 import { loadNativeKernels } from '../src/kernels/native.js';
 import type { Kernels } from '../src/kernels/kernels.js';
@@ -18,18 +18,40 @@ const mnist = loadMnist();
 const data = { ...mnist, train: subset(mnist.train, STEPS * 128), test: subset(mnist.test, 500) };
 const native = loadNativeKernels();
 
-async function lossCurve(kernels: Kernels): Promise<{ losses: number[]; test: number }> {
+interface Curve {
+  losses: number[];
+  test: number;
+}
+
+/** One epoch of `config` on `data` with `kernels`: every step's loss and the test NELBO. */
+async function curveOf(kernels: Kernels, config: RunConfig, split: DataSplits): Promise<Curve> {
   setKernels(kernels);
   try {
-    const config = defaultRunConfig();
-    config.training.epochs = 1;
     const state = createTrainingState(config);
     const losses: number[] = [];
-    const [m] = await train(state, data, { onStep: (s) => losses.push(s.loss) });
+    const [m] = await train(state, split, { onStep: (s) => losses.push(s.loss) });
     return { losses, test: m!.test_nelbo };
   } finally {
     setKernels(jsKernels);
   }
+}
+
+/** Both runs took `steps` steps, each loss and the test NELBO agree within a relative 1e-4. */
+function assertSameCurve(js: Curve, nat: Curve, steps: number): void {
+  assert.equal(js.losses.length, steps);
+  assert.equal(nat.losses.length, steps);
+  for (let i = 0; i < steps; i++) {
+    const rel = Math.abs(nat.losses[i]! - js.losses[i]!) / Math.abs(js.losses[i]!);
+    assert.ok(rel <= 1e-4, `step ${i + 1}: native ${nat.losses[i]} vs js ${js.losses[i]} (relative ${rel.toExponential(2)})`);
+  }
+  const relTest = Math.abs(nat.test - js.test) / js.test;
+  assert.ok(relTest <= 1e-4, `test NELBO: native ${nat.test} vs js ${js.test}`);
+}
+
+function lossCurve(kernels: Kernels): Promise<Curve> {
+  const config = defaultRunConfig();
+  config.training.epochs = 1;
+  return curveOf(kernels, config, data);
 }
 
 const gemms = !native.ok ? [] : native.setGemm('openblas') ? (['openblas', 'builtin'] as const) : (['builtin'] as const);
@@ -41,16 +63,9 @@ for (const gemm of gemms) {
     const js = await reference;
     assert.ok(native.setGemm(gemm));
     const nat = await lossCurve(native.kernels);
-    assert.equal(js.losses.length, STEPS);
-    assert.equal(nat.losses.length, STEPS);
     // The run must actually learn, or agreeing would prove little: about 543 nats at step 1.
     assert.ok(js.losses[STEPS - 1]! < 0.5 * js.losses[0]!, `loss ${js.losses[0]} -> ${js.losses[STEPS - 1]}`);
-    for (let i = 0; i < STEPS; i++) {
-      const rel = Math.abs(nat.losses[i]! - js.losses[i]!) / Math.abs(js.losses[i]!);
-      assert.ok(rel <= 1e-4, `step ${i + 1}: native ${nat.losses[i]} vs js ${js.losses[i]} (relative ${rel.toExponential(2)})`);
-    }
-    const relTest = Math.abs(nat.test - js.test) / js.test;
-    assert.ok(relTest <= 1e-4, `test NELBO: native ${nat.test} vs js ${js.test}`);
+    assertSameCurve(js, nat, STEPS);
   });
 }
 
@@ -59,23 +74,15 @@ const CONV_STEPS = 12;
 const CONV_BATCH = 64;
 const convData = { ...mnist, train: subset(mnist.train, CONV_STEPS * CONV_BATCH), test: subset(mnist.test, 200) };
 
-async function convLossCurve(kernels: Kernels): Promise<{ losses: number[]; test: number }> {
-  setKernels(kernels);
-  try {
-    const config = defaultRunConfig();
-    config.model = { ...config.model, arch: 'conv', hidden: [64], latent: 8 };
-    config.training = { ...config.training, epochs: 1, batchSize: CONV_BATCH };
-    const state = createTrainingState(config);
-    const losses: number[] = [];
-    const [m] = await train(state, convData, { onStep: (s) => losses.push(s.loss) });
-    return { losses, test: m!.test_nelbo };
-  } finally {
-    setKernels(jsKernels);
-  }
+function convLossCurve(kernels: Kernels): Promise<Curve> {
+  const config = defaultRunConfig();
+  config.model = { ...config.model, arch: 'conv', hidden: [64], latent: 8 };
+  config.training = { ...config.training, epochs: 1, batchSize: CONV_BATCH };
+  return curveOf(kernels, config, convData);
 }
 
 // Made when first asked for, after the MLP runs above are done: the kernels are global.
-let convReference: Promise<{ losses: number[]; test: number }> | null = null;
+let convReference: Promise<Curve> | null = null;
 
 for (const gemm of gemms) {
   test(`conv VAE: native (${gemm}) and js kernels give the same loss curve over ${CONV_STEPS} steps (relative difference <= 1e-4)`, async () => {
@@ -84,15 +91,8 @@ for (const gemm of gemms) {
     const js = await convReference;
     assert.ok(native.setGemm(gemm));
     const nat = await convLossCurve(native.kernels);
-    assert.equal(js.losses.length, CONV_STEPS);
-    assert.equal(nat.losses.length, CONV_STEPS);
     assert.ok(js.losses[CONV_STEPS - 1]! < 0.7 * js.losses[0]!, `loss ${js.losses[0]} -> ${js.losses[CONV_STEPS - 1]}`);
-    for (let i = 0; i < CONV_STEPS; i++) {
-      const rel = Math.abs(nat.losses[i]! - js.losses[i]!) / Math.abs(js.losses[i]!);
-      assert.ok(rel <= 1e-4, `step ${i + 1}: native ${nat.losses[i]} vs js ${js.losses[i]} (relative ${rel.toExponential(2)})`);
-    }
-    const relTest = Math.abs(nat.test - js.test) / js.test;
-    assert.ok(relTest <= 1e-4, `test NELBO: native ${nat.test} vs js ${js.test}`);
+    assertSameCurve(js, nat, CONV_STEPS);
   });
 }
 
