@@ -8,7 +8,7 @@ import { UserError } from '../errors.js';
 import { loadDataset } from '../data/source.js';
 import { pixelsPerImage, type ImageDataset } from '../data/dataset.js';
 import { runData } from '../train/config.js';
-import { datasetOptionsForModel } from '../cli/family-flags.js';
+import { datasetOptionsForModel } from '../train/run-data.js';
 import { decodeCheckpoint, type TrainingState } from '../train/checkpoint.js';
 import { encodeModelPayload } from './model-payload.js';
 import { encodeMeansAsync, rounded } from './latent-codes.js';
