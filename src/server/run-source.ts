@@ -68,7 +68,7 @@ export class RunSource {
         if (this.encoded?.result === result) this.encoded = null;
       });
     }
-    return this.encoded!.result;
+    return this.encoded.result;
   }
 
   /** A file of the run folder by plain name: a regular file (not a link) with a known type. */
