@@ -10,7 +10,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
+import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync, writeSync, ftruncateSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -294,6 +294,12 @@ describe('beyond loopback', () => {
     assert.equal(loopback.exposed, false);
     assert.deepEqual(loopback.urls('/live'), ['http://127.0.0.1:4321/live']);
     assert.equal(loopback.warning(), null);
+    // Names from --allow-host: with ports, only those; without, any.
+    const proxied = new RequestGuard({ allowHosts: ['a.example:80', 'A.example:443', 'b.example'] });
+    proxied.bind('127.0.0.1', '127.0.0.1', 4321);
+    const answers = (host: string): boolean => proxied.check({ method: 'GET', url: '/', headers: { host } } as unknown as IncomingMessage).allowed;
+    for (const host of ['a.example', 'a.example:80', 'a.example:443', 'b.example:1234', 'b.example', 'localhost:4321', '127.0.0.1:4321']) assert.ok(answers(host), host);
+    for (const host of ['a.example:4321', 'localhost', 'localhost:80', 'c.example:4321', '127.0.0.2:4321']) assert.ok(!answers(host), host);
     const named = new RequestGuard();
     named.bind('vae.lan', '192.0.2.9', 4321);
     assert.deepEqual(named.urls('/live'), [`http://vae.lan:4321/live?token=${named.token}`]);
@@ -329,6 +335,18 @@ async function waitFor(condition: () => boolean, what: string, tries = 1500): Pr
 }
 
 describe('the CLI', () => {
+  test('a bad --allow-host, or one without a server, is one line and exit code 2', () => {
+    for (const [args, pattern] of [
+      [['serve', '--run', runDir, '--allow-host', 'ok.example,bad host'], /--allow-host: "bad host" is not a host name/],
+      [['train', '--allow-host', 'a.example'], /--allow-host is for the dashboard server; add --ui/],
+    ] as const) {
+      const r = spawnSync(process.execPath, [MAIN, ...args], { cwd: root, encoding: 'utf8', timeout: 30_000 });
+      assert.equal(r.status, 2, r.stderr);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, pattern);
+    }
+  });
+
   test('vae train --ui: a cross-site post and foreign Hosts are refused and training goes on; the page token stops it', { timeout: 180_000 }, async () => {
     const out = join(root, 'live-run');
     const run = startCli(

@@ -48,8 +48,8 @@ export class RequestGuard {
   readonly token: string;
   private readonly extraNames: HostName[];
   private bound: { host: string; address: string; port: number } | null = null;
-  /** name -> the port it must come with, or null for any port. */
-  private names = new Map<string, number | null>();
+  /** name -> the ports it may come with, or null for any port. */
+  private names = new Map<string, Set<number> | null>();
 
   constructor(options: GuardOptions = {}) {
     this.token = options.token ?? randomBytes(24).toString('hex');
@@ -63,14 +63,17 @@ export class RequestGuard {
    */
   bind(host: string, address: string, port: number): void {
     this.bound = { host, address, port };
-    const names = new Map<string, number | null>();
+    const names = new Map<string, Set<number> | null>();
+    const allow = (name: string, port: number | null): void => {
+      const ports = names.get(name);
+      // A name given without a port is answered on any (a proxy in front may use 80 or 443).
+      if (port === null || ports === null) names.set(name, null);
+      else names.set(name, new Set([...(ports ?? []), port]));
+    };
     const own = [...LOOPBACK_NAMES, bracketed(host), bracketed(address)];
     if (isWildcard(address)) own.push(...interfaceAddresses(address, true).map(bracketed));
-    for (const name of own) if (name !== '' && !isWildcard(unbracketed(name))) names.set(name.toLowerCase(), port);
-    for (const extra of this.extraNames) {
-      // A name given without a port is answered on any (a proxy in front may use 80 or 443).
-      if (extra.port === null || !names.has(extra.name)) names.set(extra.name, extra.port);
-    }
+    for (const name of own) if (name !== '' && !isWildcard(unbracketed(name))) allow(name.toLowerCase(), port);
+    for (const extra of this.extraNames) allow(extra.name, extra.port);
     this.names = names;
   }
 
@@ -131,10 +134,10 @@ export class RequestGuard {
   }
 
   private isOwnName({ name, port }: HostName): boolean {
-    if (!this.names.has(name)) return false;
-    const wanted = this.names.get(name)!;
+    const ports = this.names.get(name);
+    if (ports === undefined) return false;
     // No port in Host means the scheme's default.
-    return wanted === null || (port ?? 80) === wanted;
+    return ports === null || ports.has(port ?? 80);
   }
 
   private matches(candidate: string | undefined): boolean {
