@@ -2,7 +2,8 @@
  * The run a server shows: its checkpoint (re-read whenever training writes a new one), the
  * encodings of its test set, and its files, handed out by plain name only.
  */
-import { existsSync, lstatSync, readFileSync, statSync } from 'node:fs';
+import { constants, existsSync, lstatSync, readFileSync, statSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { loadDataset } from '../data/source.js';
@@ -20,6 +21,13 @@ export interface LoadedModel {
   payload: Uint8Array;
   /** Changes whenever the checkpoint file does: a cache key for the page. */
   version: string;
+}
+
+/** A run file opened for streaming; whoever gets it closes the handle. */
+export interface OpenedFile {
+  handle: FileHandle;
+  size: number;
+  type: string;
 }
 
 /** The test set's posterior means and labels, ready for JSON. */
@@ -71,18 +79,40 @@ export class RunSource {
     return this.encoded.result;
   }
 
-  /** A file of the run folder by plain name: a regular file (not a link) with a known type. */
-  file(name: string): { bytes: Buffer; type: string } | null {
+  /** Whether the run folder holds this plain name as a regular file (not a link) of a known type. */
+  hasFile(name: string): boolean {
+    if (this.filesDir === null || contentType(name) === null) return false;
+    try {
+      return lstatSync(join(this.filesDir, name)).isFile();
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Opens a file of the run folder by plain name: a regular file with a known type, or null.
+   * The name has no slashes (request-path.ts), so it names an entry of the folder itself;
+   * O_NOFOLLOW refuses a link there, and O_NONBLOCK keeps a FIFO from blocking the open.
+   * What was opened is checked on the handle, so nothing can be swapped in between.
+   */
+  async openFile(name: string): Promise<OpenedFile | null> {
     if (this.filesDir === null) return null;
     const type = contentType(name);
     if (type === null) return null;
-    const path = join(this.filesDir, name);
+    let handle: FileHandle;
     try {
-      if (!lstatSync(path).isFile()) return null;
-      return { bytes: readFileSync(path), type };
+      handle = await open(join(this.filesDir, name), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     } catch {
       return null;
     }
+    try {
+      const st = await handle.stat();
+      if (st.isFile()) return { handle, size: st.size, type };
+    } catch {
+      // fall through: not a file we can hand out
+    }
+    await handle.close();
+    return null;
   }
 
   private async encode(state: TrainingState): Promise<Encodings> {
