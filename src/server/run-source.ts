@@ -8,6 +8,7 @@ import { UserError } from '../errors.js';
 import { loadDataset } from '../data/source.js';
 import { pixelsPerImage, type ImageDataset } from '../data/dataset.js';
 import { runData } from '../train/config.js';
+import { checkLabelsFit } from '../data/labels.js';
 import { datasetOptionsForModel } from '../cli/family-flags.js';
 import { decodeCheckpoint, type TrainingState } from '../train/checkpoint.js';
 import { encodeModelPayload } from './model-payload.js';
@@ -92,6 +93,7 @@ export class RunSource {
       if (pixelsPerImage(data.test) !== state.model.config.inputDim) {
         throw new UserError(`the run's dataset has ${pixelsPerImage(data.test)} pixels per image, the model expects ${state.model.config.inputDim}`);
       }
+      checkLabelsFit('vae serve', state.model.classes, data.test, 'test');
       this.testSet = data.test;
     }
     const test = this.testSet;
