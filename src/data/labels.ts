@@ -6,6 +6,7 @@ import type { ImageDataset } from './dataset.js';
  * Refuses `data` when one of its labels is not a class of a conditional model over `classes`
  * classes (0 for an ordinary model, which takes any labels): said once, when the data are
  * loaded for the model, rather than as a crash in the middle of the first batch that has it.
+ * `who` starts the message (`vae eval`), unless empty.
  */
 export function checkLabelsFit(who: string, classes: number, data: ImageDataset, split: 'training' | 'test'): void {
   if (classes === 0) return;
@@ -13,6 +14,6 @@ export function checkLabelsFit(who: string, classes: number, data: ImageDataset,
   const i = labels.findIndex((label) => label >= classes);
   if (i < 0) return;
   throw new UserError(
-    `${who}: ${data.name} ${split} image ${i} has label ${labels[i]}, which is not a class of this conditional model (its classes are 0 to ${classes - 1})`,
+    `${who === '' ? '' : `${who}: `}${data.name} ${split} image ${i} has label ${labels[i]}, which is not a class of this conditional model (its classes are 0 to ${classes - 1})`,
   );
 }

@@ -104,7 +104,7 @@ export class RunSource {
       if (pixelsPerImage(data.test) !== state.model.config.inputDim) {
         throw new UserError(`the run's dataset has ${pixelsPerImage(data.test)} pixels per image, the model expects ${state.model.config.inputDim}`);
       }
-      checkLabelsFit('vae serve', state.model.classes, data.test, 'test');
+      checkLabelsFit('', state.model.classes, data.test, 'test');
       this.testSet = data.test;
     }
     const test = this.testSet;
