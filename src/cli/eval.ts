@@ -8,7 +8,7 @@ import { importanceWeightedNll, MAX_IW_K } from '../train/iw-estimate.js';
 import { latentStatistics } from '../train/latent-stats.js';
 import { bitsPerDim } from '../vae/likelihood.js';
 import { isContinuous } from '../vae/config.js';
-import { commandProgress, type Stage } from '../train/stage-progress.js';
+import { commandProgress, type Stage, type StageOptions } from '../train/stage-progress.js';
 
 const QUIET: Stage = { update() {}, finish() {} };
 
@@ -40,19 +40,20 @@ export const evalCommand: Command = {
     // Only the importance-weighted estimate takes long (minutes at K = 1000 and up): with it,
     // every stage is shown; without it, eval is as quiet as it is quick.
     const stages = opts.iw === undefined ? null : commandProgress('vae eval');
-    const stage = <T>(label: string, work: (s: Stage) => T, total?: number): T =>
-      stages === null ? work(QUIET) : stages.run(label, work, total, 'images');
+    const stage = <T>(label: string, work: (s: Stage) => T, options?: StageOptions): T =>
+      stages === null ? work(QUIET) : stages.run(label, work, { unit: 'images', ...options });
     const dataset = opts.dataset ?? state.config.training.dataset;
-    const data = stage(`loading ${dataset}`, () => datasetForRun('vae eval', state, opts.dataset, opts.testSize));
+    const data = stage(`loading ${dataset}`, () => datasetForRun('vae eval', state, opts.dataset, opts.testSize), { inPipe: false });
     const { binarize } = state.config.training;
     const model = state.model;
     const test = data.test;
-    const ev = stage('negative ELBO', (s) => evaluate(model, test, { binarize, onProgress: (n) => s.update(n) }), test.count);
+    const counted = { total: test.count };
+    const ev = stage('negative ELBO', (s) => evaluate(model, test, { binarize, onProgress: (n) => s.update(n) }), counted);
     const latents = stage('latent statistics', () => latentStatistics(model, test, { binarize }));
     const iw =
       opts.iw === undefined
         ? null
-        : stage(`-log p(x), K = ${opts.iw}`, (s) => importanceWeightedNll(model, test, opts.iw!, { binarize, onProgress: (n) => s.update(n) }), test.count);
+        : stage(`-log p(x), K = ${opts.iw}`, (s) => importanceWeightedNll(model, test, opts.iw!, { binarize, onProgress: (n) => s.update(n) }), counted);
     // Bits per dimension mean something for a normalized likelihood: a density on dequantized
     // pixels, or a Bernoulli on binary ones; for a Bernoulli on grey pixels they do not.
     const dequantized = binarize === 'none' && isContinuous(model.config.likelihood);

@@ -31,14 +31,14 @@ export const reportCommand: Command = {
     const path = checkpointPath(opts.checkpoint);
     const runDir = statSync(opts.checkpoint).isDirectory() ? opts.checkpoint : dirname(path);
     const state = loadCheckpoint(path);
-    const progress = commandProgress('vae report');
-    const data = progress.run(`loading ${state.config.training.dataset}`, () => datasetForRun('vae report', state));
     const snapshots = readSnapshots(runDir);
     if (snapshots !== null && snapshots.latent !== state.model.config.latent) {
       throw new UserError(`vae report: the latent snapshots in ${runDir} have ${snapshots.latent} dimensions, the checkpoint's model ${state.model.config.latent}`);
     }
     const out = opts.out ?? runDir;
     if (existsSync(out) && !statSync(out).isDirectory()) throw new UserError(`vae report: --out must be a folder, got the file ${out}`);
+    const progress = commandProgress('vae report');
+    const data = progress.run(`loading ${state.config.training.dataset}`, () => datasetForRun('vae report', state), { inPipe: false });
     ensureWritableDir(out);
     const inputs = {
       model: state.model,
@@ -57,8 +57,7 @@ export const reportCommand: Command = {
         writeFileAtomic(join(out, f.file), f.bytes);
         stage.update(i + 1);
       }),
-      files.length,
-      'files',
+      { total: files.length, unit: 'files' },
     );
     for (const m of missing) process.stderr.write(`vae report: no ${m.file}: ${m.reason}\n`);
     process.stdout.write(`wrote ${files.length} files to ${out}: ${files.map((f) => f.file).join(', ')}\nopen ${join(out, 'report.html')}\n`);

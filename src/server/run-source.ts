@@ -108,7 +108,7 @@ export class RunSource {
       this.testSet = data.test;
     }
     const test = this.testSet;
-    const encoding = this.progress?.start(`encoding the test set with the epoch ${state.epoch} model`, test.count, 'images');
+    const encoding = this.progress?.start(`encoding the test set with the epoch ${state.epoch} model`, { total: test.count, unit: 'images' });
     let mu: Float32Array;
     try {
       mu = await encodeMeansAsync(state.model, test.images, test.count, pixelsPerImage(test), test.labels, (n) => encoding?.update(n));

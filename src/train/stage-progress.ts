@@ -15,10 +15,22 @@ export interface Stage {
   finish(failed?: boolean): void;
 }
 
+export interface StageOptions {
+  /** Units of work the stage can count (e.g. 10000 images), if it can. */
+  total?: number;
+  /** What those units are: `images`. */
+  unit?: string;
+  /**
+   * Whether a pipe gets the stage's line (default true). A stage that checks the user's input
+   * (loading data for a model) is shown on a terminal only, where its line is cleared again:
+   * a mistake found in it then stays the one line on stderr that it should be.
+   */
+  inPipe?: boolean;
+}
+
 /** Starts stages; what the library's long passes report to, so a caller may show them or not. */
 export interface Stages {
-  /** A stage called `label` over `total` units named `unit` (e.g. 10000 images), if it can count them. */
-  start(label: string, total?: number, unit?: string): Stage;
+  start(label: string, options?: StageOptions): Stage;
 }
 
 export interface StageProgressOptions {
@@ -49,7 +61,8 @@ export class StageProgress implements Stages {
     this.now = opts.now ?? (() => performance.now());
   }
 
-  start(label: string, total?: number, unit = ''): Stage {
+  start(label: string, options: StageOptions = {}): Stage {
+    const { total, unit = '', inPipe = true } = options;
     const { sink, now } = this;
     const head = `${this.command}: ${label}`;
     const begun = now();
@@ -82,7 +95,7 @@ export class StageProgress implements Stages {
     };
 
     if (sink.isTTY) draw(0);
-    else sink.write(`${head}${counted ? `, ${total}${units}` : ''} ...`);
+    else if (inPipe) sink.write(`${head}${counted ? `, ${total}${units}` : ''} ...`);
 
     return {
       update(done: number): void {
@@ -95,7 +108,7 @@ export class StageProgress implements Stages {
         finished = true;
         if (sink.isTTY) {
           if (drawn) sink.write('\r' + CLEAR_EOL);
-        } else {
+        } else if (inPipe) {
           sink.write(failed ? ' failed\n' : ` done in ${formatElapsed((now() - begun) / 1000)}\n`);
         }
       },
@@ -103,8 +116,8 @@ export class StageProgress implements Stages {
   }
 
   /** Runs `work` as one stage, ending the stage however the work ends. */
-  run<T>(label: string, work: (stage: Stage) => T, total?: number, unit?: string): T {
-    const stage = this.start(label, total, unit);
+  run<T>(label: string, work: (stage: Stage) => T, options?: StageOptions): T {
+    const stage = this.start(label, options);
     try {
       const result = work(stage);
       stage.finish();
