@@ -5,7 +5,7 @@ import { pixelsPerImage, type DataSplits } from '../data/dataset.js';
 import { checkLabelsFit } from '../data/labels.js';
 import { runData } from '../train/config.js';
 import type { TrainingState } from '../train/checkpoint.js';
-import { datasetOptionsForModel } from './family-flags.js';
+import { datasetOptionsForModel } from '../train/run-data.js';
 
 /**
  * The run's own data, with its --train-size / --test-size applied so numbers match what

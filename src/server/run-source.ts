@@ -10,7 +10,7 @@ import { pixelsPerImage, type DataSplits, type ImageDataset } from '../data/data
 import { runData } from '../train/config.js';
 import { checkLabelsFit } from '../data/labels.js';
 import type { Stages } from '../train/stage-progress.js';
-import { datasetOptionsForModel } from '../cli/family-flags.js';
+import { datasetOptionsForModel } from '../train/run-data.js';
 import { decodeCheckpoint, type TrainingState } from '../train/checkpoint.js';
 import { encodeModelPayload } from './model-payload.js';
 import { encodeMeansAsync, rounded } from './latent-codes.js';
@@ -72,7 +72,7 @@ export class RunSource {
         if (this.encoded?.result === result) this.encoded = null;
       });
     }
-    return this.encoded!.result;
+    return this.encoded.result;
   }
 
   /** A file of the run folder by plain name: a regular file (not a link) with a known type. */
