@@ -103,6 +103,8 @@ export { train, DivergedError, TrainingInterrupted, type EpochMetrics, type Step
 export { evaluate, evalBatchOptions, EVAL_SEED, type Evaluation, type EvaluateOptions } from './train/evaluate.js';
 export { importanceWeightedNll, MAX_IW_K, type IwEstimate, type IwOptions } from './train/iw-estimate.js';
 export { latentStatistics, ACTIVE_UNIT_THRESHOLD, type LatentStatistics } from './train/latent-stats.js';
+export { StageProgress, type Stage, type Stages, type StageOptions } from './train/stage-progress.js';
+export { checkLabelsFit } from './data/labels.js';
 export { appendMetrics, readMetrics, truncateMetrics, METRICS_FILE } from './train/metrics-log.js';
 export { encodeSafetensors, decodeSafetensors, type NamedTensor } from './io/safetensors.js';
 export { encodePng, type PngImage } from './viz/png.js';
