@@ -50,10 +50,9 @@ export const evalCommand: Command = {
     const counted = { total: test.count };
     const ev = stage('negative ELBO', (s) => evaluate(model, test, { binarize, onProgress: (n) => s.update(n) }), counted);
     const latents = stage('latent statistics', () => latentStatistics(model, test, { binarize }));
+    const k = opts.iw;
     const iw =
-      opts.iw === undefined
-        ? null
-        : stage(`-log p(x), K = ${opts.iw}`, (s) => importanceWeightedNll(model, test, opts.iw!, { binarize, onProgress: (n) => s.update(n) }), counted);
+      k === undefined ? null : stage(`-log p(x), K = ${k}`, (s) => importanceWeightedNll(model, test, k, { binarize, onProgress: (n) => s.update(n) }), counted);
     // Bits per dimension mean something for a normalized likelihood: a density on dequantized
     // pixels, or a Bernoulli on binary ones; for a Bernoulli on grey pixels they do not.
     const dequantized = binarize === 'none' && isContinuous(model.config.likelihood);
