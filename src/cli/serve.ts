@@ -10,6 +10,7 @@ import { parseAllowHosts, RequestGuard } from '../server/guard.js';
 import { RunSource } from '../server/run-source.js';
 import { loadWebApp } from '../server/static-assets.js';
 import { describeModel } from '../vae/describe.js';
+import { commandProgress } from '../train/stage-progress.js';
 
 export const DEFAULT_PORT = 8080;
 
@@ -52,6 +53,14 @@ export const serveCommand: Command = {
     const web = loadWebApp();
     const server = createExplorerServer({ run, web, guard });
     await listen(server, opts.host, opts.port);
+    // The page's first look is at the test set's codes: made now, with progress, so the page
+    // finds them ready. Without them (the run's data are not on this machine, or do not fit
+    // the model) the decoder can still be explored: said in one line, and the page goes on.
+    run.progress = commandProgress('vae serve');
+    await run.encodings(run.model()!).catch((err: unknown) => {
+      if (!(err instanceof UserError)) throw err;
+      process.stderr.write(`vae serve: the page will have no scatter of the test set: ${err.message}\n`);
+    });
     const { model } = state.config;
     const [url, ...others] = guard.urls('/');
     process.stdout.write(

@@ -5,6 +5,7 @@ import type { Command } from './command.js';
 import { timestampedRunDir } from './output.js';
 import { UserError } from '../errors.js';
 import { allowHostFlag, applyKernels, kernelsFlag } from './shared-flags.js';
+import { checkLabelsFit } from '../data/labels.js';
 import { ensureWritableDir, writeFileAtomic } from '../io/atomic.js';
 import { loadDataset, describeDatasetSpecs } from '../data/source.js';
 import { pixelsPerImage, type DataSplits, type ImageDataset } from '../data/dataset.js';
@@ -212,6 +213,7 @@ function resumeRun(dir: string, opts: TrainFlags, given: (key: string) => boolea
     );
   }
   const data = runData(loadDataset(state.config.training.dataset, datasetOptionsForModel(state)), state.config.training);
+  for (const [split, set] of [['training', data.train], ['test', data.test]] as const) checkLabelsFit('vae train', state.model.classes, set, split);
   ensureWritableDir(dir);
   truncateMetrics(dir, state.epoch);
   return { state, dir, data };

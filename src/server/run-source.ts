@@ -7,8 +7,10 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { loadDataset } from '../data/source.js';
-import { pixelsPerImage, type ImageDataset } from '../data/dataset.js';
+import { pixelsPerImage, type DataSplits, type ImageDataset } from '../data/dataset.js';
 import { runData } from '../train/config.js';
+import { checkLabelsFit } from '../data/labels.js';
+import type { Stages } from '../train/stage-progress.js';
 import { datasetOptionsForModel } from '../train/run-data.js';
 import { decodeCheckpoint, type TrainingState } from '../train/checkpoint.js';
 import { encodeModelPayload } from './model-payload.js';
@@ -44,6 +46,8 @@ export class RunSource {
   private loaded: LoadedModel | null = null;
   private encoded: { version: string; result: Promise<Encodings> } | null = null;
   private testSet: ImageDataset | null = null;
+  /** Where loading and encoding the test set are reported (`vae serve` shows them), if anywhere. */
+  progress: Stages | null = null;
 
   /**
    * @param checkpointFile the checkpoint's path; it may not exist yet while a run is in its first epoch
@@ -118,14 +122,31 @@ export class RunSource {
   private async encode(state: TrainingState): Promise<Encodings> {
     if (this.testSet === null) {
       // Folder images at the model's size, split by the run's seed, as training saw them.
-      const data = runData(loadDataset(state.config.training.dataset, datasetOptionsForModel(state)), state.config.training);
+      const loading = this.progress?.start(`loading ${state.config.training.dataset}`);
+      let data: DataSplits;
+      try {
+        data = runData(loadDataset(state.config.training.dataset, datasetOptionsForModel(state)), state.config.training);
+      } catch (err) {
+        loading?.finish(true);
+        throw err;
+      }
+      loading?.finish();
       if (pixelsPerImage(data.test) !== state.model.config.inputDim) {
         throw new UserError(`the run's dataset has ${pixelsPerImage(data.test)} pixels per image, the model expects ${state.model.config.inputDim}`);
       }
+      checkLabelsFit('', state.model.classes, data.test, 'test');
       this.testSet = data.test;
     }
     const test = this.testSet;
-    const mu = await encodeMeansAsync(state.model, test.images, test.count, pixelsPerImage(test), test.labels);
+    const encoding = this.progress?.start(`encoding the test set with the epoch ${state.epoch} model`, { total: test.count, unit: 'images' });
+    let mu: Float32Array;
+    try {
+      mu = await encodeMeansAsync(state.model, test.images, test.count, pixelsPerImage(test), test.labels, (n) => encoding?.update(n));
+    } catch (err) {
+      encoding?.finish(true);
+      throw err;
+    }
+    encoding?.finish();
     return {
       dataset: state.config.training.dataset,
       count: test.count,
