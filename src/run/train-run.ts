@@ -26,8 +26,11 @@ export async function trainRun(
   notice: (line: string) => void,
 ): Promise<RunEnd> {
   const { state, dir } = plan;
+  let training = true;
+  // Installed for as long as the folder is held: a signal after training (while the figures
+  // are drawn) quits at once, and the exit hook still gives the folder up.
   const onSignal = (): void => {
-    if (stop.signal.aborted) process.exit(130);
+    if (stop.signal.aborted || !training) process.exit(130);
     notice('\nstopping after this step (press Ctrl-C again to quit at once)');
     stop.abort();
   };
@@ -54,8 +57,7 @@ export async function trainRun(
         },
       });
     } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      training = false;
     }
     // The figures need the test images only; letting the training images go keeps the peak
     // memory of a run near that of its training loop.
@@ -83,6 +85,8 @@ export async function trainRun(
     throw err;
   } finally {
     folder.release();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }
 
