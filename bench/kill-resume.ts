@@ -3,8 +3,10 @@
  * and at the end the same metrics, latent snapshots and checkpoint as a run never killed.
  *
  * A run of many short epochs (8 steps each) is trained once without interruption; then the
- * same run is started, killed with SIGKILL after a random delay (seeded), and continued with
- * whatever the folder calls for, until `kills` kills are done; then it is left to finish.
+ * same run is started, killed with SIGKILL (at a random moment, or just after an epoch's
+ * summary line while its files are written, or while the figures are drawn; delays seeded),
+ * and continued with whatever the folder calls for, until `kills` kills are done; then it is
+ * left to finish.
  * The continuing command is the one a user would type:
  *   nothing in the folder                  -> vae train ... --out D (the first command again)
  *   config.json but no checkpoint          -> vae train --resume D (starts it again)
@@ -16,7 +18,7 @@
  *
  *   node dist/bench/kill-resume.js [kills=20] [seed=1] [epochs=30]
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,17 +38,53 @@ const root = mkdtempSync(join(tmpdir(), 'vae-kill-resume-'));
 const ref = join(root, 'uninterrupted');
 const dir = join(root, 'killed');
 
-function vaeSync(args: string[]): { status: number | null; stderr: string } {
-  const r = spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8' });
-  return { status: r.status, stderr: r.stderr };
+/** Where a kill is aimed: at a random moment, just after an epoch's summary line (its metrics, snapshots and checkpoint are being written), or into the figures. */
+type Aim = 'random' | 'epoch writes' | 'figures';
+
+interface Attempt {
+  status: number | null;
+  signal: string | null;
+  stderr: string;
 }
 
-const t0 = performance.now();
-const first = vaeSync(['train', ...RUN, '--out', ref]);
-if (first.status !== 0) throw new Error(`the uninterrupted run failed: ${first.stderr}`);
-const fullSeconds = (performance.now() - t0) / 1000;
+/** Runs a command; kills it with SIGKILL as `aim` says (null: let it finish). Resolves with how it ended. */
+function run(args: string[], aim: { kind: Aim; delayMs: number; epoch: number } | null, onLastEpoch?: () => void): Promise<Attempt> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let armed = false;
+    const kill = (ms: number): void => {
+      if (armed) return;
+      armed = true;
+      setTimeout(() => child.kill('SIGKILL'), ms);
+    };
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', (c: string) => {
+      stdout += c;
+      const last = new RegExp(`^epoch ${epochs}/${epochs} `, 'm').test(stdout);
+      if (last) onLastEpoch?.();
+      if (aim?.kind === 'epoch writes' && (stdout.match(/^epoch \d+\/\d+ /gm) ?? []).length >= aim.epoch) kill(aim.delayMs);
+      if (aim?.kind === 'figures' && last) kill(aim.delayMs);
+    });
+    child.stderr.on('data', (c: string) => (stderr += c));
+    if (aim?.kind === 'random' || (aim?.kind === 'figures' && args[0] === 'report')) kill(aim.delayMs);
+    // A command that never reaches its aim (a resume past that epoch) is killed at random instead.
+    if (aim !== null && aim.kind !== 'random') setTimeout(() => kill(0), aim.delayMs + fullSeconds * 1000);
+    child.on('close', (status, signal) => resolve({ status, signal, stderr }));
+  });
+}
 
-type Phase = 'before the first checkpoint' | 'during training' | 'during the figures' | 'during vae report';
+let fullSeconds = 0;
+const t0 = performance.now();
+let lastEpochAt = 0;
+const first = await run(['train', ...RUN, '--out', ref], null, () => (lastEpochAt ||= performance.now()));
+if (first.status !== 0) throw new Error(`the uninterrupted run failed: ${first.stderr}`);
+fullSeconds = (performance.now() - t0) / 1000;
+const figureSeconds = (performance.now() - lastEpochAt) / 1000;
+
+type Phase = 'before the first checkpoint' | 'during training' | "between an epoch's metrics line and its checkpoint" | 'during the figures' | 'during vae report';
 
 function nextCommand(): { args: string[]; phase: Phase } {
   if (existsSync(join(dir, CHECKPOINT_FILE))) {
@@ -58,23 +96,10 @@ function nextCommand(): { args: string[]; phase: Phase } {
   return { args: ['train', ...RUN, '--out', dir], phase: 'before the first checkpoint' };
 }
 
-function run(args: string[], killAfterMs: number | null): Promise<{ status: number | null; signal: string | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (c: string) => (stderr += c));
-    const timer = killAfterMs === null ? null : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    child.on('close', (status, signal) => {
-      if (timer !== null) clearTimeout(timer);
-      resolve({ status, signal, stderr });
-    });
-  });
-}
-
 const tempFiles = (): string[] => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.tmp')) : []);
 const rng = new Random(seed);
 const counts = new Map<string, number>();
+const aims = new Map<string, number>();
 let killed = 0;
 let commands = 0;
 let strayTemps = 0;
@@ -84,20 +109,33 @@ const complete = (): boolean =>
   existsSync(join(dir, CHECKPOINT_FILE)) && existsSync(join(dir, 'report.html')) && loadCheckpoint(dir).epoch === epochs;
 while (!complete()) {
   const { args } = nextCommand();
-  // Up to 40% of a whole run's wall time: each attempt gets somewhere, and some reach the figures.
-  const delay = killed >= kills ? null : Math.round(rng.uniform() * fullSeconds * 400);
+  let aim: { kind: Aim; delayMs: number; epoch: number } | null = null;
+  if (killed < kills) {
+    // The last five kills go into the figures (of train, then of vae report); the others are
+    // half at random moments within 40% of a whole run's wall time, half just after an epoch's
+    // summary line, while its metrics line, snapshots and checkpoint are being written.
+    const kind: Aim = killed >= kills - 5 || args[0] === 'report' ? 'figures' : rng.int(2) === 0 ? 'random' : 'epoch writes';
+    const delayMs =
+      kind === 'random' ? rng.uniform() * fullSeconds * 400 : kind === 'epoch writes' ? rng.uniform() * 30 : rng.uniform() * figureSeconds * 1000;
+    aim = { kind, delayMs: Math.round(delayMs), epoch: 1 + rng.int(3) };
+  }
   const before = tempFiles();
-  const r = await run(args, delay);
+  const r = await run(args, aim);
   commands++;
   for (const line of r.stderr.split('\n')) {
     if (/^vae (train|report): /.test(line)) notices.add(line.replaceAll(dir, 'D').replace(/process \d+/, 'process N'));
   }
   if (r.signal === 'SIGKILL') {
     killed++;
+    aims.set(aim!.kind, (aims.get(aim!.kind) ?? 0) + 1);
     // What the folder shows now says what was cut short.
     const after = nextCommand();
+    const logged = readMetrics(dir).length;
+    const saved = existsSync(join(dir, CHECKPOINT_FILE)) ? loadCheckpoint(dir).epoch : 0;
     const phase: Phase =
-      args[0] === 'report'
+      logged > saved && args[0] === 'train'
+        ? "between an epoch's metrics line and its checkpoint"
+        : args[0] === 'report'
         ? 'during vae report'
         : after.args[0] === 'report'
           ? 'during the figures'
@@ -121,7 +159,9 @@ const results = {
   commands,
   epochs,
   uninterruptedSeconds: Number(fullSeconds.toFixed(1)),
-  killsBy: Object.fromEntries(counts),
+  figureSeconds: Number(figureSeconds.toFixed(1)),
+  killsAimedAt: Object.fromEntries(aims),
+  killsLandedIn: Object.fromEntries(counts),
   tempFilesLeftByKills: strayTemps,
   tempFilesSurvivingTheNextOpen: strayLeftAfterOpen,
   remainingTempFiles: tempFiles().length,

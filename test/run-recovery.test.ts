@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { removeStrayTemps } from '../src/run/folder.js';
 import { LOCK_FILE } from '../src/run/lock.js';
 import { CHECKPOINT_FILE } from '../src/train/checkpoint.js';
 import { METRICS_FILE, readMetrics } from '../src/train/metrics-log.js';
@@ -53,6 +54,16 @@ function killedBeforeFirstCheckpoint(name: string): string {
   writeFileSync(join(dir, 'notes.txt'), 'mine');
   return dir;
 }
+
+test('stray temporary files of writers that are gone are removed; a live writer\'s are kept', () => {
+  const dir = join(root, 'temps');
+  mkdirSync(dir);
+  const gone = `.${METRICS_FILE}.4194305.0123456789ab.tmp`;
+  const live = `.${CHECKPOINT_FILE}.${process.pid}.0123456789ab.tmp`;
+  for (const f of [gone, live, '.hidden.tmp', 'plain.0123456789ab.tmp']) writeFileSync(join(dir, f), 'x');
+  assert.deepEqual(removeStrayTemps(dir), [gone]);
+  assert.deepEqual(readdirSync(dir).sort(), ['.checkpoint.safetensors.' + process.pid + '.0123456789ab.tmp', '.hidden.tmp', 'plain.0123456789ab.tmp'].sort());
+});
 
 test('a run killed before its first checkpoint starts again with the same command, and says so', { timeout: 120_000 }, async () => {
   const dir = killedBeforeFirstCheckpoint('again');

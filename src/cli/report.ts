@@ -10,6 +10,7 @@ import { checkpointPath, loadCheckpoint } from '../train/checkpoint.js';
 import { readMetrics } from '../train/metrics-log.js';
 import { readSnapshots } from '../train/snapshots.js';
 import { writeRunFigures } from '../viz/run-figures.js';
+import { openRunFolder } from '../run/folder.js';
 
 const flags = {
   checkpoint: checkpointFlag,
@@ -38,16 +39,24 @@ export const reportCommand: Command = {
     const out = opts.out ?? runDir;
     if (existsSync(out) && !statSync(out).isDirectory()) throw new UserError(`vae report: --out must be a folder, got the file ${out}`);
     ensureWritableDir(out);
-    const { files, missing } = writeRunFigures(out, {
-      model: state.model,
-      config: state.config,
-      epoch: state.epoch,
-      step: state.optimizer.step,
-      test: data.test,
-      history: readMetrics(runDir),
-      snapshots,
-      seed: opts.seed,
-    });
+    // The figures are files of the run: written by one writer at a time, like training's.
+    const folder = openRunFolder(out, 'vae report', (line) => process.stderr.write(line + '\n'));
+    let drawn: ReturnType<typeof writeRunFigures>;
+    try {
+      drawn = writeRunFigures(out, {
+        model: state.model,
+        config: state.config,
+        epoch: state.epoch,
+        step: state.optimizer.step,
+        test: data.test,
+        history: readMetrics(runDir),
+        snapshots,
+        seed: opts.seed,
+      });
+    } finally {
+      folder.release();
+    }
+    const { files, missing } = drawn;
     for (const m of missing) process.stderr.write(`vae report: no ${m.file}: ${m.reason}\n`);
     process.stdout.write(`wrote ${files.length} files to ${out}: ${files.map((f) => f.file).join(', ')}\nopen ${join(out, 'report.html')}\n`);
     return 0;

@@ -12,6 +12,7 @@ import { writeRunFigures } from '../viz/run-figures.js';
 import { startTrainingUi, type TrainingUi } from '../server/training-ui.js';
 import { TRAIN_SETTINGS } from '../run/settings.js';
 import { openRun, planNewRun, planResume, type RunPlan } from '../run/plan.js';
+import type { RunFolder } from '../run/folder.js';
 import { plural, trainRun } from '../run/train-run.js';
 import { progressListener } from '../run/progress.js';
 import { liveFeedListener } from '../run/live-feed.js';
@@ -55,7 +56,7 @@ export const trainCommand: Command = {
           });
 
     // The folder is this run's alone from here: locked, tidied, config.json written.
-    let folder;
+    let folder: RunFolder;
     try {
       folder = openRun(plan, say);
     } catch (err) {

@@ -35,7 +35,13 @@ export interface RunFolder {
  */
 export function openRunFolder(dir: string, command: string, notice: (line: string) => void): RunFolder {
   if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UserError(`${command}: ${dir} is a file, not a run folder`);
-  ensureWritableDir(dir);
+  try {
+    ensureWritableDir(dir);
+  } catch (err) {
+    // Two runs started together may both create the folder; the one that lost that race goes on to the lock.
+    if (!(existsSync(dir) && statSync(dir).isDirectory())) throw err;
+    ensureWritableDir(dir);
+  }
   const lock: RunLock = acquireLock(dir, command, notice);
   try {
     removeStrayTemps(dir);
