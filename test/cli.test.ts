@@ -296,15 +296,6 @@ const badCases: BadCase[] = [
   },
   { name: '--hidden beyond its range', args: ['train', '--out', 'run', '--hidden', '100000000'], pattern: /--hidden values must be <= 65536/ },
   {
-    name: 'train --out a folder with a metrics log but no checkpoint',
-    setup: (dir) => {
-      mkdirSync(join(dir, 'stale'));
-      writeFileSync(join(dir, 'stale', 'metrics.jsonl'), '{"epoch":1}\n');
-    },
-    args: ['train', ...TINY, '--out', 'stale'],
-    pattern: /stale already has a metrics\.jsonl; remove it or choose another --out/,
-  },
-  {
     name: 'a checkpoint whose training config is out of range',
     setup: (dir) => rewriteCheckpointConfig(join(dir, 'badsize'), (c) => ((c as { training: { trainSize: number } }).training.trainSize = -5)),
     args: ['eval', '--checkpoint', 'badsize'],
