@@ -29,6 +29,7 @@ export const familyFlags = {
   klWarmup: { kind: 'int', min: 0, max: 1e9, help: 'Ramp the KL weight linearly from 0 to beta over the first N steps', valueName: 'N' },
   conditional: { kind: 'bool', help: 'Conditional VAE: encoder and decoder also see the one-hot class label' },
   imageSize: { kind: 'int', min: 4, max: 256, help: 'Side that folder: images are resized to (default 28)', valueName: 'N' },
+  skipBadImages: { kind: 'bool', help: 'Skip and count the images of a folder: dataset that cannot be read, instead of stopping at the first' },
 } as const;
 
 export const FAMILY_FLAG_NAMES = Object.keys(familyFlags) as (keyof typeof familyFlags)[];
@@ -47,6 +48,7 @@ export function checkFamilyFlags(opts: FamilyFlags & { binarize: string; dataset
     fail(`--likelihood ${opts.likelihood} is a density over grey pixels; it cannot be fitted to binarized ones (drop --binarize dynamic)`);
   }
   if (opts.imageSize !== undefined && !opts.dataset.startsWith('folder:')) fail('--image-size applies to folder: datasets; other datasets keep their size');
+  if (opts.skipBadImages && !opts.dataset.startsWith('folder:')) fail('--skip-bad-images applies to folder: datasets');
 }
 
 export function familyModelConfig(opts: FamilyFlags, data: DataSplits): Pick<VaeConfig, 'likelihood' | 'sigma' | 'gaussianMean' | 'arch' | 'classes'> {
@@ -75,7 +77,8 @@ export function familyObjectiveConfig(opts: FamilyFlags): Pick<TrainingConfig, '
 
 /** How to reload a run's data so it matches the model: folder images at the model's size, split by the run's seed. */
 export function datasetOptionsForModel(state: TrainingState): DatasetOptions {
-  return { imageSize: state.model.config.imageHeight, seed: state.config.training.seed };
+  // A run that skipped unreadable images skips them again; its record says which were used.
+  return { imageSize: state.model.config.imageHeight, seed: state.config.training.seed, skipBadImages: (state.dataset?.skipped ?? 0) > 0 };
 }
 
 export function describeObjective(t: TrainingConfig): string {

@@ -7,6 +7,7 @@ import { UserError } from '../errors.js';
 import { applyKernels, kernelsFlag } from './shared-flags.js';
 import { ensureWritableDir, writeFileAtomic } from '../io/atomic.js';
 import { loadDataset, describeDatasetSpecs } from '../data/source.js';
+import { checkDatasetUnchanged } from '../data/fingerprint.js';
 import { pixelsPerImage, type DataSplits, type ImageDataset } from '../data/dataset.js';
 import { countParameters } from '../nn/parameters.js';
 import { DEFAULT_TRAINING_CONFIG, runData, type RunConfig } from '../train/config.js';
@@ -207,7 +208,9 @@ function resumeRun(dir: string, opts: TrainFlags, given: (key: string) => boolea
       `vae train: the run in ${dir} has already trained ${state.epoch} of ${state.config.training.epochs} epochs; pass --epochs N with N > ${state.epoch} to train further`,
     );
   }
-  const data = runData(loadDataset(state.config.training.dataset, datasetOptionsForModel(state)), state.config.training);
+  const loaded = loadDataset(state.config.training.dataset, datasetOptionsForModel(state));
+  checkDatasetUnchanged(state.dataset, loaded.record, state.config.training.dataset);
+  const data = runData(loaded, state.config.training);
   ensureWritableDir(dir);
   truncateMetrics(dir, state.epoch);
   return { state, dir, data };
@@ -217,7 +220,10 @@ function resumeRun(dir: string, opts: TrainFlags, given: (key: string) => boolea
 function startRun(opts: TrainFlags): PreparedRun {
   checkFamilyFlags(opts);
   if (opts.lrMin !== undefined && opts.lrSchedule !== 'cosine') throw new UserError('vae train: --lr-min is where the cosine schedule ends; add --lr-schedule cosine');
-  const all = loadDataset(opts.dataset, { imageSize: opts.imageSize, seed: opts.seed });
+  const all = loadDataset(opts.dataset, { imageSize: opts.imageSize, seed: opts.seed, skipBadImages: opts.skipBadImages });
+  if (all.skipped !== undefined && all.skipped.length > 0) {
+    process.stderr.write(`skipped ${plural(all.skipped.length, 'unreadable image')} (the first: ${all.skipped[0]!.reason})\n`);
+  }
   const config: RunConfig = {
     model: {
       inputDim: pixelsPerImage(all.train),
@@ -257,7 +263,9 @@ function startRun(opts: TrainFlags): PreparedRun {
     throw new UserError(`vae train: ${dir} already has a ${METRICS_FILE}; remove it or choose another --out`);
   }
   ensureWritableDir(dir);
-  return { state: createTrainingState(config), dir, data: runData(all, config.training) };
+  const state = createTrainingState(config);
+  if (all.record !== undefined) state.dataset = all.record;
+  return { state, dir, data: runData(all, config.training) };
 }
 
 function plural(n: number, noun: string): string {

@@ -17,6 +17,8 @@ import { VAE } from '../vae/model.js';
 import { modelFromTensors } from '../vae/from-tensors.js';
 import { validateVaeConfig } from '../vae/config.js';
 import { validateTrainingConfig, type RunConfig } from './config.js';
+import type { DatasetRecord } from '../data/dataset.js';
+import { isDatasetRecord } from '../data/fingerprint.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
 const KIND: ContainerKind = { noun: 'checkpoint', format: 'vae-toolkit/checkpoint', versions: ['1'] };
@@ -29,6 +31,8 @@ export interface TrainingState {
   rng: Random;
   /** Epochs completed. */
   epoch: number;
+  /** What an image-folder dataset held when the run began, checked on resume. */
+  dataset?: DatasetRecord;
 }
 
 /** A fresh run: weights initialized from the run's seed, epoch 0. */
@@ -56,6 +60,7 @@ export function encodeCheckpoint(state: TrainingState): Uint8Array {
       epoch: String(state.epoch),
       adam_step: String(step),
       rng: JSON.stringify(state.rng.getState()),
+      ...(state.dataset !== undefined ? { dataset: JSON.stringify(state.dataset) } : {}),
     },
     { checksum: true },
   );
@@ -103,6 +108,13 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string): TrainingSta
     throw file.bad(`bad generator state: ${(err as Error).message}`);
   }
 
+  let dataset: DatasetRecord | undefined;
+  if (Object.hasOwn(file.metadata, 'dataset')) {
+    const record = file.json('dataset');
+    if (!isDatasetRecord(record)) throw file.bad('metadata dataset is not a record of an image folder');
+    dataset = record;
+  }
+
   const model = modelFromTensors(config.model, (name, shape) => file.tensor(`model.${name}`, shape, NEEDS));
   const params = model.parameters();
   const m = params.map(([name, t]) => file.tensor(`adam.m.${name}`, t.shape, NEEDS));
@@ -110,5 +122,5 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string): TrainingSta
   file.noOthers(' for this model config');
   const optimizer = new Adam(params, { lr: config.training.lr });
   optimizer.setState({ step, m, v });
-  return { config, model, optimizer, rng, epoch };
+  return { config, model, optimizer, rng, epoch, ...(dataset !== undefined ? { dataset } : {}) };
 }
