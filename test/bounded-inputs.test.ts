@@ -322,3 +322,36 @@ describe('the container reader is strict', () => {
     assert.deepEqual(parseStrictJson(' [1, -2.5e3, "\\u00e9\\n", true, null] '), [1, -2500, 'é\n', true, null]);
   });
 });
+
+describe('a folder dataset from the command line', () => {
+  const vae = (args: string[]) => spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', timeout: 120_000, cwd: root });
+  test('a bad image stops train naming it; --skip-bad-images counts it; resuming on a changed folder exits 2', () => {
+    const dir = join(root, 'cli-folder');
+    for (const c of ['0', '1']) {
+      mkdirSync(join(dir, c), { recursive: true });
+      for (let i = 0; i < 6; i++) writeFileSync(join(dir, c, `${i}.png`), greyPng(8, 8));
+    }
+    writeFileSync(join(dir, '1', 'bad.png'), greyPng(8, 8).subarray(0, 50));
+    const flags = ['--dataset', `folder:${dir}`, '--image-size', '8', '--epochs', '1', '--hidden', '4', '--latent', '2', '--batch-size', '4'];
+    const stopped = vae(['train', ...flags, '--out', 'fold-a']);
+    assert.equal(stopped.status, 2);
+    assert.match(stopped.stderr.trim(), /^vae: cannot decode image .*1\/bad\.png: chunk \w+ runs past the end of the file \(truncated\)$/);
+    assert.equal(stopped.stderr.trim().split('\n').length, 1);
+
+    const run = vae(['train', ...flags, '--skip-bad-images', '--out', 'fold-b']);
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stderr, /skipped 1 unreadable image \(the first: cannot decode image .*bad\.png/);
+    assert.equal(loadCheckpoint(join(root, 'fold-b')).dataset!.images, 12);
+
+    // Unchanged, the run resumes (skipping the same image again).
+    const resumed = vae(['train', '--resume', 'fold-b', '--epochs', '2']);
+    assert.equal(resumed.status, 0, resumed.stderr);
+
+    mkdirSync(join(dir, '2'));
+    for (let i = 0; i < 2; i++) writeFileSync(join(dir, '2', `${i}.png`), greyPng(8, 8));
+    const changed = vae(['train', '--resume', 'fold-b', '--epochs', '3']);
+    assert.equal(changed.status, 2);
+    assert.match(changed.stderr, /has changed since the run began \(12 images then, 14 now; class folder 2 added\)/);
+    assert.equal(changed.stderr.trim().split('\n').length, 1);
+  });
+});
