@@ -16,7 +16,8 @@ import { readIdxFile } from '../src/data/idx.js';
 import { decodeImage, loadImageFolder } from '../src/data/folder.js';
 import { checkDatasetUnchanged } from '../src/data/fingerprint.js';
 import { encodePng } from '../src/viz/png.js';
-import { crc32 } from '../src/io/crc32.js';
+import { crc32, tableCrc32 } from '../src/io/crc32.js';
+import { crc32 as zlibCrc32 } from 'node:zlib';
 import { decodeSafetensors, encodeSafetensors } from '../src/io/safetensors.js';
 import { readContainer, encodeContainer } from '../src/io/container.js';
 import { parseStrictJson } from '../src/io/strict-json.js';
@@ -249,6 +250,15 @@ describe('damage is refused', () => {
     const back = decodeCheckpoint(encodeSafetensors(sealed.tensors, old), 'old.safetensors');
     assert.deepEqual([...back.model.parameters()[2]![1].data], [...state.model.parameters()[2]![1].data]);
   });
+});
+
+test('the portable CRC-32 the browser uses agrees with zlib, also continued over pieces', () => {
+  const bytes = new Uint8Array(10007);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 2654435761) >>> 24;
+  assert.equal(tableCrc32(bytes), zlibCrc32(bytes));
+  assert.equal(tableCrc32(bytes.subarray(5000), tableCrc32(bytes.subarray(0, 5000))), zlibCrc32(bytes));
+  assert.equal(crc32(bytes), zlibCrc32(bytes));
+  assert.equal(tableCrc32(new Uint8Array(0)), 0);
 });
 
 describe('the container reader is strict', () => {

@@ -63,7 +63,7 @@ export function encodeContainer(
   // layout and the data, which only exist once the file is laid out.
   metadata[CHECKSUM_KEY] = PLACEHOLDER;
   const bytes = encodeSafetensors(tensors, metadata);
-  const parsed = readSafetensors(bytes);
+  const parsed = readSafetensors(bytes, undefined, { copyData: false });
   const sum = new TextEncoder().encode(contentChecksum(parsed.metadata, parsed.layout, parsed.data));
   const needle = new TextEncoder().encode(`"${CHECKSUM_KEY}":"${PLACEHOLDER}"`);
   const at = indexOf(bytes, needle);

@@ -135,7 +135,7 @@ export interface SafetensorsContents {
  * The strict reader behind decodeSafetensors: beyond the format's rules it refuses a key
  * given twice, a byte-order mark, and bytes of the data section that belong to no tensor.
  */
-export function readSafetensors(bytes: Uint8Array, source?: string): SafetensorsContents {
+export function readSafetensors(bytes: Uint8Array, source?: string, options: { copyData?: boolean } = {}): SafetensorsContents {
   const where = source === undefined ? 'safetensors data' : source;
   const fail = (why: string): never => {
     throw new UserError(`${where} is not a valid safetensors file: ${why}`);
@@ -227,7 +227,8 @@ export function readSafetensors(bytes: Uint8Array, source?: string): Safetensors
   }
 
   const tensorEntries: [string, NamedTensor][] = [];
-  for (const e of entries) {
+  // A writer checking its own layout needs no copies of the data it already has.
+  for (const e of options.copyData === false ? [] : entries) {
     const count = shapeSize(e.shape);
     // Fresh arrays: the source offset may be unaligned and callers may mutate the result.
     const data = new Float32Array(count);
