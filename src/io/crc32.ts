@@ -19,7 +19,7 @@ type Crc32 = (bytes: Uint8Array, previous?: number) => number;
 // this module still runs in the browser, where the table below does the work.
 const nodeCrc32 = ((): Crc32 | undefined => {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const zlib = proc?.getBuiltinModule?.('node:zlib') as { crc32?: Crc32 } | undefined;
+  const zlib = proc?.getBuiltinModule?.('zlib') as { crc32?: Crc32 } | undefined;
   return typeof zlib?.crc32 === 'function' ? zlib.crc32 : undefined;
 })();
 
