@@ -15,11 +15,11 @@ export { jsKernels } from './kernels/js.js';
 export {
   KERNEL_CHOICES,
   selectKernels,
-  useKernels,
   describeKernels,
   type KernelChoice,
   type KernelSelection,
 } from './kernels/select.js';
+export { useKernels } from './engine/use-kernels.js';
 export { loadNativeKernels, type NativeInfo, type NativeKernels, type NativeLoad, type GemmChoice } from './kernels/native.js';
 export { Linear, Adam, type AdamOptions, type AdamState, type Parameters, countParameters } from './nn/index.js';
 export { Conv2d, ConvTranspose2d, type ConvLayerOptions } from './nn/conv.js';

@@ -53,12 +53,12 @@ function startCli(args: string[], pattern: RegExp): { child: ChildProcess; url: 
   const child = spawn(process.execPath, [MAIN, ...args], { cwd: root });
   let out = '';
   let err = '';
-  child.stdout!.setEncoding('utf8');
-  child.stderr!.setEncoding('utf8');
-  child.stderr!.on('data', (c: string) => (err += c));
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (c: string) => (err += c));
   const exit = new Promise<number | null>((resolve) => child.on('exit', resolve));
   const url = new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (c: string) => {
+    child.stdout.on('data', (c: string) => {
       out += c;
       const m = pattern.exec(out);
       if (m) resolve(m[1]!);
@@ -195,12 +195,12 @@ describe('the explorer', () => {
         for (let i = 0; i < d.length; i += 4) if (d[i + 3]! > 200) best = Math.max(best, d[i]! - d[i + 1]!);
         return best;
       },
-      [px, py],
+      [px, py] as const,
     );
     assert.ok(red > 120, `no red marker at ${px},${py} (reddest ${red})`);
 
     await page.click('#clear');
-    await page.waitForFunction(() => !document.querySelector('.scatter-overlay')!.hasAttribute('data-posterior'));
+    await page.waitForFunction(() => !document.querySelector('.scatter-overlay').hasAttribute('data-posterior'));
     await page.close();
   });
 

@@ -4,7 +4,7 @@ import { loadDataset } from '../data/source.js';
 import { pixelsPerImage, type DataSplits } from '../data/dataset.js';
 import { runData } from '../train/config.js';
 import type { TrainingState } from '../train/checkpoint.js';
-import { datasetOptionsForModel } from './family-flags.js';
+import { datasetOptionsForModel } from '../train/run-data.js';
 
 /**
  * The run's own data, with its --train-size / --test-size applied so numbers match what

@@ -1,5 +1,6 @@
 /** Flags that several commands share, described once. */
-import { KERNEL_CHOICES, describeKernels, useKernels } from '../kernels/select.js';
+import { KERNEL_CHOICES, describeKernels } from '../kernels/select.js';
+import { useKernels } from '../engine/use-kernels.js';
 
 export const kernelsFlag = {
   kind: 'enum',

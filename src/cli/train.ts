@@ -25,14 +25,13 @@ import { DivergedError, TrainingInterrupted, train, type EpochMetrics } from '..
 import { EpochProgress, formatDuration } from '../train/progress.js';
 import { DEFAULT_VAE_CONFIG, isContinuous, validateVaeConfig } from '../vae/config.js';
 import { startTrainingUi, type TrainingUi } from '../server/training-ui.js';
-import { describeModel } from '../vae/describe.js';
+import { describeModel, describeObjective } from '../vae/describe.js';
+import { datasetOptionsForModel } from '../train/run-data.js';
 import { validateTrainingConfig } from '../train/config.js';
 import { LR_SCHEDULES, describeLr } from '../train/lr-schedule.js';
 import {
   FAMILY_FLAG_NAMES,
   checkFamilyFlags,
-  datasetOptionsForModel,
-  describeObjective,
   familyFlags,
   familyModelConfig,
   familyObjectiveConfig,

@@ -8,7 +8,7 @@ import { UserError } from '../errors.js';
 import { loadDataset } from '../data/source.js';
 import { pixelsPerImage, type ImageDataset } from '../data/dataset.js';
 import { runData } from '../train/config.js';
-import { datasetOptionsForModel } from '../cli/family-flags.js';
+import { datasetOptionsForModel } from '../train/run-data.js';
 import { decodeCheckpoint, type TrainingState } from '../train/checkpoint.js';
 import { encodeModelPayload } from './model-payload.js';
 import { encodeMeansAsync, rounded } from './latent-codes.js';
@@ -68,7 +68,7 @@ export class RunSource {
         if (this.encoded?.result === result) this.encoded = null;
       });
     }
-    return this.encoded!.result;
+    return this.encoded.result;
   }
 
   /** A file of the run folder by plain name: a regular file (not a link) with a known type. */
