@@ -99,6 +99,9 @@ export { importanceWeightedNll, MAX_IW_K, type IwEstimate, type IwOptions } from
 export { latentStatistics, ACTIVE_UNIT_THRESHOLD, type LatentStatistics } from './train/latent-stats.js';
 export { appendMetrics, readMetrics, truncateMetrics, METRICS_FILE } from './train/metrics-log.js';
 export { encodeSafetensors, decodeSafetensors, type NamedTensor } from './io/safetensors.js';
+export { encodeContainer, readContainer, Container, type ContainerKind } from './io/container.js';
+export { modelFromTensors } from './vae/from-tensors.js';
+export { checkDatasetUnchanged } from './data/fingerprint.js';
 export { encodePng, type PngImage } from './viz/png.js';
 export { imageGrid, imageRows, type GrayImage, type GridOptions } from './viz/grid.js';
 export { reconstructionFigure } from './viz/figures.js';
