@@ -188,6 +188,16 @@ describe('damage is refused', () => {
     }
     writeFileSync(join(root, 'good.jpg'), good);
     assert.equal(decodeImage(join(root, 'good.jpg')).width, 16);
+    // A 16x16 file whose frame header claims 4000x4000 (16 megapixels, within the limit) is
+    // refused from its size alone, before a decoder allocates for it.
+    const sof = good.findIndex((b, i) => b === 0xff && good[i + 1] === 0xc0);
+    const claimed = Buffer.from(good);
+    claimed.writeUInt16BE(4000, sof + 5);
+    claimed.writeUInt16BE(4000, sof + 7);
+    writeFileSync(join(root, 'claims.jpg'), claimed);
+    const t0 = Date.now();
+    refused(() => decodeImage(join(root, 'claims.jpg')), /claims\.jpg: its 4000x4000 header needs at least \d+ bytes of coded data/);
+    assert.ok(Date.now() - t0 < 1000);
   });
 
   test('a corrupt image in a folder stops loading naming it, or is skipped and counted with skipBadImages', () => {

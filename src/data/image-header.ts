@@ -140,7 +140,8 @@ export function checkJpeg(bytes: Uint8Array, maxPixels: number): ImageSize {
   if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) throw new ImageDamage('not a JPEG file (no start-of-image marker)');
   const u16 = (at: number): number => (bytes[at]! << 8) | bytes[at + 1]!;
   let pos = 2;
-  let frame: { width: number; height: number; ids: Set<number> } | undefined;
+  let frame: { width: number; height: number; ids: Set<number>; hMax: number; vMax: number } | undefined;
+  let codedBytes = 0;
   const dcTables = new Set<number>();
   const acTables = new Set<number>();
   const quantTables = new Set<number>();
@@ -173,6 +174,8 @@ export function checkJpeg(bytes: Uint8Array, maxPixels: number): ImageSize {
       if (n !== 1 && n !== 3 && n !== 4) throw new ImageDamage(`${n} colour components`);
       if (seg.length !== 6 + 3 * n) throw new ImageDamage('frame header length does not match its components');
       const ids = new Set<number>();
+      let hMax = 1;
+      let vMax = 1;
       for (let c = 0; c < n; c++) {
         const id = seg[6 + 3 * c]!;
         const sampling = seg[7 + 3 * c]!;
@@ -182,9 +185,11 @@ export function checkJpeg(bytes: Uint8Array, maxPixels: number): ImageSize {
         const v = sampling & 15;
         if (h < 1 || h > 4 || v < 1 || v > 4 || q > 3) throw new ImageDamage(`bad sampling or table of component ${id}`);
         ids.add(id);
+        hMax = Math.max(hMax, h);
+        vMax = Math.max(vMax, v);
       }
       tooLarge({ width, height }, maxPixels);
-      frame = { width, height, ids };
+      frame = { width, height, ids, hMax, vMax };
     } else if (SOF_OTHER.has(marker)) {
       throw new ImageDamage('lossless, hierarchical or arithmetic-coded JPEGs are not supported');
     } else if (marker === 0xdb) {
@@ -229,6 +234,7 @@ export function checkJpeg(bytes: Uint8Array, maxPixels: number): ImageSize {
       if (quantTables.size === 0) throw new ImageDamage('no quantization table before the scan');
       scans++;
       // Entropy-coded data runs to the next marker that is neither a stuffed zero nor a restart.
+      const scanStart = pos;
       while (pos < bytes.length) {
         if (bytes[pos] !== 0xff) {
           pos++;
@@ -246,11 +252,18 @@ export function checkJpeg(bytes: Uint8Array, maxPixels: number): ImageSize {
         }
         break;
       }
+      codedBytes += pos - scanStart;
     } else if (!((marker >= 0xe0 && marker <= 0xef) || marker === 0xfe || marker === 0xdc || marker === 0xcc)) {
       throw new ImageDamage(`unknown marker FF${marker.toString(16).toUpperCase()}`);
     }
   }
   if (frame === undefined) throw new ImageDamage('no frame header (SOF)');
   if (scans === 0) throw new ImageDamage('no scan (SOS): the file holds no image data');
+  // Every MCU is coded with at least one Huffman code, so at least one bit: a header
+  // declaring far more MCUs than the coded data has bits is refused before decoding.
+  const mcus = Math.ceil(frame.width / (8 * frame.hMax)) * Math.ceil(frame.height / (8 * frame.vMax));
+  if (codedBytes * 8 < mcus) {
+    throw new ImageDamage(`its ${frame.width}x${frame.height} header needs at least ${Math.ceil(mcus / 8)} bytes of coded data, the file has ${codedBytes}`);
+  }
   return { width: frame.width, height: frame.height };
 }
