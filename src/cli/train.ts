@@ -37,6 +37,7 @@ export const trainCommand: Command = {
     const { values, given } = parseFlagsGiven('vae train', argv, TRAIN_SETTINGS);
     const plan = values.resume !== undefined ? planResume(values, given) : planNewRun(values, given);
     if (plan.kernelsNotice !== null) say(plan.kernelsNotice);
+    if (plan.dataNotice !== null) say(plan.dataNotice);
 
     // The dashboard listens before the run folder is made, so a busy port leaves nothing behind.
     // Its stop button takes Ctrl-C's path: stop between two steps, keep the last checkpoint.

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { loadDataset } from '../data/source.js';
 import { checkLabelsFit } from '../data/labels.js';
+import { checkDatasetUnchanged } from '../data/fingerprint.js';
+import { datasetOptionsForModel } from '../train/run-data.js';
 import { pixelsPerImage, type DataSplits } from '../data/dataset.js';
 import { describeKernels } from '../kernels/select.js';
 import { useKernels } from '../engine/use-kernels.js';
@@ -78,6 +80,8 @@ export interface RunPlan {
   ui: { host: string; port: number } | null;
   /** A line for the user about the kernels (auto fell back to js), or null. */
   kernelsNotice: string | null;
+  /** Set when unreadable images of a folder were skipped (--skip-bad-images): one line saying how many. */
+  dataNotice: string | null;
   /** The checkpoint as it was read, so that openRun can tell whether it changed since. */
   checkpointStamp: string | null;
 }
@@ -108,6 +112,7 @@ function checkCombinations(req: TrainRequest): void {
     fail(`--likelihood ${req.likelihood} is a density over grey pixels; it cannot be fitted to binarized ones (drop --binarize dynamic)`);
   }
   if (req.imageSize !== undefined && !req.dataset.startsWith('folder:')) fail('--image-size applies to folder: datasets; other datasets keep their size');
+  if (req.skipBadImages && !req.dataset.startsWith('folder:')) fail('--skip-bad-images applies to folder: datasets');
   if (req.lrMin !== undefined && req.lrSchedule !== 'cosine') fail('--lr-min is where the cosine schedule ends; add --lr-schedule cosine');
 }
 
@@ -168,20 +173,24 @@ export function planNewRun(req: TrainRequest, given: ReadonlySet<string>): RunPl
   checkCombinations(req);
   const ui = uiOf(req, given);
   const { kernels, notice } = chooseKernels(req);
-  const all = loadDataset(req.dataset, { imageSize: req.imageSize, seed: req.seed });
+  const all = loadDataset(req.dataset, { imageSize: req.imageSize, seed: req.seed, skipBadImages: req.skipBadImages });
   const config = newRunConfig(req, all, kernels);
   validateConfig(config);
   const dir = req.out ?? freshRunDir();
   assertNotLocked(dir, COMMAND);
   if (existsSync(join(dir, CHECKPOINT_FILE))) fail(`${dir} already holds a run; continue it with --resume ${dir}, or choose another --out`);
+  const state = createTrainingState(config);
+  if (all.record !== undefined) state.dataset = all.record;
+  const skipped = all.skipped ?? [];
   return {
     dir,
     start: 'new',
-    state: createTrainingState(config),
+    state,
     data: runData(all, config.training),
     settings: resolveSettings(config),
     ui,
     kernelsNotice: notice,
+    dataNotice: skipped.length > 0 ? `skipped ${skipped.length} unreadable image${skipped.length === 1 ? '' : 's'} (the first: ${skipped[0]!.reason})` : null,
     checkpointStamp: null,
   };
 }
@@ -237,10 +246,13 @@ export function planResume(req: TrainRequest, given: ReadonlySet<string>): RunPl
     }
     fail(`the run in ${dir} has already trained ${state.epoch} of ${epochs} epochs; pass --epochs N with N > ${state.epoch} to train further`);
   }
-  const options = { imageSize: state.model.config.imageHeight, seed: state.config.training.seed };
-  const data = runData(loadDataset(state.config.training.dataset, options), state.config.training);
+  const loaded = loadDataset(state.config.training.dataset, datasetOptionsForModel(state));
+  // A resumed run must see the images it began with; a restart records them afresh.
+  if (start === 'resume') checkDatasetUnchanged(state.dataset, loaded.record, state.config.training.dataset);
+  else if (loaded.record !== undefined) state.dataset = loaded.record;
+  const data = runData(loaded, state.config.training);
   for (const [split, set] of [['training', data.train], ['test', data.test]] as const) checkLabelsFit(COMMAND, state.model.classes, set, split);
-  return { dir, start, state, data, settings: resolveSettings(state.config), ui, kernelsNotice: notice, checkpointStamp };
+  return { dir, start, state, data, settings: resolveSettings(state.config), ui, kernelsNotice: notice, dataNotice: null, checkpointStamp };
 }
 
 /**

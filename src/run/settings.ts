@@ -89,6 +89,11 @@ export const TRAIN_SETTINGS = {
   klWarmup: { kind: 'int', min: 0, max: 1e9, help: 'Ramp the KL weight linearly from 0 to beta over the first N steps', valueName: 'N', fixedOnResume: true },
   conditional: { kind: 'bool', help: 'Conditional VAE: encoder and decoder also see the one-hot class label', fixedOnResume: true },
   imageSize: { kind: 'int', min: 4, max: 256, help: 'Side that folder: images are resized to (default 28)', valueName: 'N', fixedOnResume: true },
+  skipBadImages: {
+    kind: 'bool',
+    help: 'Skip and count the images of a folder: dataset that cannot be read, instead of stopping at the first',
+    fixedOnResume: true,
+  },
 } as const;
 
 type Table = typeof TRAIN_SETTINGS;
