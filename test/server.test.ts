@@ -7,7 +7,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { get, type IncomingMessage } from 'node:http';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +21,7 @@ import { RunSource } from '../src/server/run-source.js';
 import { loadWebApp, WEB_DIR } from '../src/server/static-assets.js';
 import { decodeModelPayload } from '../src/server/model-payload.js';
 import { nameUnder, plainPath } from '../src/server/request-path.js';
+import { openEventStream, type EventStream } from './support/sse.js';
 
 let root: string;
 let runDir: string;
@@ -221,34 +221,10 @@ describe('the server', () => {
   });
 });
 
-interface Stream {
-  res: IncomingMessage;
-  events: { type: string; data: unknown }[];
-}
+type Stream = EventStream;
 
 function openStream(): Promise<Stream> {
-  return new Promise((resolve, reject) => {
-    get(new URL('/api/events', base), (res) => {
-      assert.equal(res.statusCode, 200);
-      assert.match(String(res.headers['content-type']), /text\/event-stream/);
-      const stream: Stream = { res, events: [] };
-      let buffer = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buffer += chunk;
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) !== -1) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const type = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (type !== undefined && data !== undefined) stream.events.push({ type, data: JSON.parse(data) });
-        }
-      });
-      res.on('error', () => {});
-      resolve(stream);
-    }).on('error', reject);
-  });
+  return openEventStream(new URL('/api/events', base));
 }
 
 async function waitFor(condition: () => boolean, what = 'condition'): Promise<void> {
