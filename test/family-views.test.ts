@@ -18,9 +18,8 @@ import { decodePng } from './viz-helpers.js';
 import { launchBrowser, screenshotPath } from './support/browser.js';
 import { startVae, vae, type BackgroundVae } from './support/cli.js';
 import { openEventStream } from './support/sse.js';
-import { tempRoot } from './support/tiny.js';
+import { mnistOnce, tempRoot } from './support/tiny.js';
 import { Tensor } from '../src/engine/tensor.js';
-import { loadDataset } from '../src/data/source.js';
 import { defaultRunConfig, runData } from '../src/train/config.js';
 import { CHECKPOINT_FILE, createTrainingState, loadCheckpoint } from '../src/train/checkpoint.js';
 import { FIGURE_FILES } from '../src/viz/run-figures.js';
@@ -102,7 +101,7 @@ test('conditional figures: one row of samples per class, the manifold and the re
   // 8 styles across, 10 classes down, at scale 2 with 2 px between.
   assert.deepEqual([samples.width, samples.height], [8 * 56 + 9 * 2, 10 * 56 + 11 * 2]);
   const state = loadCheckpoint(dir);
-  const y = runData(loadDataset('mnist'), state.config.training).test.labels[0]!;
+  const y = runData(mnistOnce(), state.config.training).test.labels[0]!;
   const html = readFileSync(join(dir, 'report.html'), 'utf8');
   assert.match(html, new RegExp(`E\\[x\\|z, y = ${y}\\]`));
   assert.match(html, /conditional MLP VAE over 10 classes/);
@@ -133,7 +132,7 @@ test('vae serve hands out each model and its encodings; the page payload round-t
       assert.equal(enc.count, 300, name);
       assert.equal(enc.mu.length, 600, name);
       // The server encodes as the library does, a conditional model with each image's label.
-      const test = runData(loadDataset('mnist'), state.config.training).test;
+      const test = runData(mnistOnce(), state.config.training).test;
       const first = state.model.encode(new Tensor(test.images.subarray(0, 784), [1, 784]), model.classes > 0 ? [test.labels[0]!] : undefined).mu.data;
       assert.ok(Math.abs(enc.mu[0]! - first[0]!) < 1e-3 && Math.abs(enc.mu[1]! - first[1]!) < 1e-3, `${name}: ${enc.mu.slice(0, 2)} vs ${first}`);
     } finally {
@@ -146,7 +145,7 @@ test('the live feed reconstructs a conditional model\u2019s digits with their la
   const config = defaultRunConfig();
   Object.assign(config.model, { hidden: [16], latent: 2, classes: 10 });
   Object.assign(config.training, { trainSize: 200, testSize: 200 });
-  const data = runData(loadDataset('mnist'), config.training);
+  const data = runData(mnistOnce(), config.training);
   const state = createTrainingState(config);
   const dir = join(root, 'live');
   const feed = new TrainingFeed(state, data, dir);

@@ -27,9 +27,13 @@ import {
   type ImageDataset,
   type RunConfig,
   type VaeConfig,
+  useKernels,
 } from '../src/index.js';
 import { gradcheck } from './support/gradcheck.js';
 
+// What these models learn does not depend on the kernels: train on the native ones when built,
+// as the CLI does (the js kernels are held to the native ones in kernels.test and native-training.test).
+useKernels('auto');
 const mnist = loadMnist();
 
 function small(trainCount: number, testCount: number): DataSplits {

@@ -10,11 +10,15 @@
  *                           `override` replaces whole files, to plant one defect.
  *   idxImages(n, o) / idxLabels(n)   the bytes of one images / labels file.
  *   tempRoot(name)          a fresh folder under the system's temp folder; remove it in after().
+ *   mnistOnce()             MNIST, loaded once per test file (a load costs a second or two);
+ *                           callers must not change its arrays.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultRunConfig, type RunConfig } from '../../src/train/config.js';
+import { loadMnist } from '../../src/data/mnist.js';
+import type { DataSplits } from '../../src/data/dataset.js';
 
 export const TINY_FLAGS: readonly string[] = ['--train-size', '256', '--test-size', '128', '--epochs', '1', '--hidden', '32', '--latent', '2'];
 
@@ -87,4 +91,11 @@ export function writeIdxFolder(dir: string, opts: IdxFolderOptions = {}): string
   };
   for (const [name, bytes] of Object.entries(files)) if (bytes !== undefined) writeFileSync(join(dir, name), bytes);
   return dir;
+}
+
+let mnist: DataSplits | null = null;
+
+export function mnistOnce(): DataSplits {
+  mnist ??= loadMnist();
+  return mnist;
 }
