@@ -69,6 +69,8 @@ export default async function* quietReporter(source) {
         break;
       case 'test:pass':
       case 'test:fail': {
+        // Reported in order, a file at a time, possibly after the file has ended: the place to
+        // learn each test's path for failures and skips. Counting happens on test:complete.
         const f = fileOf(data.file);
         const isSuite = data.details?.type === 'suite';
         const isFile = data.name === data.file;
@@ -80,35 +82,40 @@ export default async function* quietReporter(source) {
           if (kind !== 'subtestsFailed' && kind !== 'cancelledByParent') {
             failures.push({ file: data.file, path: isFile ? '(the file itself)' : path, error: describeError(data.details?.error) });
           }
-          if (!isSuite && !isFile) {
-            f.tests++;
-            f.failed++;
-            failed++;
-          } else if (kind !== 'subtestsFailed') {
-            f.failed++;
-            if (isFile) failed++;
-          }
         } else if (!isSuite && !isFile) {
-          f.tests++;
           if (data.skip !== undefined && data.skip !== false) {
-            skippedCount++;
             skipped.push({ file: data.file, path, reason: data.skip === true ? '' : String(data.skip) });
           } else if (data.todo !== undefined && data.todo !== false) {
             skipped.push({ file: data.file, path, reason: `todo${data.todo === true ? '' : `: ${data.todo}`}` });
-          } else {
+          }
+        }
+        break;
+      }
+      case 'test:complete': {
+        // Emitted as each test ends, in the order they run.
+        const f = fileOf(data.file);
+        const ok = data.details?.passed !== false;
+        if (data.file !== undefined && data.name === data.file) {
+          f.durationMs = data.details?.duration_ms ?? 0;
+          if (!ok && f.failed === 0) {
+            // The file failed outside any test (it did not load, or a hook broke).
+            f.failed++;
+            failed++;
+          }
+          yield `${f.failed > 0 ? '✖' : '✔'} ${shortName(data.file)}  ${f.tests} test${f.tests === 1 ? '' : 's'}${f.failed > 0 ? `, ${f.failed} failed` : ''}  ${seconds(f.durationMs)}\n`;
+        } else if (data.details?.type !== 'suite') {
+          f.tests++;
+          if (!ok) {
+            f.failed++;
+            failed++;
+          } else if (data.skip !== undefined && data.skip !== false) {
+            skippedCount++;
+          } else if (data.todo === undefined || data.todo === false) {
             passed++;
           }
         }
         break;
       }
-      case 'test:complete':
-        if (data.name === data.file && data.file !== undefined) {
-          const f = fileOf(data.file);
-          f.durationMs = data.details?.duration_ms ?? 0;
-          const mark = f.failed > 0 ? '✖' : '✔';
-          yield `${mark} ${shortName(data.file)}  ${f.tests} test${f.tests === 1 ? "" : "s"}${f.failed > 0 ? `, ${f.failed} failed` : ''}  ${seconds(f.durationMs)}\n`;
-        }
-        break;
       case 'test:diagnostic':
         // The runner's closing counts come without a file; a test's own diagnostics carry one.
         if (data.file === undefined && data.nesting === 0) closing.push(`# ${data.message}`);
