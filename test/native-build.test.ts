@@ -11,6 +11,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } fr
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeIdxFolder } from './support/tiny.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -37,7 +38,9 @@ test('without the addon: auto falls back to js with one notice; --kernels native
   cpSync(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
   const main = join(dir, 'dist', 'src', 'cli', 'main.js');
-  const tiny = ['--train-size', '256', '--test-size', '128', '--epochs', '1', '--hidden', '16', '--latent', '2'];
+  // Generated IDX data: the subject is the kernels, not the digits.
+  const data = writeIdxFolder(join(dir, 'data'), { train: 256, test: 128 });
+  const tiny = ['--dataset', `idx:${data}`, '--epochs', '1', '--hidden', '16', '--latent', '2'];
 
   const auto = spawnSync(process.execPath, [main, 'train', ...tiny, '--out', join(dir, 'run')], { encoding: 'utf8' });
   assert.equal(auto.status, 0, auto.stdout + auto.stderr);
