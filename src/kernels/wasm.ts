@@ -23,11 +23,17 @@ export type WasmLoad = { ok: true; kernels: Kernels; info: WasmInfo } | { ok: fa
 
 const cache = new Map<number, WasmLoad>();
 
+/** Every core, or VAE_NUM_THREADS when set (the cap the native addon honours too). */
+function defaultThreads(): number {
+  const cap = Number(process.env.VAE_NUM_THREADS);
+  return Number.isInteger(cap) && cap >= 1 ? Math.min(cap, availableParallelism()) : availableParallelism();
+}
+
 /**
- * Loads the wasm kernels with the matrix product on `threads` threads (default: every core;
- * 1 where shared memory is missing). Each thread count is loaded once.
+ * Loads the wasm kernels with the matrix product on `threads` threads (default: every core,
+ * or VAE_NUM_THREADS; 1 where shared memory is missing). Each thread count is loaded once.
  */
-export function loadWasmKernels(threads = availableParallelism()): WasmLoad {
+export function loadWasmKernels(threads = defaultThreads()): WasmLoad {
   const want = Math.max(1, Math.floor(threads));
   let loaded = cache.get(want);
   if (loaded === undefined) {
