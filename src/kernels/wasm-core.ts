@@ -27,6 +27,8 @@ export interface WasmMemory {
 interface WasmApi {
   Module: new (bytes: Uint8Array) => WasmModule;
   Instance: new (module: WasmModule, imports: object) => { exports: object };
+  compile(bytes: Uint8Array | ArrayBuffer): Promise<WasmModule>;
+  instantiate(module: WasmModule, imports: object): Promise<{ exports: object }>;
   Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
 }
 export const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
@@ -107,12 +109,28 @@ export interface WasmKernels {
  * `threadsModule` over a shared memory when threads > 1 and helpers can be started.
  */
 export function createWasmKernels(module: WasmModule, options: WasmKernelOptions = {}): WasmKernels {
-  const threads = options.threadsModule && options.startHelper ? Math.max(1, Math.floor(options.threads ?? 1)) : 1;
-  const shared = threads > 1;
-  const memory = new WebAssemblyApi.Memory({ initial: 2, maximum: MAX_PAGES, shared });
-  const instance = new WebAssemblyApi.Instance(shared ? options.threadsModule! : module, { env: { memory } });
-  const x = instance.exports as unknown as Exports;
+  const { threads, memory } = plan(options);
+  const instance = new WebAssemblyApi.Instance(threads > 1 ? options.threadsModule! : module, { env: { memory } });
+  return assemble(instance.exports as unknown as Exports, memory, threads, options);
+}
 
+/**
+ * The same, instantiated asynchronously: what a browser's main thread must do, where
+ * synchronous instantiation is refused for modules of this size.
+ */
+export async function instantiateWasmKernels(module: WasmModule, options: WasmKernelOptions = {}): Promise<WasmKernels> {
+  const { threads, memory } = plan(options);
+  const instance = await WebAssemblyApi.instantiate(threads > 1 ? options.threadsModule! : module, { env: { memory } });
+  return assemble(instance.exports as unknown as Exports, memory, threads, options);
+}
+
+function plan(options: WasmKernelOptions): { threads: number; memory: WasmMemory } {
+  const threads = options.threadsModule && options.startHelper ? Math.max(1, Math.floor(options.threads ?? 1)) : 1;
+  const memory = new WebAssemblyApi.Memory({ initial: 2, maximum: MAX_PAGES, shared: threads > 1 });
+  return { threads, memory };
+}
+
+function assemble(x: Exports, memory: WasmMemory, threads: number, options: WasmKernelOptions): WasmKernels {
   // The arena: each thread's packing scratch, then the operands of the current call.
   const scratchBytes = x.gemm_scratch_floats() * 4;
   const heapBase = align(x.__heap_base.value);
