@@ -8,7 +8,9 @@
  *   native-builtin   the addon forced onto its built-in kernels, when its pick is OpenBLAS
  *   wasm-1t, wasm-2t the WebAssembly SIMD kernels, the matrix product on 1 or 2 threads
  *   js               the portable TypeScript kernels
- * Prints seconds per epoch, samples/s, GFLOP/s of matrix products, and peak RSS.
+ * Prints seconds per epoch, CPU seconds per epoch (all threads, evaluation included: the
+ * steadier measure on a machine shared with other jobs), samples/s, GFLOP/s of matrix
+ * products, and peak RSS.
  *
  *   npm run bench [-- --epochs N] [-- --json] [-- --peer] [-- --paths native,wasm-2t,js]
  *                 [-- --arch conv] [-- --train-size N]
@@ -113,10 +115,11 @@ if (json) {
 } else {
   const what = `${arch === 'conv' ? 'conv VAE, ' : ''}${epochs} epoch${epochs === 1 ? '' : 's'} of MNIST${trainSize === '60000' ? '' : ` (${trainSize} images)`}`;
   process.stdout.write(`${cpus()[0]?.model ?? 'cpu'}, ${cpus().length} cores, Node ${process.version}, ${what}\n`);
-  const header = ['path', 's/epoch', 'samples/s', 'GFLOP/s', 'peak RSS MB', 'test NELBO', ...(best ? ['x PyTorch'] : [])];
+  const header = ['path', 's/epoch', 'CPU s/epoch', 'samples/s', 'GFLOP/s', 'peak RSS MB', 'test NELBO', ...(best ? ['x PyTorch'] : [])];
   const rows = results.map((r) => [
     r.kernels + (typeof r.gemm === 'string' ? ` (${r.gemm})` : ''),
     r.seconds_per_epoch.toFixed(2),
+    typeof r.cpu_seconds_per_epoch === 'number' ? r.cpu_seconds_per_epoch.toFixed(2) : '-',
     Math.round(r.samples_per_sec).toString(),
     r.gflops === undefined ? '-' : r.gflops.toFixed(1),
     Math.round(r.peak_rss_mb).toString(),
