@@ -64,14 +64,21 @@ function load(threads: number): WasmLoad {
       // one thread, then
     }
   }
-  const made = createWasmKernels(module, {
-    threads,
-    threadsModule,
-    startHelper: (start) => {
-      const worker = new Worker(WORKER_URL, { workerData: start });
-      // The helpers wait for work forever; they must not keep the process alive.
-      worker.unref();
-    },
-  });
+  let made;
+  try {
+    made = createWasmKernels(module, {
+      threads,
+      threadsModule,
+      startHelper: (start) => {
+        const worker = new Worker(WORKER_URL, { workerData: start });
+        // The helpers wait for work forever; they must not keep the process alive.
+        worker.unref();
+      },
+    });
+  } catch (err) {
+    // Instantiating can fail too: a memory the runtime will not reserve, a worker it will not start.
+    const message = (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+    return { ok: false, reason: `the wasm kernels did not load: ${message}` };
+  }
   return { ok: true, kernels: made.kernels, info: { threads: made.threads } };
 }
