@@ -65,7 +65,7 @@ before(() => {
   root = mkdtempSync(join(tmpdir(), 'vae-family-views-'));
   for (const [name, flags] of Object.entries(VARIANTS)) {
     dirs[name] = join(root, name);
-    const r = vae(['train', ...TINY, ...flags, '--out', dirs[name]!]);
+    const r = vae(['train', ...TINY, ...flags, '--out', dirs[name]]);
     trained[name] = { status: r.status, output: `${r.stdout}\n${r.stderr}` };
   }
 });
@@ -78,9 +78,9 @@ function startServe(dir: string): Promise<{ child: ChildProcess; url: string }> 
   const child = spawn(process.execPath, [MAIN, 'serve', '--run', dir, '--port', '0'], { cwd: root });
   let out = '';
   let err = '';
-  child.stderr!.setEncoding('utf8').on('data', (c: string) => (err += c));
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
   return new Promise((resolve, reject) => {
-    child.stdout!.setEncoding('utf8').on('data', (c: string) => {
+    child.stdout.setEncoding('utf8').on('data', (c: string) => {
       out += c;
       const m = /explorer at (http:\S+)/.exec(out);
       if (m) resolve({ child, url: m[1]! });

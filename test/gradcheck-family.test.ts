@@ -32,10 +32,10 @@ test('the Gaussian decoder loss path: sigmoid mean and floored log-variance into
   const rawLogvar = randomTensor(rng, [3, 6], -3, 1);
   const x = randomTensor(rng, [3, 6], 0, 1);
   const nll = (m: Tensor, lv: Tensor, t: Tensor): Tensor => gaussianNll(gaussianMeanFrom(m, 'sigmoid'), flooredLogvar(lv), t);
-  gradcheck('gaussianNll(sigmoid(m), floored lv, x)', (m, lv, t) => nll(m!, lv!, t!), [rawMean, rawLogvar, x]);
+  gradcheck('gaussianNll(sigmoid(m), floored lv, x)', (m, lv, t) => nll(m, lv, t), [rawMean, rawLogvar, x]);
   // Near the floor, where its softplus bends (lv in floor +- 1).
   const nearFloor = randomTensor(rng, [2, 4], -12.1, -10.1);
-  gradcheck('near the log-variance floor', (m, lv, t) => nll(m!, lv!, t!), [randomTensor(rng, [2, 4], -3, 3), nearFloor, randomTensor(rng, [2, 4], 0, 1)], 1, 1e-3);
+  gradcheck('near the log-variance floor', (m, lv, t) => nll(m, lv, t), [randomTensor(rng, [2, 4], -3, 3), nearFloor, randomTensor(rng, [2, 4], 0, 1)], 1, 1e-3);
   // unbounded leaves the output alone; sigmoid is the logistic function.
   const out = Tensor.from([-2, 0, 3], [1, 3]);
   assert.equal(gaussianMeanFrom(out, 'unbounded'), out);
@@ -62,9 +62,9 @@ test('conv2d: gradients for stride 1 and 2, with and without padding and bias', 
   const x = randomTensor(rng, [2, 3, 6, 5]);
   const w = randomTensor(rng, [4, 3, 3, 3]);
   const b = randomTensor(rng, [4]);
-  gradcheck('conv2d s1 p0', (a, c, d) => conv2d(a!, c!, d!), [x, w, b]);
-  gradcheck('conv2d s2 p1', (a, c, d) => conv2d(a!, c!, d!, { stride: 2, padding: 1 }), [x, w, b]);
-  gradcheck('conv2d 2x2 no bias', (a, c) => conv2d(a!, c!, null, { stride: 2 }), [x, randomTensor(rng, [2, 3, 2, 2])]);
+  gradcheck('conv2d s1 p0', (a, c, d) => conv2d(a, c, d), [x, w, b]);
+  gradcheck('conv2d s2 p1', (a, c, d) => conv2d(a, c, d, { stride: 2, padding: 1 }), [x, w, b]);
+  gradcheck('conv2d 2x2 no bias', (a, c) => conv2d(a, c, null, { stride: 2 }), [x, randomTensor(rng, [2, 3, 2, 2])]);
 });
 
 test('conv2d agrees with a direct sum over the window', () => {
@@ -97,8 +97,8 @@ test('convTranspose2d: gradients, output size, and adjointness with conv2d', () 
   const x = randomTensor(rng, [2, 3, 4, 3]);
   const w = randomTensor(rng, [3, 2, 3, 3]);
   const b = randomTensor(rng, [2]);
-  gradcheck('convTranspose2d s1', (a, c, d) => convTranspose2d(a!, c!, d!), [x, w, b]);
-  gradcheck('convTranspose2d s2 p1 op1', (a, c, d) => convTranspose2d(a!, c!, d!, { stride: 2, padding: 1, outputPadding: 1 }), [x, w, b]);
+  gradcheck('convTranspose2d s1', (a, c, d) => convTranspose2d(a, c, d), [x, w, b]);
+  gradcheck('convTranspose2d s2 p1 op1', (a, c, d) => convTranspose2d(a, c, d, { stride: 2, padding: 1, outputPadding: 1 }), [x, w, b]);
   const y = convTranspose2d(randomTensor(rng, [1, 64, 7, 7]), randomTensor(rng, [64, 32, 3, 3]), null, { stride: 2, padding: 1, outputPadding: 1 });
   assert.deepEqual(y.shape, [1, 32, 14, 14]);
   // <conv(u), v> = <u, convT(v)> with the same weights: the transpose really is the adjoint.
@@ -123,8 +123,8 @@ test('a small conv stack end to end: conv then transposed conv', () => {
   gradcheck(
     'conv stack',
     (a, c, d) => {
-      const h = conv2d(a!, c!, null, { stride: 2, padding: 1 });
-      return convTranspose2d(h, d!, null, { stride: 2, padding: 1, outputPadding: 1 });
+      const h = conv2d(a, c, null, { stride: 2, padding: 1 });
+      return convTranspose2d(h, d, null, { stride: 2, padding: 1, outputPadding: 1 });
     },
     [x, w1, w2],
   );

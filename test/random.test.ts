@@ -21,10 +21,10 @@ function referenceStream(seed: number, count: number): number[] {
     const t = (st[1]! << 9n) & M;
     st[2] = st[2]! ^ st[0]!;
     st[3] = st[3]! ^ st[1]!;
-    st[1] = st[1]! ^ st[2]!;
-    st[0] = st[0]! ^ st[3]!;
-    st[2] = st[2]! ^ t;
-    st[3] = rotl(st[3]!, 11n);
+    st[1] = st[1]! ^ st[2];
+    st[0] = st[0]! ^ st[3];
+    st[2] = st[2] ^ t;
+    st[3] = rotl(st[3], 11n);
   }
   return out;
 }

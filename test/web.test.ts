@@ -53,12 +53,12 @@ function startCli(args: string[], pattern: RegExp): { child: ChildProcess; url: 
   const child = spawn(process.execPath, [MAIN, ...args], { cwd: root });
   let out = '';
   let err = '';
-  child.stdout!.setEncoding('utf8');
-  child.stderr!.setEncoding('utf8');
-  child.stderr!.on('data', (c: string) => (err += c));
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (c: string) => (err += c));
   const exit = new Promise<number | null>((resolve) => child.on('exit', resolve));
   const url = new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (c: string) => {
+    child.stdout.on('data', (c: string) => {
       out += c;
       const m = pattern.exec(out);
       if (m) resolve(m[1]!);
@@ -195,12 +195,12 @@ describe('the explorer', () => {
         for (let i = 0; i < d.length; i += 4) if (d[i + 3]! > 200) best = Math.max(best, d[i]! - d[i + 1]!);
         return best;
       },
-      [px, py],
+      [px, py] as const,
     );
     assert.ok(red > 120, `no red marker at ${px},${py} (reddest ${red})`);
 
     await page.click('#clear');
-    await page.waitForFunction(() => !document.querySelector('.scatter-overlay')!.hasAttribute('data-posterior'));
+    await page.waitForFunction(() => !document.querySelector('.scatter-overlay').hasAttribute('data-posterior'));
     await page.close();
   });
 
@@ -299,7 +299,10 @@ describe('the live dashboard', () => {
       const scroll = await page.evaluate(() => document.documentElement.scrollWidth);
       assert.ok(scroll <= 390, `page is ${scroll}px wide: it scrolls sideways`);
       await page.screenshot({ path: join(SCREENSHOTS, 'live-390x844.png'), fullPage: true });
-      const stop = await fetch(new URL('/api/stop', await started.url), { method: 'POST' });
+      // As the page's own stop button would: its token, from its own origin.
+      const token = (await page.getAttribute('meta[name="vae-token"]', 'content')) ?? '';
+      const url = new URL('/api/stop', await started.url);
+      const stop = await fetch(url, { method: 'POST', headers: { 'x-vae-token': token, origin: url.origin } });
       assert.equal(stop.status, 202);
       assert.equal(await started.exit, 130);
       await page.close();

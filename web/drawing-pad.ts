@@ -151,8 +151,8 @@ export function toMnistForm(ink: Float32Array, n: number): Float32Array | null {
     const ty = Math.min(th - 1, Math.floor((y - y0) * scale));
     for (let x = x0; x <= x1; x++) {
       const tx = Math.min(tw - 1, Math.floor((x - x0) * scale));
-      sum[ty * tw + tx] += ink[y * n + x]!;
-      count[ty * tw + tx] += 1;
+      sum[ty * tw + tx]! += ink[y * n + x]!;
+      count[ty * tw + tx]! += 1;
     }
   }
   let mass = 0;

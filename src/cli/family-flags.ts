@@ -6,8 +6,6 @@
 import type { ParsedFlags } from './args.js';
 import { UserError } from '../errors.js';
 import type { DataSplits } from '../data/dataset.js';
-import type { DatasetOptions } from '../data/source.js';
-import type { TrainingState } from '../train/checkpoint.js';
 import type { TrainingConfig } from '../train/config.js';
 import { ARCHITECTURES, DEFAULT_SIGMA, LIKELIHOODS, isContinuous, type VaeConfig } from '../vae/config.js';
 import { MAX_TRAIN_K, OBJECTIVES } from '../vae/objectives.js';
@@ -71,18 +69,6 @@ export function familyObjectiveConfig(opts: FamilyFlags): Pick<TrainingConfig, '
     ...(opts.beta !== undefined ? { beta: opts.beta } : {}),
     ...(opts.klWarmup !== undefined ? { klWarmup: opts.klWarmup } : {}),
   };
-}
-
-/** How to reload a run's data so it matches the model: folder images at the model's size, split by the run's seed. */
-export function datasetOptionsForModel(state: TrainingState): DatasetOptions {
-  return { imageSize: state.model.config.imageHeight, seed: state.config.training.seed };
-}
-
-export function describeObjective(t: TrainingConfig): string {
-  if (t.objective === 'iwae') return `IWAE bound, K = ${t.k ?? 1}`;
-  const beta = t.beta ?? 1;
-  const warm = t.klWarmup ?? 0;
-  return `${beta === 1 ? 'ELBO' : `beta-ELBO, beta = ${beta}`}${warm > 0 ? `, KL warm-up over ${warm} steps` : ''}`;
 }
 
 /** Labels for pictures of a conditional model's samples: the classes in turn. */

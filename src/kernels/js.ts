@@ -47,7 +47,7 @@ export function transposeColumns(
       const t1 = Math.min(t0 + T, c1);
       for (let r = r0; r < r1; r++) {
         const base = r * cols;
-        for (let c = t0; c < t1; c++) dst[(c - c0) * rows + r] = src[base + c];
+        for (let c = t0; c < t1; c++) dst[(c - c0) * rows + r] = src[base + c]!;
       }
     }
   }
@@ -96,8 +96,8 @@ export function gemmPackedNT(
         let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
         let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
         for (let p = 0; p < k; p++) {
-          const x0 = a[a0 + p], x1 = a[a1 + p], x2 = a[a2 + p], x3 = a[a3 + p];
-          const y0 = b[b0 + p], y1 = b[b1 + p], y2 = b[b2 + p], y3 = b[b3 + p];
+          const x0 = a[a0 + p]!, x1 = a[a1 + p]!, x2 = a[a2 + p]!, x3 = a[a3 + p]!;
+          const y0 = b[b0 + p]!, y1 = b[b1 + p]!, y2 = b[b2 + p]!, y3 = b[b3 + p]!;
           c00 += x0 * y0; c01 += x0 * y1; c02 += x0 * y2; c03 += x0 * y3;
           c10 += x1 * y0; c11 += x1 * y1; c12 += x1 * y2; c13 += x1 * y3;
           c20 += x2 * y0; c21 += x2 * y1; c22 += x2 * y2; c23 += x2 * y3;
@@ -134,10 +134,10 @@ function store4(
     c[at + 2] = alpha * v2;
     c[at + 3] = alpha * v3;
   } else {
-    c[at] = alpha * v0 + beta * c[at];
-    c[at + 1] = alpha * v1 + beta * c[at + 1];
-    c[at + 2] = alpha * v2 + beta * c[at + 2];
-    c[at + 3] = alpha * v3 + beta * c[at + 3];
+    c[at] = alpha * v0 + beta * c[at]!;
+    c[at + 1] = alpha * v1 + beta * c[at + 1]!;
+    c[at + 2] = alpha * v2 + beta * c[at + 2]!;
+    c[at + 3] = alpha * v3 + beta * c[at + 3]!;
   }
 }
 
@@ -153,8 +153,8 @@ function dotInto(
   beta: number,
 ): void {
   let s = 0;
-  for (let p = 0; p < k; p++) s += a[aOff + p] * b[bOff + p];
-  c[at] = beta === 0 ? alpha * s : alpha * s + beta * c[at];
+  for (let p = 0; p < k; p++) s += a[aOff + p]! * b[bOff + p]!;
+  c[at] = beta === 0 ? alpha * s : alpha * s + beta * c[at]!;
 }
 
 
@@ -182,18 +182,18 @@ export const jsKernels: Kernels = {
       const base = i * cols;
       if (relu) {
         for (let j = 0; j < cols; j++) {
-          const v = y[base + j] + bias[j];
+          const v = y[base + j]! + bias[j]!;
           y[base + j] = v > 0 ? v : 0;
         }
       } else {
-        for (let j = 0; j < cols; j++) y[base + j] += bias[j];
+        for (let j = 0; j < cols; j++) y[base + j]! += bias[j]!;
       }
     }
   },
 
   biasActivationBackward(y, g, rows, cols, relu, gPre, gBias) {
     const n = rows * cols;
-    if (relu) for (let i = 0; i < n; i++) gPre[i] = y[i] > 0 ? g[i] : 0;
+    if (relu) for (let i = 0; i < n; i++) gPre[i] = y[i]! > 0 ? g[i]! : 0;
     else if (gPre !== g) gPre.set(g.subarray(0, n));
     if (gBias !== null) this.sumRowsInto(gPre, rows, cols, gBias);
   },
@@ -201,19 +201,19 @@ export const jsKernels: Kernels = {
   sumRowsInto(g, rows, cols, out) {
     for (let i = 0; i < rows; i++) {
       const base = i * cols;
-      for (let j = 0; j < cols; j++) out[j] += g[base + j];
+      for (let j = 0; j < cols; j++) out[j]! += g[base + j]!;
     }
   },
 
   relu(x, out) {
     for (let i = 0; i < x.length; i++) {
-      const v = x[i];
+      const v = x[i]!;
       out[i] = v > 0 ? v : 0;
     }
   },
 
   reluBackward(y, gy, gx) {
-    for (let i = 0; i < y.length; i++) if (y[i] > 0) gx[i] += gy[i];
+    for (let i = 0; i < y.length; i++) if (y[i]! > 0) gx[i]! += gy[i]!;
   },
 
   bceWithLogits(logits, targets, rows, cols, out, delta) {
@@ -221,8 +221,8 @@ export const jsKernels: Kernels = {
       const base = i * cols;
       let s = 0;
       for (let j = 0; j < cols; j++) {
-        const x = logits[base + j];
-        const t = targets[base + j];
+        const x = logits[base + j]!;
+        const t = targets[base + j]!;
         const e = Math.exp(-Math.abs(x));
         s += (x > 0 ? x : 0) - x * t + Math.log1p(e);
         // sigmoid(x) computed on the side where exp cannot overflow
@@ -235,19 +235,19 @@ export const jsKernels: Kernels = {
   bceWithLogitsBackward(logits, targets, gRow, rows, cols, gLogits, gTargets, delta) {
     for (let i = 0; i < rows; i++) {
       const base = i * cols;
-      const g = gRow[i];
+      const g = gRow[i]!;
       for (let j = 0; j < cols; j++) {
-        const x = logits[base + j];
+        const x = logits[base + j]!;
         if (gLogits) {
           if (delta) {
-            gLogits[base + j] += g * delta[base + j];
+            gLogits[base + j]! += g * delta[base + j]!;
           } else {
             const e = Math.exp(-Math.abs(x));
             const s = x >= 0 ? 1 / (1 + e) : e / (1 + e);
-            gLogits[base + j] += g * (s - targets[base + j]);
+            gLogits[base + j]! += g * (s - targets[base + j]!);
           }
         }
-        if (gTargets) gTargets[base + j] -= g * x;
+        if (gTargets) gTargets[base + j]! -= g * x;
       }
     }
   },
@@ -257,8 +257,8 @@ export const jsKernels: Kernels = {
       const base = i * cols;
       let s = 0;
       for (let j = 0; j < cols; j++) {
-        const m = mu[base + j];
-        const lv = logvar[base + j];
+        const m = mu[base + j]!;
+        const lv = logvar[base + j]!;
         s += m * m + Math.exp(lv) - 1 - lv;
       }
       out[i] = 0.5 * s;
@@ -268,23 +268,23 @@ export const jsKernels: Kernels = {
   gaussianKlBackward(mu, logvar, gRow, rows, cols, gMu, gLogvar) {
     for (let i = 0; i < rows; i++) {
       const base = i * cols;
-      const g = gRow[i];
+      const g = gRow[i]!;
       for (let j = 0; j < cols; j++) {
-        if (gMu) gMu[base + j] += g * mu[base + j];
-        if (gLogvar) gLogvar[base + j] += g * 0.5 * (Math.exp(logvar[base + j]) - 1);
+        if (gMu) gMu[base + j]! += g * mu[base + j]!;
+        if (gLogvar) gLogvar[base + j]! += g * 0.5 * (Math.exp(logvar[base + j]!) - 1);
       }
     }
   },
 
   reparameterize(mu, logvar, eps, z) {
-    for (let i = 0; i < z.length; i++) z[i] = mu[i] + Math.exp(0.5 * logvar[i]) * eps[i];
+    for (let i = 0; i < z.length; i++) z[i] = mu[i]! + Math.exp(0.5 * logvar[i]!) * eps[i]!;
   },
 
   reparameterizeBackward(logvar, eps, gz, gMu, gLogvar) {
     for (let i = 0; i < gz.length; i++) {
-      const g = gz[i];
-      if (gMu) gMu[i] += g;
-      if (gLogvar) gLogvar[i] += g * eps[i] * 0.5 * Math.exp(0.5 * logvar[i]);
+      const g = gz[i]!;
+      if (gMu) gMu[i]! += g;
+      if (gLogvar) gLogvar[i]! += g * eps[i]! * 0.5 * Math.exp(0.5 * logvar[i]!);
     }
   },
 
@@ -294,18 +294,18 @@ export const jsKernels: Kernels = {
     const c1 = 1 - beta1;
     const c2 = 1 - beta2;
     for (let k = 0; k < params.length; k++) {
-      const param = params[k];
-      const grad = grads[k];
-      const m = ms[k];
-      const v = vs[k];
+      const param = params[k]!;
+      const grad = grads[k]!;
+      const m = ms[k]!;
+      const v = vs[k]!;
       const n = param.length;
       for (let i = 0; i < n; i++) {
-        const g = grad[i];
-        const mi = beta1 * m[i] + c1 * g;
-        const vi = beta2 * v[i] + c2 * g * g;
+        const g = grad[i]!;
+        const mi = beta1 * m[i]! + c1 * g;
+        const vi = beta2 * v[i]! + c2 * g * g;
         m[i] = mi;
         v[i] = vi;
-        param[i] -= (stepSize * mi) / (Math.sqrt(vi) * invSqrtBc2 + eps);
+        param[i]! -= (stepSize * mi) / (Math.sqrt(vi) * invSqrtBc2 + eps);
       }
     }
   },

@@ -5,7 +5,6 @@
  * name when it cannot load is the user's error, said in one line.
  */
 import { UserError } from '../errors.js';
-import { setKernels } from '../engine/tensor.js';
 import { threadedJsKernels } from './js-threads.js';
 import type { Kernels } from './kernels.js';
 import { loadNativeKernels, type NativeInfo } from './native.js';
@@ -61,14 +60,4 @@ export function describeKernels(selection: KernelSelection): string {
   if (selection.native === null) return selection.kernels.name;
   const { gemm, threads } = selection.native;
   return gemm === 'openblas' ? 'native (openblas)' : `native (${gemm}, ${threads} thread${threads === 1 ? '' : 's'})`;
-}
-
-/**
- * Selects kernels and makes every op of the engine run on them from now on: the library's
- * one switch (`useKernels('native')`), and what each CLI command does with --kernels.
- */
-export function useKernels(choice: KernelChoice = 'auto'): KernelSelection {
-  const selection = selectKernels(choice);
-  setKernels(selection.kernels);
-  return selection;
 }

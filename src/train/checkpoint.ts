@@ -8,7 +8,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from '../io/safetensors.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { ensureParentDir, writeFileAtomic } from '../io/atomic.js';
 import { Random, type RandomState } from '../engine/random.js';
 import { Adam } from '../nn/adam.js';
 import { VAE } from '../vae/model.js';
@@ -55,8 +55,10 @@ export function encodeCheckpoint(state: TrainingState): Uint8Array {
   });
 }
 
+/** Writes `dir`/checkpoint.safetensors atomically, creating `dir` (and its parents) when missing. */
 export function saveCheckpoint(dir: string, state: TrainingState): string {
   const path = join(dir, CHECKPOINT_FILE);
+  ensureParentDir(path);
   writeFileAtomic(path, encodeCheckpoint(state));
   return path;
 }

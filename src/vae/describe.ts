@@ -1,5 +1,6 @@
 /** A model in a few words, for the terminal, the dashboard and the explorer (no Node built-ins: the page bundles it). */
 import { archOf, classesOf, gaussianMeanOf, type VaeConfig } from './config.js';
+import type { ObjectiveConfig } from './objectives.js';
 
 export function describeModel(c: VaeConfig): string {
   const arch = archOf(c) === 'conv' ? `conv VAE ${c.imageHeight}x${c.imageWidth}-c32-c64-${c.hidden.join('-')}-${c.latent}` : `MLP VAE ${[c.inputDim, ...c.hidden, c.latent].join('-')}`;
@@ -13,4 +14,12 @@ export function gaussianTraits(c: VaeConfig, fixedSigma: string): string[] {
   const traits = [c.likelihood === 'gaussian' ? 'learned variance' : fixedSigma];
   if (gaussianMeanOf(c) === 'sigmoid') traits.push('sigmoid mean');
   return traits;
+}
+
+/** The objective in a few words, for run headers and the report: `ELBO`, `beta-ELBO, beta = 4`, `IWAE bound, K = 5`. */
+export function describeObjective(t: ObjectiveConfig): string {
+  if (t.objective === 'iwae') return `IWAE bound, K = ${t.k ?? 1}`;
+  const beta = t.beta ?? 1;
+  const warm = t.klWarmup ?? 0;
+  return `${beta === 1 ? 'ELBO' : `beta-ELBO, beta = ${beta}`}${warm > 0 ? `, KL warm-up over ${warm} steps` : ''}`;
 }

@@ -7,8 +7,7 @@ import type { RunConfig } from '../train/config.js';
 import type { EpochMetrics } from '../train/trainer.js';
 import { describeLr } from '../train/lr-schedule.js';
 import { archOf, classesOf, type VaeConfig } from '../vae/config.js';
-import { gaussianTraits } from '../vae/describe.js';
-import { describeObjective } from '../cli/family-flags.js';
+import { describeObjective, gaussianTraits } from '../vae/describe.js';
 
 export interface ReportFigure {
   file: string;

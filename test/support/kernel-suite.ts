@@ -137,7 +137,7 @@ export function suite(label: string, K: Kernels, before: () => void = () => {}):
     for (let i = 0; i < rows * cols; i++) {
       const xi = x[i]!;
       const ti = t[i]!;
-      want[Math.floor(i / cols)] += Math.max(xi, 0) - xi * ti + Math.log1p(Math.exp(-Math.abs(xi)));
+      want[Math.floor(i / cols)]! += Math.max(xi, 0) - xi * ti + Math.log1p(Math.exp(-Math.abs(xi)));
       wantDelta[i] = 1 / (1 + Math.exp(-xi)) - ti;
     }
     const out = new Float32Array(rows);
@@ -172,7 +172,7 @@ export function suite(label: string, K: Kernels, before: () => void = () => {}):
     const kl = new Float32Array(rows);
     K.gaussianKl(mu, lv, rows, cols, kl);
     const wantKl = new Float64Array(rows);
-    for (let i = 0; i < rows * cols; i++) wantKl[Math.floor(i / cols)] += 0.5 * (mu[i]! ** 2 + Math.exp(lv[i]!) - 1 - lv[i]!);
+    for (let i = 0; i < rows * cols; i++) wantKl[Math.floor(i / cols)]! += 0.5 * (mu[i]! ** 2 + Math.exp(lv[i]!) - 1 - lv[i]!);
     close(kl, wantKl, 1e-6, 'kl');
     const gRow = Float32Array.from([1, 2, -1, 0.5]);
     const gMu = new Float32Array(rows * cols).fill(1);
@@ -205,7 +205,7 @@ export function suite(label: string, K: Kernels, before: () => void = () => {}):
       const wantPre = Float64Array.from(g, (gi, i) => (!relu || y[i]! > 0 ? gi : 0));
       close(pre, wantPre, 0, 'gPre');
       const wantBias = new Float64Array(cols).fill(2);
-      for (let i = 0; i < rows * cols; i++) wantBias[i % cols] += wantPre[i]!;
+      for (let i = 0; i < rows * cols; i++) wantBias[i % cols]! += wantPre[i]!;
       close(gBias, wantBias, 1e-5, 'gBias');
     }
   });
@@ -238,7 +238,7 @@ export function suite(label: string, K: Kernels, before: () => void = () => {}):
             const at = ((ch * kh + i) * kw + j) * n * P + b * P + oy * g.wo + ox;
             const src = pixel(b, ch, oy * stride - padding + i, ox * stride - padding + j);
             want[at] = src < 0 ? 0 : x[src]!;
-            if (src >= 0) wantX[src] += colIn[at]!;
+            if (src >= 0) wantX[src]! += colIn[at]!;
           }
         }
         const col = new Float32Array(want.length).fill(Number.NaN);
@@ -284,7 +284,7 @@ export function suite(label: string, K: Kernels, before: () => void = () => {}):
       const sums = Float32Array.from(bias);
       K.sumChannelsInto(x, n, c, s, sums);
       const wantSums = Float64Array.from(bias);
-      for (let i = 0; i < x.length; i++) wantSums[Math.floor(i / s) % c] += x[i]!;
+      for (let i = 0; i < x.length; i++) wantSums[Math.floor(i / s) % c]! += x[i]!;
       close(sums, wantSums, 1e-5, `sumChannelsInto ${n}x${c}x${s}`);
     }
   });

@@ -1,0 +1,8 @@
+/** How a trained model's data are found again. */
+import type { DatasetOptions } from '../data/source.js';
+import type { TrainingState } from './checkpoint.js';
+
+/** How to reload a run's data so it matches the model: folder images at the model's size, split by the run's seed. */
+export function datasetOptionsForModel(state: TrainingState): DatasetOptions {
+  return { imageSize: state.model.config.imageHeight, seed: state.config.training.seed };
+}
