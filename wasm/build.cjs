@@ -23,8 +23,8 @@ const SOURCE = join(here, 'kernels.c');
 // The largest memory the modules may grow to: 2 GiB (engines reserve a shared memory's
 // maximum up front, as address space only).
 const MAX_MEMORY = 2 * 1024 * 1024 * 1024;
-const CFLAGS = ['--target=wasm32', '-O3', '-msimd128', '-mbulk-memory', '-matomics', '-nostdlib', '-ffreestanding'];
-const LINK = ['--no-entry', '--import-memory', '--export=__heap_base', `--max-memory=${MAX_MEMORY}`, '--strip-all'];
+const CFLAGS = ['--target=wasm32', '-O3', '-msimd128', '-mbulk-memory', '-matomics', '-mmutable-globals', '-nostdlib', '-ffreestanding'];
+const LINK = ['--no-entry', '--import-memory', '--export=__heap_base', '--export=__stack_pointer', `--max-memory=${MAX_MEMORY}`, '--strip-all'];
 const OUTPUTS = {
   'kernels.wasm': LINK,
   'kernels-threads.wasm': [...LINK, '--shared-memory'],

@@ -3,8 +3,9 @@
  * for wasm32 without any C library (wasm/build.cjs). Every pointer is an offset into the
  * module's own linear memory: src/kernels/wasm.ts copies operands in and results out.
  *
- * Nothing here keeps state or uses the C stack, so several instances over one shared memory
- * (one per thread, each with its own scratch area) can run gemm_block at once.
+ * Nothing here keeps state, so several instances over one shared memory (one per thread,
+ * each with its own scratch area and its own C stack, whose pointer is exported for that)
+ * can run gemm_block at once.
  */
 #include <wasm_simd128.h>
 

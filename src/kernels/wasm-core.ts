@@ -36,6 +36,8 @@ export const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }
 /** What the module exports (pointers are byte offsets into its memory). */
 interface Exports {
   __heap_base: { value: number };
+  /** The C stack's top; each helper's instance is given a stack of its own in the arena. */
+  __stack_pointer: { value: number };
   gemm_scratch_floats(): number;
   gemm_block(
     ta: number, tb: number, m: number, n: number, k: number, alpha: number, a: number, b: number, beta: number, c: number,
@@ -67,6 +69,8 @@ interface Exports {
 }
 
 const PAGE = 65536;
+/** Bytes of C stack for each helper thread (the kernels use none today; this keeps it safe if they do). */
+const HELPER_STACK = 65536;
 /** The modules' declared maximum, 2 GiB (wasm/build.cjs). */
 export const MAX_PAGES = 32768;
 
@@ -79,6 +83,8 @@ export const PARAM_SLOTS = 15;
 /** What a helper thread is given when it starts. */
 export interface HelperStart {
   module: WasmModule;
+  /** The top of this helper's own C stack (the module's is at the bottom of memory, the calling thread's). */
+  stackTop: number;
   memory: WasmMemory;
   control: Int32Array;
   params: Float64Array;
@@ -134,7 +140,9 @@ function assemble(x: Exports, memory: WasmMemory, threads: number, options: Wasm
   // The arena: each thread's packing scratch, then the operands of the current call.
   const scratchBytes = x.gemm_scratch_floats() * 4;
   const heapBase = align(x.__heap_base.value);
-  const scratchAt = (t: number): number => heapBase + t * scratchBytes;
+  // Stacks of the helpers (t = 1, 2, ...), growing down from the end of each slot.
+  const stackTop = (t: number): number => heapBase + t * HELPER_STACK;
+  const scratchAt = (t: number): number => stackTop(threads) + t * scratchBytes;
   const operandsBase = scratchAt(threads);
   let top = operandsBase;
   let f32 = new Float32Array(memory.buffer);
@@ -181,7 +189,7 @@ function assemble(x: Exports, memory: WasmMemory, threads: number, options: Wasm
   for (let t = 1; t < threads; t++) {
     const control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_SLOTS));
     const params = new Float64Array(new SharedArrayBuffer(8 * PARAM_SLOTS));
-    options.startHelper!({ module: options.threadsModule!, memory, control, params });
+    options.startHelper!({ module: options.threadsModule!, stackTop: stackTop(t), memory, control, params });
     helpers.push({ control, params, jobs: 0 });
   }
 
@@ -434,6 +442,7 @@ function align(bytes: number): number {
 export function runHelper(start: HelperStart): never {
   const { module, memory, control, params } = start;
   const x = new WebAssemblyApi.Instance(module, { env: { memory } }).exports as unknown as Exports;
+  x.__stack_pointer.value = start.stackTop;
   let seen = 0;
   for (;;) {
     Atomics.wait(control, JOB, seen);
