@@ -79,7 +79,7 @@ const badCases: BadCase[] = [
   { name: '--lr -1', args: ['train', '--out', 'run', '--lr', '-1'], pattern: /--lr must be > 0, got -1/ },
   { name: '--batch-size 0', args: ['train', '--out', 'run', '--batch-size', '0'], pattern: /--batch-size must be >= 1, got 0/ },
   { name: 'bad --binarize', args: ['train', '--out', 'run', '--binarize', 'maybe'], pattern: /--binarize must be one of none, dynamic/ },
-  { name: 'bad --kernels', args: ['train', '--out', 'run', '--kernels', 'gpu'], pattern: /--kernels must be one of auto, native, js/ },
+  { name: 'bad --kernels', args: ['train', '--out', 'run', '--kernels', 'gpu'], pattern: /--kernels must be one of auto, native, wasm, js/ },
   { name: '--dataset idx:/nonexistent', args: ['train', '--out', 'run', '--dataset', 'idx:/nonexistent'], pattern: /dataset folder not found: \/nonexistent/ },
   { name: '--dataset foo', args: ['train', '--out', 'run', '--dataset', 'foo'], pattern: /unknown dataset "foo"/ },
   {
