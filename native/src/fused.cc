@@ -273,23 +273,25 @@ void reparameterize_backward(const float* logvar, const float* eps, const float*
   }
 }
 
-void adam_update(const AdamSlice* slices, std::size_t count, float lr, float beta1, float beta2, float eps,
-                 double step) {
+void adam_update(FloatLists params, FloatLists grads, FloatLists ms, FloatLists vs, float lr, float beta1,
+                 float beta2, float eps, double step) {
+  const std::size_t count = params.count;
   const double bc1 = 1.0 - std::pow(static_cast<double>(beta1), step);
   const double bc2 = 1.0 - std::pow(static_cast<double>(beta2), step);
   const float stepSize = static_cast<float>(lr / bc1);
   const float invSqrtBc2 = static_cast<float>(1.0 / std::sqrt(bc2));
   // All parameters as one long index space, cut into equal shares for the threads.
   std::vector<std::size_t> starts(count + 1, 0);
-  for (std::size_t s = 0; s < count; s++) starts[s + 1] = starts[s] + slices[s].size;
+  for (std::size_t s = 0; s < count; s++) starts[s + 1] = starts[s] + params.sizes[s];
   const std::size_t total = starts[count];
   parallel_range(total, kMinElements, [&](std::size_t from, std::size_t to) {
     std::size_t s = std::upper_bound(starts.begin(), starts.end(), from) - starts.begin() - 1;
     for (; s < count && starts[s] < to; s++) {
-      const AdamSlice& sl = slices[s];
       const std::size_t a = std::max(from, starts[s]) - starts[s];
       const std::size_t b = std::min(to, starts[s + 1]) - starts[s];
-      if (a < b) adam_range(sl.param, sl.grad, sl.m, sl.v, a, b, beta1, beta2, stepSize, invSqrtBc2, eps);
+      if (a < b)
+        adam_range(params.data[s], grads.data[s], ms.data[s], vs.data[s], a, b, beta1, beta2, stepSize, invSqrtBc2,
+                   eps);
     }
   });
 }

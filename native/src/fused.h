@@ -26,15 +26,16 @@ void reparameterize(const float* mu, const float* logvar, const float* eps, floa
 void reparameterize_backward(const float* logvar, const float* eps, const float* gz, float* gmu, float* glogvar,
                              std::size_t n);
 
-struct AdamSlice {
-  float* param;
-  const float* grad;
-  float* m;
-  float* v;
-  std::size_t size;
+// A list of float arrays, for kernels that sweep many tensors at once (Adam).
+struct FloatLists {
+  float* const* data;
+  const std::size_t* sizes;
+  std::size_t count;
 };
 
-// One Adam step (PyTorch's form) over every slice, the work spread over the threads.
-void adam_update(const AdamSlice* slices, std::size_t count, float lr, float beta1, float beta2, float eps, double step);
+// One Adam step (PyTorch's form) over every parameter (params.data[i] with grads.data[i],
+// m.data[i], v.data[i], params.sizes[i] values each), the work spread over the threads.
+void adam_update(FloatLists params, FloatLists grads, FloatLists m, FloatLists v, float lr, float beta1, float beta2,
+                 float eps, double step);
 
 }  // namespace vae
