@@ -44,6 +44,12 @@ const vae::binding::Entry kKernels[] = {
     kernel<vae::gaussian_kl_backward>("gaussianKlBackward",
                                       "mu:f32[rows*cols] logvar:f32[rows*cols] gRow:f32[rows] rows:int cols:int "
                                       "gMu:f32?[rows*cols] gLogvar:f32?[rows*cols]"),
+    kernel<vae::gaussian_nll>(
+        "gaussianNll", "mean:f32[rows*cols] logvar:f32[rows*cols] x:f32[rows*cols] rows:int cols:int out:f32[rows]"),
+    kernel<vae::gaussian_nll_backward>("gaussianNllBackward",
+                                       "mean:f32[rows*cols] logvar:f32[rows*cols] x:f32[rows*cols] gRow:f32[rows] "
+                                       "rows:int cols:int gMean:f32?[rows*cols] gLogvar:f32?[rows*cols] "
+                                       "gX:f32?[rows*cols]"),
     kernel<vae::reparameterize>("reparameterize", "mu:f32[] logvar:f32[#mu] eps:f32[#mu] z:f32[#mu] n=#mu"),
     kernel<vae::reparameterize_backward>("reparameterizeBackward",
                                          "logvar:f32[#gz] eps:f32[#gz] gz:f32[] gMu:f32?[#gz] gLogvar:f32?[#gz] n=#gz"),

@@ -273,6 +273,46 @@ void reparameterize_backward(const float* logvar, const float* eps, const float*
   }
 }
 
+// The Gaussian likelihood works in double, term by term as src/kernels/js.ts does (there
+// every number is a double until stored), so the two providers agree to the last float bit
+// but for a rare rounding of exp; hence no fused multiply-adds here either, which JavaScript
+// never makes. A pixel-sized pass: spread over rows like BCE.
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=off")
+void gaussian_nll(const float* mean, const float* logvar, const float* x, int rows, int cols, float* out) {
+  const double log2pi = std::log(2.0 * M_PI);
+  parallel_range(static_cast<std::size_t>(rows), std::max<std::size_t>(1, kMinElements / std::max(cols, 1)),
+                 [&](std::size_t r0, std::size_t r1) {
+                   for (std::size_t i = r0; i < r1; i++) {
+                     double s = 0.0;
+                     for (std::size_t j = i * cols; j < (i + 1) * cols; j++) {
+                       const double d = static_cast<double>(x[j]) - static_cast<double>(mean[j]);
+                       const double lv = logvar[j];
+                       s += log2pi + lv + d * d * std::exp(-lv);
+                     }
+                     out[i] = static_cast<float>(0.5 * s);
+                   }
+                 });
+}
+
+void gaussian_nll_backward(const float* mean, const float* logvar, const float* x, const float* grow, int rows, int cols,
+                           float* gmean, float* glogvar, float* gx) {
+  parallel_range(static_cast<std::size_t>(rows), std::max<std::size_t>(1, kMinElements / std::max(cols, 1)),
+                 [&](std::size_t r0, std::size_t r1) {
+                   for (std::size_t i = r0; i < r1; i++) {
+                     const double g = grow[i];
+                     for (std::size_t j = i * cols; j < (i + 1) * cols; j++) {
+                       const double e = std::exp(-static_cast<double>(logvar[j]));
+                       const double d = static_cast<double>(x[j]) - static_cast<double>(mean[j]);
+                       if (gmean != nullptr) gmean[j] = static_cast<float>(gmean[j] - g * d * e);
+                       if (glogvar != nullptr) glogvar[j] = static_cast<float>(glogvar[j] + g * 0.5 * (1.0 - d * d * e));
+                       if (gx != nullptr) gx[j] = static_cast<float>(gx[j] + g * d * e);
+                     }
+                   }
+                 });
+}
+#pragma GCC pop_options
+
 void adam_update(FloatLists params, FloatLists grads, FloatLists ms, FloatLists vs, float lr, float beta1,
                  float beta2, float eps, double step) {
   const std::size_t count = params.count;

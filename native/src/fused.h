@@ -26,6 +26,12 @@ void reparameterize(const float* mu, const float* logvar, const float* eps, floa
 void reparameterize_backward(const float* logvar, const float* eps, const float* gz, float* gmu, float* glogvar,
                              std::size_t n);
 
+// out[i] = 0.5 sum_j (log 2pi + lv + (x - m)^2 exp(-lv)), summed in double as the js kernels do.
+void gaussian_nll(const float* mean, const float* logvar, const float* x, int rows, int cols, float* out);
+// gmean -= grow[i] d e;  glogvar += grow[i] 0.5 (1 - d^2 e);  gx += grow[i] d e  (d = x - m, e = exp(-lv)).
+void gaussian_nll_backward(const float* mean, const float* logvar, const float* x, const float* grow, int rows, int cols,
+                           float* gmean, float* glogvar, float* gx);
+
 // A list of float arrays, for kernels that sweep many tensors at once (Adam).
 struct FloatLists {
   float* const* data;

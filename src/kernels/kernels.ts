@@ -124,6 +124,30 @@ export interface Kernels {
     gLogvar: Float32Array | null,
   ): void;
 
+  /**
+   * The Gaussian decoder's negative log-likelihood of each row, in nats:
+   *   out[i] = 0.5 * sum_j (log 2pi + lv + (x - m)^2 exp(-lv)),  m = mean, lv = logvar (i, j).
+   * Summed in double precision, so every provider gives the same value to the last float bit
+   * or so: it is a sum of hundreds of terms that a likelihood is compared by.
+   */
+  gaussianNll(mean: Float32Array, logvar: Float32Array, x: Float32Array, rows: number, cols: number, out: Float32Array): void;
+
+  /**
+   * Backward of gaussianNll, with e = exp(-lv) and d = x - m:
+   *   gMean -= gRow[i] d e;  gLogvar += gRow[i] 0.5 (1 - d^2 e);  gX += gRow[i] d e  (each when given).
+   */
+  gaussianNllBackward(
+    mean: Float32Array,
+    logvar: Float32Array,
+    x: Float32Array,
+    gRow: Float32Array,
+    rows: number,
+    cols: number,
+    gMean: Float32Array | null,
+    gLogvar: Float32Array | null,
+    gX: Float32Array | null,
+  ): void;
+
   /** z = mu + exp(0.5 * logvar) * eps. */
   reparameterize(mu: Float32Array, logvar: Float32Array, eps: Float32Array, z: Float32Array): void;
 

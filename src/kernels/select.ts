@@ -6,6 +6,7 @@
 import { UserError } from '../errors.js';
 import { setKernels } from '../engine/tensor.js';
 import { threadedJsKernels } from './js-threads.js';
+import { checkGemmInUse, readKernelEnvironment } from './environment.js';
 import type { Kernels } from './kernels.js';
 import { loadNativeKernels, type NativeInfo } from './native.js';
 
@@ -28,9 +29,13 @@ function portableKernels(): Kernels {
 }
 
 export function selectKernels(choice: KernelChoice = 'auto'): KernelSelection {
+  const environment = readKernelEnvironment();
   if (choice === 'js') return { kernels: portableKernels(), notice: null, native: null };
   const loaded = loadNativeKernels();
-  if (loaded.ok) return { kernels: loaded.kernels, notice: null, native: loaded.info };
+  if (loaded.ok) {
+    checkGemmInUse(environment.gemm, loaded.info.gemm);
+    return { kernels: loaded.kernels, notice: null, native: loaded.info };
+  }
   if (choice === 'native') throw new UserError(`--kernels native is not available: ${loaded.reason}`);
   return { kernels: portableKernels(), notice: `note: using the js kernels, because ${loaded.reason}`, native: null };
 }
