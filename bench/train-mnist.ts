@@ -6,6 +6,8 @@
  *                    with it, else its built-in AVX2 or baseline kernels)
  *   native-openblas  the addon forced onto OpenBLAS, when that is not already its pick
  *   native-builtin   the addon forced onto its built-in kernels, when its pick is OpenBLAS
+ *   native-avx2      the addon forced onto its built-in AVX2 kernels, when its pick is
+ *                    AVX-512: how an AVX2-only CPU's product runs, measured on this one
  *   js               the portable TypeScript kernels
  * Prints seconds per epoch, samples/s, GFLOP/s of matrix products, and peak RSS.
  *
@@ -56,6 +58,7 @@ if (native.ok) {
   if (pick === 'openblas') available.unshift('native', 'native-builtin');
   else if (native.setGemm('openblas')) available.unshift('native', 'native-openblas');
   else available.unshift('native');
+  if (pick === 'avx512' && native.setGemm('avx2')) available.splice(available.indexOf('js'), 0, 'native-avx2');
 } else {
   process.stderr.write(`note: no native path (${native.reason})\n`);
 }
@@ -79,7 +82,7 @@ function runChild(command: string, args: string[], label: string): Result {
 const runner = fileURLToPath(new URL('./train-run.js', import.meta.url));
 const results: Result[] = [];
 for (const p of paths) {
-  const gemm = p === 'native-builtin' ? 'builtin' : p === 'native-openblas' ? 'openblas' : 'default';
+  const gemm = p === 'native-builtin' ? 'builtin' : p === 'native-openblas' ? 'openblas' : p === 'native-avx2' ? 'avx2' : 'default';
   const args = [runner, '--epochs', String(epochs), '--kernels', p === 'js' ? 'js' : 'native', '--gemm', gemm, '--arch', arch, '--train-size', trainSize];
   process.stderr.write(`${p}: ${epochs} epoch${epochs === 1 ? '' : 's'}...\n`);
   results.push(runChild(process.execPath, args, p));
