@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import type { GemmChoice } from './environment.js';
 import { jsKernels } from './js.js';
 import type { Kernels } from './kernels.js';
 
@@ -24,13 +25,13 @@ export interface NativeInfo {
  * length before it runs.
  */
 interface Addon {
-  kernels: Record<string, unknown>;
+  kernels: Record<string, unknown> | undefined;
   info(): NativeInfo;
   setGemm(which: GemmChoice): boolean;
 }
 
 /** The addon's matrix products: OpenBLAS, the best built-in kernels, or one instruction set. */
-export type GemmChoice = 'openblas' | 'builtin' | 'avx512' | 'avx2' | 'base';
+export type { GemmChoice };
 
 export interface NativeKernels {
   ok: true;
@@ -73,7 +74,7 @@ function load(): NativeLoad {
   // The table is the binding: every kernel the portable provider has, the addon must have
   // too; an addon built from older sources is stale, not half-usable.
   const names = Object.keys(jsKernels).filter((key) => key !== 'name');
-  const missing = names.filter((key) => typeof addon.kernels[key] !== 'function');
+  const missing = names.filter((key) => typeof addon.kernels?.[key] !== 'function');
   if (missing.length > 0) {
     return { ok: false, reason: `the native addon is older than this code (it lacks ${missing.join(', ')}; run \`npm run build:native\`)` };
   }
