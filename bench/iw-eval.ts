@@ -38,9 +38,9 @@ const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const PEER = fileURLToPath(new URL('../../bench/peers/pytorch_iw.py', import.meta.url));
 const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 
-function run(command: string, args: string[], label: string): { stdout: string; seconds: number } {
+function run(command: string, args: string[], label: string, env: Record<string, string> = {}): { stdout: string; seconds: number } {
   const started = performance.now();
-  const child = spawnSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
+  const child = spawnSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24, env: { ...process.env, ...env } });
   const seconds = (performance.now() - started) / 1000;
   if (child.status !== 0) fail(`${label} failed (exit ${child.status})`);
   return { stdout: child.stdout, seconds };
@@ -68,12 +68,18 @@ try {
     nll: number;
   }
   const rows: Row[] = [];
-  process.stderr.write(`ours: vae eval --iw ${k}...\n`);
-  const base = run(process.execPath, [CLI, 'eval', '--checkpoint', checkpoint, '--json'], 'vae eval');
-  const ours = run(process.execPath, [CLI, 'eval', '--checkpoint', checkpoint, '--iw', String(k), '--json'], 'vae eval --iw');
-  const got = lastJson(ours.stdout);
-  if (got['examples'] !== images) fail(`the run evaluates ${String(got['examples'])} images, not ${images}; train it with --test-size ${images}`);
-  rows.push({ path: 'vae eval', seconds: ours.seconds - base.seconds, wall: ours.seconds, nll: got['iw_nll'] as number });
+  // Ours on every core (its default), and on one, which is what to compare with PyTorch's
+  // one thread when other jobs share the machine.
+  for (const threads of [0, 1]) {
+    const env: Record<string, string> = threads === 0 ? {} : { VAE_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
+    const label = threads === 0 ? 'vae eval' : `vae eval-${threads}t`;
+    process.stderr.write(`ours${threads === 0 ? '' : `, ${threads} thread`}: vae eval --iw ${k}...\n`);
+    const base = run(process.execPath, [CLI, 'eval', '--checkpoint', checkpoint, '--json'], 'vae eval', env);
+    const ours = run(process.execPath, [CLI, 'eval', '--checkpoint', checkpoint, '--iw', String(k), '--json'], 'vae eval --iw', env);
+    const got = lastJson(ours.stdout);
+    if (got['examples'] !== images) fail(`the run evaluates ${String(got['examples'])} images, not ${images}; train it with --test-size ${images}`);
+    rows.push({ path: label, seconds: ours.seconds - base.seconds, wall: ours.seconds, nll: got['iw_nll'] as number });
+  }
   for (const threads of [1, 2]) {
     process.stderr.write(`pytorch, ${threads} thread${threads === 1 ? '' : 's'}...\n`);
     const peer = run(PYTHON, [PEER, model, '--images', String(images), '--k', String(k), '--threads', String(threads)], 'the PyTorch peer');
