@@ -12,14 +12,14 @@
  * Prints seconds per epoch, samples/s, GFLOP/s of matrix products, and peak RSS.
  *
  *   npm run bench [-- --epochs N] [-- --json] [-- --peer] [-- --paths native,js]
- *                 [-- --arch conv] [-- --train-size N]
+ *                 [-- --arch conv] [-- --train-size N] [-- --peer-threads 1,2]
  *
  * --arch conv times the conv VAE instead (the PyTorch peer has only the MLP); --train-size N
  * times epochs of the first N training images, for the slow paths.
  *
  * --json prints one JSON object per path (keys kernels, seconds_per_epoch, samples_per_sec,
  * gflops, peak_rss_mb, and more). --peer also runs bench/peers/pytorch_vae.py (Debian's
- * python3-torch) with 1 and with 2 threads and prints each path's time over PyTorch's best.
+ * python3-torch) with 1 and with 2 threads (or those of --peer-threads) and prints each path's time over PyTorch's best.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -40,6 +40,8 @@ interface Result {
 const argv = process.argv.slice(2);
 const json = argv.includes('--json');
 const peer = argv.includes('--peer');
+const peerThreadsAt = argv.indexOf('--peer-threads');
+const peerThreads = (peerThreadsAt >= 0 ? argv[peerThreadsAt + 1] ?? '' : '1,2').split(',').map(Number);
 const epochsAt = argv.indexOf('--epochs');
 const epochs = epochsAt >= 0 ? Number(argv[epochsAt + 1]) : 1;
 const pathsAt = argv.indexOf('--paths');
@@ -50,6 +52,7 @@ const trainSize = sizeAt >= 0 ? argv[sizeAt + 1] ?? '' : '60000';
 if (arch !== 'mlp' && arch !== 'conv') fail('--arch takes mlp or conv');
 if (peer && arch === 'conv') fail('the PyTorch peer runs the MLP only');
 if (!Number.isInteger(epochs) || epochs < 1) fail('--epochs needs a whole number >= 1');
+if (!peerThreads.every((t) => Number.isInteger(t) && t >= 1)) fail('--peer-threads takes thread counts, e.g. 1,2');
 
 const native = loadNativeKernels();
 const available = ['js'];
@@ -92,7 +95,7 @@ let best: Result | null = null;
 if (peer) {
   const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
   const script = fileURLToPath(new URL('../../bench/peers/pytorch_vae.py', import.meta.url));
-  for (const threads of [1, 2]) {
+  for (const threads of peerThreads) {
     process.stderr.write(`pytorch, ${threads} thread${threads === 1 ? '' : 's'}: ${epochs} epoch${epochs === 1 ? '' : 's'}...\n`);
     const r = runChild(python, [script, '--epochs', String(epochs), '--threads', String(threads)], 'the PyTorch peer');
     r.kernels = `pytorch-${threads}t`;
