@@ -7,20 +7,22 @@
  *   native-openblas  the addon forced onto OpenBLAS, when that is not already its pick
  *   native-builtin   the addon forced onto its built-in kernels, when its pick is OpenBLAS
  *   wasm-1t, wasm-2t the WebAssembly SIMD kernels, the matrix product on 1 or 2 threads
+ *   native-avx2      the addon forced onto its built-in AVX2 kernels, when its pick is
+ *                    AVX-512: how an AVX2-only CPU's product runs, measured on this one
  *   js               the portable TypeScript kernels
  * Prints seconds per epoch, CPU seconds per epoch (all threads, evaluation included: the
  * steadier measure on a machine shared with other jobs), samples/s, GFLOP/s of matrix
  * products, and peak RSS.
  *
  *   npm run bench [-- --epochs N] [-- --json] [-- --peer] [-- --paths native,wasm-2t,js]
- *                 [-- --arch conv] [-- --train-size N]
+ *                 [-- --arch conv] [-- --train-size N] [-- --peer-threads 1,2]
  *
  * --arch conv times the conv VAE instead (the PyTorch peer has only the MLP); --train-size N
  * times epochs of the first N training images, for the slow paths.
  *
  * --json prints one JSON object per path (keys kernels, seconds_per_epoch, samples_per_sec,
  * gflops, peak_rss_mb, and more). --peer also runs bench/peers/pytorch_vae.py (Debian's
- * python3-torch) with 1 and with 2 threads and prints each path's time over PyTorch's best.
+ * python3-torch) with 1 and with 2 threads (or those of --peer-threads) and prints each path's time over PyTorch's best.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -42,6 +44,8 @@ interface Result {
 const argv = process.argv.slice(2);
 const json = argv.includes('--json');
 const peer = argv.includes('--peer');
+const peerThreadsAt = argv.indexOf('--peer-threads');
+const peerThreads = (peerThreadsAt >= 0 ? argv[peerThreadsAt + 1] ?? '' : '1,2').split(',').map(Number);
 const epochsAt = argv.indexOf('--epochs');
 const epochs = epochsAt >= 0 ? Number(argv[epochsAt + 1]) : 1;
 const pathsAt = argv.indexOf('--paths');
@@ -52,6 +56,7 @@ const trainSize = sizeAt >= 0 ? argv[sizeAt + 1] ?? '' : '60000';
 if (arch !== 'mlp' && arch !== 'conv') fail('--arch takes mlp or conv');
 if (peer && arch === 'conv') fail('the PyTorch peer runs the MLP only');
 if (!Number.isInteger(epochs) || epochs < 1) fail('--epochs needs a whole number >= 1');
+if (!peerThreads.every((t) => Number.isInteger(t) && t >= 1)) fail('--peer-threads takes thread counts, e.g. 1,2');
 
 const native = loadNativeKernels();
 const available = ['js'];
@@ -63,6 +68,7 @@ if (native.ok) {
   if (pick === 'openblas') available.unshift('native', 'native-builtin');
   else if (native.setGemm('openblas')) available.unshift('native', 'native-openblas');
   else available.unshift('native');
+  if (pick === 'avx512' && native.setGemm('avx2')) available.splice(available.indexOf('js'), 0, 'native-avx2');
 } else {
   process.stderr.write(`note: no native path (${native.reason})\n`);
 }
@@ -86,7 +92,7 @@ function runChild(command: string, args: string[], label: string): Result {
 const runner = fileURLToPath(new URL('./train-run.js', import.meta.url));
 const results: Result[] = [];
 for (const p of paths) {
-  const gemm = p === 'native-builtin' ? 'builtin' : p === 'native-openblas' ? 'openblas' : 'default';
+  const gemm = p === 'native-builtin' ? 'builtin' : p === 'native-openblas' ? 'openblas' : p === 'native-avx2' ? 'avx2' : 'default';
   const kernels = p === 'js' ? 'js' : p.startsWith('wasm') ? 'wasm' : 'native';
   const threads = p.startsWith('wasm') ? ['--threads', p.slice(5, -1)] : [];
   const args = [runner, '--epochs', String(epochs), '--kernels', kernels, ...threads, '--gemm', gemm, '--arch', arch, '--train-size', trainSize];
@@ -98,7 +104,7 @@ let best: Result | null = null;
 if (peer) {
   const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
   const script = fileURLToPath(new URL('../../bench/peers/pytorch_vae.py', import.meta.url));
-  for (const threads of [1, 2]) {
+  for (const threads of peerThreads) {
     process.stderr.write(`pytorch, ${threads} thread${threads === 1 ? '' : 's'}: ${epochs} epoch${epochs === 1 ? '' : 's'}...\n`);
     const r = runChild(python, [script, '--epochs', String(epochs), '--threads', String(threads)], 'the PyTorch peer');
     r.kernels = `pytorch-${threads}t`;

@@ -5,7 +5,7 @@
  * (two stride-2 3x3 convolutions, 32 and 64 channels, then 400 and 20, mirrored). Prints one
  * line per epoch and a JSON summary at the end. bench/train-mnist.ts runs it once per path.
  *
- *   node dist/bench/train-run.js [--epochs N] [--kernels native|wasm|js] [--gemm default|openblas|builtin]
+ *   node dist/bench/train-run.js [--epochs N] [--kernels native|wasm|js] [--gemm default|openblas|builtin|avx2]
  *                                [--threads N (wasm)] [--arch mlp|conv] [--train-size N]
  */
 import { cpus } from 'node:os';
@@ -26,11 +26,11 @@ const trainSize = Number(option('--train-size', '60000'));
 const threads = Number(option('--threads', String(cpus().length)));
 if (
   !Number.isInteger(threads) || threads < 1 ||
-  !Number.isInteger(epochs) || epochs < 1 || !['native', 'wasm', 'js'].includes(kernelChoice) || !['default', 'openblas', 'builtin'].includes(gemm) ||
+  !Number.isInteger(epochs) || epochs < 1 || !['native', 'wasm', 'js'].includes(kernelChoice) || !['default', 'openblas', 'builtin', 'avx2'].includes(gemm) ||
   !['mlp', 'conv'].includes(arch) || !Number.isInteger(trainSize) || trainSize < 1
 ) {
   process.stderr.write(
-    'usage: node dist/bench/train-run.js [--epochs N] [--kernels native|wasm|js] [--gemm default|openblas|builtin] [--threads N] [--arch mlp|conv] [--train-size N]\n',
+    'usage: node dist/bench/train-run.js [--epochs N] [--kernels native|wasm|js] [--gemm default|openblas|builtin|avx2] [--threads N] [--arch mlp|conv] [--train-size N]\n',
   );
   process.exit(2);
 }
@@ -44,7 +44,7 @@ if (kernelChoice === 'wasm') {
   setKernels(wasm.kernels);
 }
 const native = loadNativeKernels();
-if (kernelChoice === 'native' && native.ok && gemm !== 'default' && !native.setGemm(gemm as 'openblas' | 'builtin')) {
+if (kernelChoice === 'native' && native.ok && gemm !== 'default' && !native.setGemm(gemm as 'openblas' | 'builtin' | 'avx2')) {
   process.stderr.write(`this build has no ${gemm} matrix product\n`);
   process.exit(2);
 }

@@ -11,7 +11,7 @@
   "targets": [
     {
       "target_name": "vae_native",
-      "sources": ["src/addon.cc", "src/pool.cc", "src/gemm.cc", "src/gemm_base.cc", "src/fused.cc", "src/conv.cc"],
+      "sources": ["src/addon.cc", "src/binding.cc", "src/pool.cc", "src/gemm.cc", "src/gemm_base.cc", "src/fused.cc", "src/conv.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "<@(openblas_defines)"],
       "libraries": ["<@(openblas_libraries)", "-lpthread"],

@@ -273,23 +273,65 @@ void reparameterize_backward(const float* logvar, const float* eps, const float*
   }
 }
 
-void adam_update(const AdamSlice* slices, std::size_t count, float lr, float beta1, float beta2, float eps,
-                 double step) {
+// The Gaussian likelihood works in double, term by term as src/kernels/js.ts does (there
+// every number is a double until stored), so the two providers agree to the last float bit
+// but for a rare rounding of exp; hence no fused multiply-adds here either, which JavaScript
+// never makes. A pixel-sized pass: spread over rows like BCE.
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=off")
+void gaussian_nll(const float* mean, const float* logvar, const float* x, int rows, int cols, float* out) {
+  const double log2pi = std::log(2.0 * M_PI);
+  parallel_range(static_cast<std::size_t>(rows), std::max<std::size_t>(1, kMinElements / std::max(cols, 1)),
+                 [&](std::size_t r0, std::size_t r1) {
+                   for (std::size_t i = r0; i < r1; i++) {
+                     double s = 0.0;
+                     for (std::size_t j = i * cols; j < (i + 1) * cols; j++) {
+                       const double d = static_cast<double>(x[j]) - static_cast<double>(mean[j]);
+                       const double lv = logvar[j];
+                       s += log2pi + lv + d * d * std::exp(-lv);
+                     }
+                     out[i] = static_cast<float>(0.5 * s);
+                   }
+                 });
+}
+
+void gaussian_nll_backward(const float* mean, const float* logvar, const float* x, const float* grow, int rows, int cols,
+                           float* gmean, float* glogvar, float* gx) {
+  parallel_range(static_cast<std::size_t>(rows), std::max<std::size_t>(1, kMinElements / std::max(cols, 1)),
+                 [&](std::size_t r0, std::size_t r1) {
+                   for (std::size_t i = r0; i < r1; i++) {
+                     const double g = grow[i];
+                     for (std::size_t j = i * cols; j < (i + 1) * cols; j++) {
+                       const double e = std::exp(-static_cast<double>(logvar[j]));
+                       const double d = static_cast<double>(x[j]) - static_cast<double>(mean[j]);
+                       if (gmean != nullptr) gmean[j] = static_cast<float>(gmean[j] - g * d * e);
+                       if (glogvar != nullptr) glogvar[j] = static_cast<float>(glogvar[j] + g * 0.5 * (1.0 - d * d * e));
+                       if (gx != nullptr) gx[j] = static_cast<float>(gx[j] + g * d * e);
+                     }
+                   }
+                 });
+}
+#pragma GCC pop_options
+
+void adam_update(FloatLists params, FloatLists grads, FloatLists ms, FloatLists vs, float lr, float beta1,
+                 float beta2, float eps, double step) {
+  const std::size_t count = params.count;
   const double bc1 = 1.0 - std::pow(static_cast<double>(beta1), step);
   const double bc2 = 1.0 - std::pow(static_cast<double>(beta2), step);
   const float stepSize = static_cast<float>(lr / bc1);
   const float invSqrtBc2 = static_cast<float>(1.0 / std::sqrt(bc2));
   // All parameters as one long index space, cut into equal shares for the threads.
   std::vector<std::size_t> starts(count + 1, 0);
-  for (std::size_t s = 0; s < count; s++) starts[s + 1] = starts[s] + slices[s].size;
+  for (std::size_t s = 0; s < count; s++) starts[s + 1] = starts[s] + params.sizes[s];
   const std::size_t total = starts[count];
   parallel_range(total, kMinElements, [&](std::size_t from, std::size_t to) {
     std::size_t s = std::upper_bound(starts.begin(), starts.end(), from) - starts.begin() - 1;
     for (; s < count && starts[s] < to; s++) {
-      const AdamSlice& sl = slices[s];
       const std::size_t a = std::max(from, starts[s]) - starts[s];
       const std::size_t b = std::min(to, starts[s + 1]) - starts[s];
-      if (a < b) adam_range(sl.param, sl.grad, sl.m, sl.v, a, b, beta1, beta2, stepSize, invSqrtBc2, eps);
+      if (a < b)
+        adam_range(params.data[s], grads.data[s], ms.data[s], vs.data[s], a, b, beta1, beta2, stepSize, invSqrtBc2,
+                   eps);
     }
   });
 }

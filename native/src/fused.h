@@ -26,15 +26,22 @@ void reparameterize(const float* mu, const float* logvar, const float* eps, floa
 void reparameterize_backward(const float* logvar, const float* eps, const float* gz, float* gmu, float* glogvar,
                              std::size_t n);
 
-struct AdamSlice {
-  float* param;
-  const float* grad;
-  float* m;
-  float* v;
-  std::size_t size;
+// out[i] = 0.5 sum_j (log 2pi + lv + (x - m)^2 exp(-lv)), summed in double as the js kernels do.
+void gaussian_nll(const float* mean, const float* logvar, const float* x, int rows, int cols, float* out);
+// gmean -= grow[i] d e;  glogvar += grow[i] 0.5 (1 - d^2 e);  gx += grow[i] d e  (d = x - m, e = exp(-lv)).
+void gaussian_nll_backward(const float* mean, const float* logvar, const float* x, const float* grow, int rows, int cols,
+                           float* gmean, float* glogvar, float* gx);
+
+// A list of float arrays, for kernels that sweep many tensors at once (Adam).
+struct FloatLists {
+  float* const* data;
+  const std::size_t* sizes;
+  std::size_t count;
 };
 
-// One Adam step (PyTorch's form) over every slice, the work spread over the threads.
-void adam_update(const AdamSlice* slices, std::size_t count, float lr, float beta1, float beta2, float eps, double step);
+// One Adam step (PyTorch's form) over every parameter (params.data[i] with grads.data[i],
+// m.data[i], v.data[i], params.sizes[i] values each), the work spread over the threads.
+void adam_update(FloatLists params, FloatLists grads, FloatLists m, FloatLists v, float lr, float beta1, float beta2,
+                 float eps, double step);
 
 }  // namespace vae

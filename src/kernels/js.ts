@@ -11,6 +11,8 @@
 import type { Kernels } from './kernels.js';
 import { jsConvKernels } from './js-conv.js';
 
+const LOG_2PI = Math.log(2 * Math.PI);
+
 let scratchA = new Float32Array(0);
 let scratchB = new Float32Array(0);
 
@@ -285,6 +287,30 @@ export const jsKernels: Kernels = {
       const g = gz[i]!;
       if (gMu) gMu[i]! += g;
       if (gLogvar) gLogvar[i]! += g * eps[i]! * 0.5 * Math.exp(0.5 * logvar[i]!);
+    }
+  },
+
+  gaussianNll(mean, logvar, x, rows, cols, out) {
+    for (let i = 0; i < rows; i++) {
+      let s = 0;
+      for (let j = i * cols; j < (i + 1) * cols; j++) {
+        const d = x[j]! - mean[j]!;
+        s += LOG_2PI + logvar[j]! + d * d * Math.exp(-logvar[j]!);
+      }
+      out[i] = 0.5 * s;
+    }
+  },
+
+  gaussianNllBackward(mean, logvar, x, gRow, rows, cols, gMean, gLogvar, gX) {
+    for (let i = 0; i < rows; i++) {
+      const g = gRow[i]!;
+      for (let j = i * cols; j < (i + 1) * cols; j++) {
+        const e = Math.exp(-logvar[j]!);
+        const d = x[j]! - mean[j]!;
+        if (gMean) gMean[j]! -= g * d * e;
+        if (gLogvar) gLogvar[j]! += g * 0.5 * (1 - d * d * e);
+        if (gX) gX[j]! += g * d * e;
+      }
     }
   },
 

@@ -3,6 +3,29 @@
  * Float32Arrays. They know nothing of tensors, tapes or models, so a provider (portable
  * TypeScript, or a native addon) can be swapped without touching anything above.
  *
+ * What is a kernel. A kernel is a loop over whole arrays that runs on every step of training
+ * or evaluation and whose cost grows with the batch (rows x features, or pixels): that is
+ * where the time goes, so it is worth a hand-written version per provider. Everything else
+ * stays plain TypeScript in the engine, written once. Hence:
+ *   - kernels: the matrix product and the layouts around it (im2col, channel moves, biases);
+ *     the layer pieces fused into one pass (bias + ReLU and its backward, ReLU); the loss
+ *     terms, each with its backward: BCE with logits and the Gaussian likelihood (per
+ *     pixel, an exp each, on every step of their models), the Gaussian KL and the
+ *     reparameterization (latent-sized, but on every step and as cheap to keep as to drop);
+ *     and the Adam update (every parameter, every step).
+ *   - not kernels: the general elementwise ops (add, mul, exp, log, sigmoid, softplus...)
+ *     and the shape ops. They are the engine's vocabulary for writing new models and
+ *     objectives; a loop of each is one pass of V8-compiled code. When a composition of
+ *     them becomes hot on a common path, the composition becomes one fused kernel (as BCE
+ *     with logits replaces sigmoid + log), rather than each op a kernel of its own. Known
+ *     candidate: the Gaussian decoder's head (sigmoid mean, softplus floor), per pixel.
+ *   - not kernels either: what runs once per batch over a handful of values (the IW
+ *     estimate's log-mean-exp over K weights per example, the lr schedule) or outside the
+ *     step (figures, sampling for pictures, data loading).
+ * A new kernel is a method here, its TypeScript version in js.ts (the reference, and what
+ * browsers run), its C++ function in native/src and one row of the addon's kernel table
+ * (native/src/addon.cc), which checks its arguments from that row. Nothing else changes.
+ *
  * Conventions: `rows x cols` matrices are row-major; functions named `...Backward`
  * ACCUMULATE into their gradient outputs (`+=`), because a tensor used twice receives the
  * sum of both gradients; everything else overwrites its output.
@@ -122,6 +145,30 @@ export interface Kernels {
     cols: number,
     gMu: Float32Array | null,
     gLogvar: Float32Array | null,
+  ): void;
+
+  /**
+   * The Gaussian decoder's negative log-likelihood of each row, in nats:
+   *   out[i] = 0.5 * sum_j (log 2pi + lv + (x - m)^2 exp(-lv)),  m = mean, lv = logvar (i, j).
+   * Summed in double precision, so every provider gives the same value to the last float bit
+   * or so: it is a sum of hundreds of terms that a likelihood is compared by.
+   */
+  gaussianNll(mean: Float32Array, logvar: Float32Array, x: Float32Array, rows: number, cols: number, out: Float32Array): void;
+
+  /**
+   * Backward of gaussianNll, with e = exp(-lv) and d = x - m:
+   *   gMean -= gRow[i] d e;  gLogvar += gRow[i] 0.5 (1 - d^2 e);  gX += gRow[i] d e  (each when given).
+   */
+  gaussianNllBackward(
+    mean: Float32Array,
+    logvar: Float32Array,
+    x: Float32Array,
+    gRow: Float32Array,
+    rows: number,
+    cols: number,
+    gMean: Float32Array | null,
+    gLogvar: Float32Array | null,
+    gX: Float32Array | null,
   ): void;
 
   /** z = mu + exp(0.5 * logvar) * eps. */

@@ -7,6 +7,8 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import type { GemmChoice } from './environment.js';
+import { jsKernels } from './js.js';
 import type { Kernels } from './kernels.js';
 
 /** What the addon reports about itself. */
@@ -17,18 +19,19 @@ export interface NativeInfo {
   threads: number;
 }
 
-/** The convolution layouts take their geometry as ten numbers rather than an object. */
-type ConvLayoutKernel = (data: Float32Array, ...rest: [...number[], Float32Array]) => void;
-
-interface Addon extends Omit<Kernels, 'name' | 'im2col' | 'col2im'> {
-  im2col: ConvLayoutKernel;
-  col2im: ConvLayoutKernel;
+/**
+ * The addon: `kernels` holds one function per row of its kernel table (native/src/addon.cc),
+ * each taking its arguments exactly as the Kernels interface does and checking every array's
+ * length before it runs.
+ */
+interface Addon {
+  kernels: Record<string, unknown> | undefined;
   info(): NativeInfo;
   setGemm(which: GemmChoice): boolean;
 }
 
 /** The addon's matrix products: OpenBLAS, the best built-in kernels, or one instruction set. */
-export type GemmChoice = 'openblas' | 'builtin' | 'avx512' | 'avx2' | 'base';
+export type { GemmChoice };
 
 export interface NativeKernels {
   ok: true;
@@ -68,30 +71,14 @@ function load(): NativeLoad {
     const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
     return { ok: false, reason: `the native addon did not load: ${message}` };
   }
-  const kernels: Kernels = {
-    name: 'native',
-    gemm: addon.gemm,
-    addBias: addon.addBias,
-    biasActivationBackward: addon.biasActivationBackward,
-    sumRowsInto: addon.sumRowsInto,
-    relu: addon.relu,
-    reluBackward: addon.reluBackward,
-    bceWithLogits: (logits, targets, rows, cols, out, delta = null) =>
-      addon.bceWithLogits(logits, targets, rows, cols, out, delta),
-    bceWithLogitsBackward: (logits, targets, gRow, rows, cols, gLogits, gTargets, delta = null) =>
-      addon.bceWithLogitsBackward(logits, targets, gRow, rows, cols, gLogits, gTargets, delta),
-    gaussianKl: addon.gaussianKl,
-    gaussianKlBackward: addon.gaussianKlBackward,
-    reparameterize: addon.reparameterize,
-    reparameterizeBackward: addon.reparameterizeBackward,
-    adamUpdate: addon.adamUpdate,
-    im2col: (x, g, col) => addon.im2col(x, g.n, g.c, g.h, g.w, g.kh, g.kw, g.stride, g.padding, g.ho, g.wo, col),
-    col2im: (col, g, x) => addon.col2im(col, g.n, g.c, g.h, g.w, g.kh, g.kw, g.stride, g.padding, g.ho, g.wo, x),
-    toChannelMajor: addon.toChannelMajor,
-    fromChannelMajor: addon.fromChannelMajor,
-    addChannelBias: addon.addChannelBias,
-    sumChannelsInto: addon.sumChannelsInto,
-  };
+  // The table is the binding: every kernel the portable provider has, the addon must have
+  // too; an addon built from older sources is stale, not half-usable.
+  const names = Object.keys(jsKernels).filter((key) => key !== 'name');
+  const missing = names.filter((key) => typeof addon.kernels?.[key] !== 'function');
+  if (missing.length > 0) {
+    return { ok: false, reason: `the native addon is older than this code (it lacks ${missing.join(', ')}; run \`npm run build:native\`)` };
+  }
+  const kernels = { ...addon.kernels, name: 'native' } as unknown as Kernels;
   return {
     ok: true,
     kernels,

@@ -6,6 +6,7 @@
  */
 import { UserError } from '../errors.js';
 import { threadedJsKernels } from './js-threads.js';
+import { checkGemmInUse, readKernelEnvironment } from './environment.js';
 import type { Kernels } from './kernels.js';
 import { loadNativeKernels, type NativeInfo } from './native.js';
 import { loadWasmKernels, type WasmInfo } from './wasm.js';
@@ -31,6 +32,7 @@ function portableKernels(): Kernels {
 }
 
 export function selectKernels(choice: KernelChoice = 'auto'): KernelSelection {
+  const environment = readKernelEnvironment();
   if (choice === 'js') return { kernels: portableKernels(), notice: null, native: null };
   if (choice === 'wasm') {
     const wasm = loadWasmKernels();
@@ -38,7 +40,10 @@ export function selectKernels(choice: KernelChoice = 'auto'): KernelSelection {
     return { kernels: wasm.kernels, notice: null, native: null, wasm: wasm.info };
   }
   const loaded = loadNativeKernels();
-  if (loaded.ok) return { kernels: loaded.kernels, notice: null, native: loaded.info };
+  if (loaded.ok) {
+    checkGemmInUse(environment.gemm, loaded.info.gemm);
+    return { kernels: loaded.kernels, notice: null, native: loaded.info };
+  }
   if (choice === 'native') throw new UserError(`--kernels native is not available: ${loaded.reason}`);
   const wasm = loadWasmKernels();
   if (wasm.ok) {

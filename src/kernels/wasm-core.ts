@@ -12,6 +12,7 @@
  * interface stays synchronous.
  */
 import type { ConvGeometry, Kernels } from './kernels.js';
+import { jsKernels } from './js.js';
 
 /**
  * The parts of the WebAssembly JavaScript API used here, typed locally: the project compiles
@@ -237,6 +238,9 @@ function assemble(x: Exports, memory: WasmMemory, threads: number, options: Wasm
   const kernels: Kernels = {
     name: 'wasm',
     gemm,
+    // The Gaussian likelihood has no wasm loop yet; the portable one computes the same sums.
+    gaussianNll: jsKernels.gaussianNll,
+    gaussianNllBackward: jsKernels.gaussianNllBackward,
 
     addBias(y, bias, rows, cols, relu) {
       call(() => {

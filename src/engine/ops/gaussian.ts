@@ -4,9 +4,7 @@
  * summed over the last axis (one value per example, in nats). With e = exp(-lv):
  *   d/dm = -(x - m) e,   d/dlv = 0.5 (1 - (x - m)^2 e),   d/dx = (x - m) e.
  */
-import { Tensor, gradTarget, result } from '../tensor.js';
-
-const LOG_2PI = Math.log(2 * Math.PI);
+import { Tensor, gradTarget, kernels, result } from '../tensor.js';
 
 export function gaussianNll(mean: Tensor, logvar: Tensor, x: Tensor): Tensor {
   for (const [t, what] of [
@@ -19,32 +17,19 @@ export function gaussianNll(mean: Tensor, logvar: Tensor, x: Tensor): Tensor {
   }
   const rows = mean.rows;
   const cols = mean.cols;
-  const m = mean.data;
-  const lv = logvar.data;
-  const xd = x.data;
   const out = new Float32Array(rows);
-  for (let r = 0; r < rows; r++) {
-    let s = 0;
-    for (let j = r * cols; j < (r + 1) * cols; j++) {
-      const d = xd[j]! - m[j]!;
-      s += LOG_2PI + lv[j]! + d * d * Math.exp(-lv[j]!);
-    }
-    out[r] = 0.5 * s;
-  }
+  kernels().gaussianNll(mean.data, logvar.data, x.data, rows, cols, out);
   return result('gaussian_nll', out, mean.rank <= 1 ? [1] : mean.shape.slice(0, -1), [mean, logvar, x], (o) => {
-    const g = o.grad!;
-    const gm = gradTarget(mean);
-    const glv = gradTarget(logvar);
-    const gx = gradTarget(x);
-    for (let r = 0; r < rows; r++) {
-      const gr = g[r]!;
-      for (let j = r * cols; j < (r + 1) * cols; j++) {
-        const e = Math.exp(-lv[j]!);
-        const d = xd[j]! - m[j]!;
-        if (gm) gm[j]! -= gr * d * e;
-        if (glv) glv[j]! += gr * 0.5 * (1 - d * d * e);
-        if (gx) gx[j]! += gr * d * e;
-      }
-    }
+    kernels().gaussianNllBackward(
+      mean.data,
+      logvar.data,
+      x.data,
+      o.grad!,
+      rows,
+      cols,
+      gradTarget(mean),
+      gradTarget(logvar),
+      gradTarget(x),
+    );
   });
 }
