@@ -7,53 +7,17 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
-import { decodeSafetensors, encodeSafetensors, type NamedTensor } from '../io/safetensors.js';
+import { decodeSafetensors } from '../io/safetensors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { Random, type RandomState } from '../engine/random.js';
 import { Adam } from '../nn/adam.js';
 import { VAE } from '../vae/model.js';
 import { validateVaeConfig } from '../vae/config.js';
 import { validateTrainingConfig, type RunConfig } from './config.js';
+import { CHECKPOINT_FILE, CHECKPOINT_FORMAT as FORMAT, CHECKPOINT_VERSION as VERSION, encodeCheckpoint, type TrainingState } from './checkpoint-bytes.js';
 
-export const CHECKPOINT_FILE = 'checkpoint.safetensors';
-const FORMAT = 'vae-toolkit/checkpoint';
-const VERSION = '1';
-
-/** A model with everything needed to go on training it. */
-export interface TrainingState {
-  config: RunConfig;
-  model: VAE;
-  optimizer: Adam;
-  rng: Random;
-  /** Epochs completed. */
-  epoch: number;
-}
-
-/** A fresh run: weights initialized from the run's seed, epoch 0. */
-export function createTrainingState(config: RunConfig): TrainingState {
-  const rng = new Random(config.training.seed);
-  const model = new VAE(config.model, rng);
-  const optimizer = new Adam(model.parameters(), { lr: config.training.lr });
-  return { config, model, optimizer, rng, epoch: 0 };
-}
-
-export function encodeCheckpoint(state: TrainingState): Uint8Array {
-  const tensors: Record<string, NamedTensor> = {};
-  const { m, v, step } = state.optimizer.getState();
-  state.model.parameters().forEach(([name, t], i) => {
-    tensors[`model.${name}`] = { shape: [...t.shape], data: t.data };
-    tensors[`adam.m.${name}`] = { shape: [...t.shape], data: m[i]! };
-    tensors[`adam.v.${name}`] = { shape: [...t.shape], data: v[i]! };
-  });
-  return encodeSafetensors(tensors, {
-    format: FORMAT,
-    version: VERSION,
-    config: JSON.stringify(state.config),
-    epoch: String(state.epoch),
-    adam_step: String(step),
-    rng: JSON.stringify(state.rng.getState()),
-  });
-}
+// The encoder lives apart from the file system, so the browser can build checkpoints too.
+export { CHECKPOINT_FILE, createTrainingState, encodeCheckpoint, type TrainingState } from './checkpoint-bytes.js';
 
 export function saveCheckpoint(dir: string, state: TrainingState): string {
   const path = join(dir, CHECKPOINT_FILE);
