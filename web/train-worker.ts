@@ -32,6 +32,7 @@ function pickPageKernels(): Kernels {
 
 /** Points of the latent plane: at most this many test images. */
 const PLANE_POINTS = 1000;
+const PLANE_MIN_TEST = 100;
 /** The plane may take this fraction of the training time, and is redrawn at most this often. */
 const PLANE_BUDGET = 0.05;
 const PLANE_MIN_SECONDS = 1;
@@ -84,6 +85,9 @@ async function run(start: StartMessage): Promise<void> {
   validateTrainingConfig(config.training);
   const state = createTrainingState(config);
   const batchesPerEpoch = Math.ceil(trainSet.count / s.batchSize);
+  // A handful of dropped images leaves a test set too small to show anything: then the
+  // plane shows the training images.
+  const planeSet = testSet.count >= PLANE_MIN_TEST ? testSet : trainSet;
   scope.postMessage({
     type: 'started',
     kernels: kernels.name,
@@ -92,9 +96,11 @@ async function run(start: StartMessage): Promise<void> {
     testCount: testSet.count,
     batchesPerEpoch,
     parameters: parameterCount(config.model),
+    planeSplit: planeSet === testSet ? 'test' : 'training',
+    planePoints: Math.min(PLANE_POINTS, planeSet.count),
   });
 
-  const plane = planeOf(state, testSet);
+  const plane = planeOf(state, planeSet);
   let planeCost = 0;
   let lastPlane = -Infinity;
   const sendPlane = (step: number): void => {
@@ -136,7 +142,7 @@ async function run(start: StartMessage): Promise<void> {
   }
 }
 
-/** Posterior means of the first test images, their first two dimensions, for the plane. */
+/** Posterior means of the first images of a split, their first two dimensions, for the plane. */
 function planeOf(state: TrainingState, test: ImageDataset): () => { xy: Float32Array; labels: Uint8Array } {
   const n = Math.min(PLANE_POINTS, test.count);
   const dim = test.height * test.width;

@@ -34,6 +34,7 @@ let noun = 'digits';
 let plannedEpochs = 0;
 let lastEpoch = 0;
 let redrawPending = false;
+let planeShown = true;
 
 function field(name: string): HTMLInputElement {
   return form.elements.namedItem(name) as HTMLInputElement;
@@ -231,8 +232,9 @@ async function start(): Promise<void> {
   plannedEpochs = settings.epochs;
   byId('legend').replaceChildren(...(fromMnist ? [digitLegend()] : []));
   byId('loss-unit').textContent = `negative ELBO, nats per ${fromMnist ? 'digit' : 'image'}`;
+  planeShown = settings.plane;
   byId('plane-hint').textContent = settings.plane
-    ? `Where the encoder puts the test ${noun} (the means of q(z|x)), redrawn as training goes.`
+    ? `Where the encoder puts the ${noun} (the means of q(z|x)), redrawn as training goes.`
     : 'Not drawn during this run (plane=0 in the address).';
   worker = new Worker('/assets/train-worker.js', { type: 'module' });
   worker.onmessage = (event: MessageEvent<FromWorker>) => onWorker(event.data);
@@ -266,6 +268,9 @@ function onWorker(m: FromWorker): void {
       byId('run-facts').textContent = facts.join(' \u00b7 ');
       byId('progress-text').textContent = 'Training\u2026';
       document.body.dataset.kernels = m.kernels;
+      if (planeShown) {
+        byId('plane-hint').textContent = `Where the encoder puts ${m.planePoints.toLocaleString('en-US')} ${m.planeSplit} ${noun} (the means of q(z|x)), redrawn as training goes.`;
+      }
       return;
     }
     case 'step': {

@@ -47,7 +47,8 @@ export const serveCommand: Command = {
     const { model } = state.config;
     process.stdout.write(
       `vae serve: ${describeModel(model)} from ${opts.run ?? dirname(run.checkpointFile)}, epoch ${state.epoch}\n` +
-        `explorer at ${url}  (Ctrl-C to stop)\n`,
+        `explorer at ${url}  (Ctrl-C to stop)\n` +
+        `train a new model in the browser at ${url}train\n`,
     );
     await new Promise<void>((resolve) => {
       const stop = (): void => {
