@@ -126,16 +126,8 @@ async function addPictures(files: Iterable<File>): Promise<void> {
 function showDropped(refused: string[]): void {
   const n = dropped.images.length;
   const s = dropped.side;
-  byId('drop-text').replaceChildren(
-    `${n.toLocaleString('en-US')} image${n === 1 ? '' : 's'}, ${s}\u00d7${s} grey. Drop more, or `,
-    el('button', { type: 'button', class: 'link-button', id: 'clear-images' }, 'clear them'),
-    '.',
-  );
-  byId('clear-images').addEventListener('click', () => {
-    dropped = { side: dropped.side, images: [] };
-    byId('thumbs').replaceChildren();
-    byId('drop-text').textContent = 'No images. Drop some here.';
-  });
+  byId('drop-text').textContent = `${n.toLocaleString('en-US')} image${n === 1 ? '' : 's'}, ${s}\u00d7${s} grey. Drop more here`;
+  byId('clear-images').hidden = n === 0;
   const thumbs: HTMLElement[] = dropped.images.slice(0, MAX_THUMBS).map((pixels) => {
     const c = digitCanvas(36);
     paintGrey(c, pixels, s);
@@ -353,6 +345,11 @@ function onEnd(m: Extract<FromWorker, { type: 'end' }>): void {
 
 // --- wiring ---------------------------------------------------------------------------
 
+byId('clear-images').addEventListener('click', () => {
+  dropped = { side: dropped.side, images: [] };
+  showDropped([]);
+  byId('drop-text').textContent = 'Drop images here';
+});
 const drop = byId('drop');
 drop.addEventListener('dragover', (e) => {
   e.preventDefault();
