@@ -1,14 +1,20 @@
 /**
  * vae-toolkit: variational autoencoders in TypeScript.
  *
- *   useKernels('auto');                             // the native addon when built, else js
- *   const data = loadDataset('mnist');
+ *   const data = loadDataset('mnist');             // computes on the native addon when built, else js
  *   const state = createTrainingState({ ...defaultRunConfig(), model: { ...DEFAULT_VAE_CONFIG, latent: 2 } });
  *   await train(state, data, { epochs: 5, onEpoch: (m) => console.log(m.test_nelbo) });
  *   const { mu } = state.model.encode(x);          // where x sits in latent space
  *   const images = state.model.sample(16, new Random(0));
- *   saveCheckpoint('runs/mine', state);
+ *   saveCheckpoint('runs/mine', state);            // creates runs/mine if need be
+ *
+ * Like every command of the CLI, the library computes on the kernels `--kernels auto` picks;
+ * `useKernels('js' | 'native' | 'auto')` before (or between) computations says otherwise.
  */
+import type { Kernels as KernelProvider } from './kernels/kernels.js';
+import { jsKernels as engineDefault } from './kernels/js.js';
+import { kernels as activeKernels, setKernels } from './engine/tensor.js';
+import { selectKernels } from './kernels/select.js';
 export * from './engine/index.js';
 export type { Kernels } from './kernels/kernels.js';
 export { jsKernels } from './kernels/js.js';
@@ -97,6 +103,8 @@ export { train, DivergedError, TrainingInterrupted, type EpochMetrics, type Step
 export { evaluate, evalBatchOptions, EVAL_SEED, type Evaluation, type EvaluateOptions } from './train/evaluate.js';
 export { importanceWeightedNll, MAX_IW_K, type IwEstimate, type IwOptions } from './train/iw-estimate.js';
 export { latentStatistics, ACTIVE_UNIT_THRESHOLD, type LatentStatistics } from './train/latent-stats.js';
+export { StageProgress, type Stage, type Stages, type StageOptions } from './train/stage-progress.js';
+export { checkLabelsFit } from './data/labels.js';
 export { appendMetrics, readMetrics, truncateMetrics, METRICS_FILE } from './train/metrics-log.js';
 export { encodeSafetensors, decodeSafetensors, type NamedTensor } from './io/safetensors.js';
 export { encodePng, type PngImage } from './viz/png.js';
@@ -130,3 +138,36 @@ export { EventHub } from './server/event-hub.js';
 export { TrainingFeed } from './server/training-feed.js';
 export { loadWebApp } from './server/static-assets.js';
 export { encodeModelPayload, decodeModelPayload, type ModelInfo } from './server/model-payload.js';
+
+/**
+ * The kernels `auto` picks, chosen on the first op rather than at import, so a program that
+ * only reads files or calls useKernels first never loads the addon. Until then the engine
+ * holds a stand-in that makes the choice, installs it, and forwards the call to it.
+ */
+function autoOnFirstUse(): KernelProvider {
+  let chosen: KernelProvider | null = null;
+  const choose = (): KernelProvider => {
+    if (chosen === null) {
+      const selection = selectKernels('auto');
+      // The CLI says the same line when auto falls back; a library user deserves it as much.
+      if (selection.notice !== null) process.stderr.write(`vae-toolkit: ${selection.notice}\n`);
+      chosen = selection.kernels;
+      if (activeKernels() === standIn) setKernels(chosen);
+    }
+    return chosen;
+  };
+  const standIn = new Proxy({} as KernelProvider, {
+    get(_target, key) {
+      const provider = choose();
+      const value: unknown = Reflect.get(provider, key, provider);
+      return typeof value === 'function' ? value.bind(provider) : value;
+    },
+    has(_target, key) {
+      return Reflect.has(choose(), key);
+    },
+  });
+  return standIn;
+}
+
+// Only the engine's own default is replaced: a provider chosen before this module ran stays.
+if (activeKernels() === engineDefault) setKernels(autoOnFirstUse());

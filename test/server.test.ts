@@ -16,7 +16,7 @@ import { Tensor, noGrad } from '../src/engine/tensor.js';
 import { loadDataset } from '../src/data/source.js';
 import { runData, defaultRunConfig, type RunConfig } from '../src/train/config.js';
 import { CHECKPOINT_FILE, createTrainingState, loadCheckpoint, saveCheckpoint } from '../src/train/checkpoint.js';
-import { createExplorerServer, listen, shutdown, MAX_BODY_BYTES } from '../src/server/app.js';
+import { createExplorerServer, guardOf, listen, shutdown, MAX_BODY_BYTES } from '../src/server/app.js';
 import { EventHub } from '../src/server/event-hub.js';
 import { RunSource } from '../src/server/run-source.js';
 import { loadWebApp, WEB_DIR } from '../src/server/static-assets.js';
@@ -82,7 +82,9 @@ function raw(text: string): Promise<number> {
   });
 }
 
-const rawGet = (target: string): Promise<number> => raw(`GET ${target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
+const rawGet = (target: string): Promise<number> => raw(`GET ${target} HTTP/1.1\r\nHost: localhost:${base.port}\r\nConnection: close\r\n\r\n`);
+/** What the live page's stop button sends besides the request itself (guard.ts). */
+const pageHeaders = (): Record<string, string> => ({ 'x-vae-token': guardOf(server).token, origin: base.origin });
 
 function fetchBytes(path: string, init: RequestInit = {}): Promise<{ status: number; body: Buffer; type: string | null }> {
   return fetch(new URL(path, base), init).then(async (r) => ({ status: r.status, body: Buffer.from(await r.arrayBuffer()), type: r.headers.get('content-type') }));
@@ -156,19 +158,23 @@ describe('the server', () => {
   });
 
   test('wrong methods get 405; a body over the limit gets 413, declared or streamed', async () => {
-    assert.equal((await fetchBytes('/api/info', { method: 'POST' })).status, 405);
+    assert.equal((await fetchBytes('/api/info', { method: 'POST', headers: pageHeaders() })).status, 405);
     assert.equal((await fetchBytes('/api/stop')).status, 405);
     const big = 'x'.repeat(MAX_BODY_BYTES + 1);
-    assert.equal((await fetchBytes('/api/stop', { method: 'POST', body: big })).status, 413);
-    assert.equal(await raw(`GET /api/info HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n`), 413);
+    assert.equal((await fetchBytes('/api/stop', { method: 'POST', body: big, headers: pageHeaders() })).status, 413);
+    assert.equal(await raw(`GET /api/info HTTP/1.1\r\nHost: ${base.host}\r\nContent-Length: 100000000\r\n\r\n`), 413);
     // A chunked body declares no length: it is counted as it arrives.
     const chunk = 'y'.repeat(600);
-    const chunked = `POST /api/stop HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n` + `258\r\n${chunk}\r\n`.repeat(3) + '0\r\n\r\n';
+    const { 'x-vae-token': token, origin } = pageHeaders();
+    const chunked =
+      `POST /api/stop HTTP/1.1\r\nHost: ${base.host}\r\nOrigin: ${origin}\r\nX-VAE-Token: ${token}\r\nTransfer-Encoding: chunked\r\n\r\n` +
+      `258\r\n${chunk}\r\n`.repeat(3) +
+      '0\r\n\r\n';
     assert.equal(await raw(chunked), 413);
     // Within the limit the stop route answers: 202 when a stop was taken, 409 when not running.
     stopAnswers = [true, false];
-    assert.equal((await fetchBytes('/api/stop', { method: 'POST', body: '{}' })).status, 202);
-    assert.equal((await fetchBytes('/api/stop', { method: 'POST' })).status, 409);
+    assert.equal((await fetchBytes('/api/stop', { method: 'POST', body: '{}', headers: pageHeaders() })).status, 202);
+    assert.equal((await fetchBytes('/api/stop', { method: 'POST', headers: pageHeaders() })).status, 409);
   });
 
   test("the model it hands the page decodes like the checkpoint's own", async () => {

@@ -299,7 +299,10 @@ describe('the live dashboard', () => {
       const scroll = await page.evaluate(() => document.documentElement.scrollWidth);
       assert.ok(scroll <= 390, `page is ${scroll}px wide: it scrolls sideways`);
       await page.screenshot({ path: join(SCREENSHOTS, 'live-390x844.png'), fullPage: true });
-      const stop = await fetch(new URL('/api/stop', await started.url), { method: 'POST' });
+      // As the page's own stop button would: its token, from its own origin.
+      const token = (await page.getAttribute('meta[name="vae-token"]', 'content')) ?? '';
+      const url = new URL('/api/stop', await started.url);
+      const stop = await fetch(url, { method: 'POST', headers: { 'x-vae-token': token, origin: url.origin } });
       assert.equal(stop.status, 202);
       assert.equal(await started.exit, 130);
       await page.close();

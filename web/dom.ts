@@ -122,3 +122,23 @@ export function digitLegend(): HTMLElement {
     }),
   );
 }
+
+/**
+ * A state-changing request to the page's server: it carries the token the server put into the
+ * page (src/server/guard.ts), and the browser adds the Origin the server checks.
+ */
+export function postToServer(path: string): Promise<Response> {
+  const token = document.querySelector('meta[name="vae-token"]')?.getAttribute('content') ?? '';
+  return fetch(path, { method: 'POST', headers: { 'X-VAE-Token': token }, cache: 'no-store' });
+}
+
+/**
+ * Takes `?token=` out of the address bar once the page is in (the server has set its cookie
+ * by then), so the secret does not linger in history or get copied along with the link.
+ */
+export function forgetAddressToken(): void {
+  const url = new URL(window.location.href);
+  if (!url.searchParams.has('token')) return;
+  url.searchParams.delete('token');
+  history.replaceState(history.state, '', url.pathname + url.search + url.hash);
+}

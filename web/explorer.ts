@@ -11,7 +11,7 @@ import { decodeDisplayMean, decodePixels } from '../src/vae/decoded-pixels.js';
 import { describeModel } from '../src/vae/describe.js';
 import type { VAE } from '../src/vae/model.js';
 import { decodeModelPayload } from '../src/server/model-payload.js';
-import { byId, digitCanvas, digitLegend, el, formatTick, paintDigit } from './dom.js';
+import { byId, digitCanvas, digitLegend, el, forgetAddressToken, formatTick, paintDigit } from './dom.js';
 import { DrawingPad } from './drawing-pad.js';
 import { Scatter } from './scatter.js';
 
@@ -484,6 +484,7 @@ function endMarker(ctx: CanvasRenderingContext2D, [x, y]: [number, number], labe
   ctx.fillText(label, x, y + 0.5);
 }
 
+forgetAddressToken();
 main().catch((err: unknown) => {
   setStatus(`Something went wrong: ${(err as Error).message}`, 'error');
 });

@@ -1,5 +1,5 @@
 /** The live training dashboard: a page that follows `vae train --ui` through server-sent events. */
-import { byId, digitCanvas, digitLegend, el, formatDuration, paintDigit } from './dom.js';
+import { byId, digitCanvas, digitLegend, el, forgetAddressToken, formatDuration, paintDigit, postToServer } from './dom.js';
 import { drawLossChart, type LossSeries } from './line-chart.js';
 import { Scatter } from './scatter.js';
 
@@ -199,9 +199,10 @@ byId('stop').addEventListener('click', async () => {
   const button = byId<HTMLButtonElement>('stop');
   button.disabled = true;
   button.textContent = 'Stopping\u2026';
-  const res = await fetch('/api/stop', { method: 'POST' });
+  const res = await postToServer('/api/stop');
   if (!res.ok) button.textContent = 'Not running';
 });
+forgetAddressToken();
 window.addEventListener('resize', layout);
 layout();
 connect();

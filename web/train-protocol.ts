@@ -39,7 +39,7 @@ export interface StartMessage {
 export type ToWorker = StartMessage | { type: 'stop' };
 
 export type FromWorker =
-  | { type: 'started'; kernels: string; model: string; trainCount: number; testCount: number; batchesPerEpoch: number; parameters: number; planeSplit: 'test' | 'training'; planePoints: number }
+  | { type: 'started'; kernels: string; model: string; trainCount: number; testCount: number; batchesPerEpoch: number; parameters: number; planeSplit: 'test' | 'training'; planePoints: number; isolated: boolean }
   | { type: 'step'; epoch: number; batch: number; batchesPerEpoch: number; step: number; loss: number; runningLoss: number; samplesPerSec: number; elapsed: number }
   | { type: 'plane'; step: number; xy: Float32Array; labels: Uint8Array }
   | { type: 'epoch'; metrics: EpochMetrics; checkpoint: Uint8Array }

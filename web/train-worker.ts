@@ -98,6 +98,7 @@ async function run(start: StartMessage): Promise<void> {
     parameters: parameterCount(config.model),
     planeSplit: planeSet === testSet ? 'test' : 'training',
     planePoints: Math.min(PLANE_POINTS, planeSet.count),
+    isolated: (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true,
   });
 
   const plane = planeOf(state, planeSet);

@@ -249,7 +249,7 @@ function resetRun(): void {
   checkpointUrl = null;
   scatter.setPoints([], []);
   byId('scatter-step').textContent = '';
-  for (const key of ['steps', 'epochs', 'ended', 'lastTest', 'kernels']) delete document.body.dataset[key];
+  for (const key of ['steps', 'epochs', 'ended', 'lastTest', 'kernels', 'isolated']) delete document.body.dataset[key];
   layout();
 }
 
@@ -260,6 +260,7 @@ function onWorker(m: FromWorker): void {
       byId('run-facts').textContent = facts.join(' \u00b7 ');
       byId('progress-text').textContent = 'Training\u2026';
       document.body.dataset.kernels = m.kernels;
+      document.body.dataset.isolated = String(m.isolated);
       if (planeShown) {
         byId('plane-hint').textContent = `Where the encoder puts ${m.planePoints.toLocaleString('en-US')} ${m.planeSplit} ${noun} (the means of q(z|x)), redrawn as training goes.`;
       }

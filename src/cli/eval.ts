@@ -8,10 +8,20 @@ import { importanceWeightedNll, MAX_IW_K } from '../train/iw-estimate.js';
 import { latentStatistics } from '../train/latent-stats.js';
 import { bitsPerDim } from '../vae/likelihood.js';
 import { isContinuous } from '../vae/config.js';
+import { commandProgress, type Stage, type StageOptions } from '../train/stage-progress.js';
+
+const QUIET: Stage = { update() {}, finish() {} };
 
 const flags = {
   checkpoint: checkpointFlag,
   dataset: { kind: 'string', help: "Dataset to evaluate on (default: the run's own)", valueName: 'SPEC' },
+  testSize: {
+    kind: 'int',
+    min: 1,
+    max: 1e9,
+    help: "Evaluate on the first N test images (default: as many as the run's training evaluated on; all of another --dataset)",
+    valueName: 'N',
+  },
   iw: { kind: 'int', min: 1, max: MAX_IW_K, help: 'Also estimate log p(x) with K importance samples per example (5000 in the literature)', valueName: 'K' },
   json: { kind: 'bool', help: 'Print one JSON object instead of a sentence' },
   kernels: kernelsFlag,
@@ -21,18 +31,28 @@ export const evalCommand: Command = {
   name: 'eval',
   summary:
     'Evaluate a trained VAE on its test set: negative ELBO, reconstruction and KL, in nats per example; active latent units; ' +
-    'with --iw K, the importance-weighted estimate of -log p(x).',
+    'with --iw K, the importance-weighted estimate of -log p(x), with progress on stderr.',
   flags,
   async run(argv) {
     const opts = parseFlags('vae eval', argv, flags);
     applyKernels(opts.kernels);
     const state = loadCheckpoint(opts.checkpoint);
-    const data = datasetForRun('vae eval', state, opts.dataset);
+    // Only the importance-weighted estimate takes long (minutes at K = 1000 and up): with it,
+    // every stage is shown; without it, eval is as quiet as it is quick.
+    const stages = opts.iw === undefined ? null : commandProgress('vae eval');
+    const stage = <T>(label: string, work: (s: Stage) => T, options?: StageOptions): T =>
+      stages === null ? work(QUIET) : stages.run(label, work, { unit: 'images', ...options });
+    const dataset = opts.dataset ?? state.config.training.dataset;
+    const data = stage(`loading ${dataset}`, () => datasetForRun('vae eval', state, opts.dataset, opts.testSize), { inPipe: false });
     const { binarize } = state.config.training;
     const model = state.model;
-    const ev = evaluate(model, data.test, { binarize });
-    const latents = latentStatistics(model, data.test, { binarize });
-    const iw = opts.iw === undefined ? null : importanceWeightedNll(model, data.test, opts.iw, { binarize });
+    const test = data.test;
+    const counted = { total: test.count };
+    const ev = stage('negative ELBO', (s) => evaluate(model, test, { binarize, onProgress: (n) => s.update(n) }), counted);
+    const latents = stage('latent statistics', () => latentStatistics(model, test, { binarize }));
+    const k = opts.iw;
+    const iw =
+      k === undefined ? null : stage(`-log p(x), K = ${k}`, (s) => importanceWeightedNll(model, test, k, { binarize, onProgress: (n) => s.update(n) }), counted);
     // Bits per dimension mean something for a normalized likelihood: a density on dequantized
     // pixels, or a Bernoulli on binary ones; for a Bernoulli on grey pixels they do not.
     const dequantized = binarize === 'none' && isContinuous(model.config.likelihood);

@@ -14,6 +14,7 @@ import { reportCommand } from './report.js';
 import { exportCommand } from './export.js';
 import { importCommand } from './import.js';
 import { UserError } from '../errors.js';
+import { toolkitVersion } from './version.js';
 
 const commands: Command[] = [trainCommand, evalCommand, sampleCommand, reconstructCommand, reportCommand, serveCommand, exportCommand, importCommand];
 
@@ -27,7 +28,7 @@ function usage(): string {
     'Commands:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary.split('. ')[0]!.replace(/\.$/, '')}`),
     '',
-    "Run 'vae <command> --help' for a command's options.",
+    "Run 'vae <command> --help' for a command's options, 'vae --version' for the toolkit's version.",
     '',
   ].join('\n');
 }
@@ -40,6 +41,10 @@ async function main(argv: string[]): Promise<number> {
   }
   if (name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage());
+    return 0;
+  }
+  if (name === '--version' || name === 'version') {
+    process.stdout.write(`vae-toolkit ${toolkitVersion()}\n`);
     return 0;
   }
   const command = commands.find((c) => c.name === name);

@@ -11,7 +11,7 @@ const flags = {
   checkpoint: checkpointFlag,
   count: { kind: 'int', min: 1, max: 1024, default: 8, help: 'Number of test digits', alias: 'n' },
   scale: scaleFlag,
-  out: pngOutFlag,
+  out: pngOutFlag('reconstructions.png'),
   kernels: kernelsFlag,
 } as const;
 

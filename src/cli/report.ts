@@ -5,11 +5,12 @@ import type { Command } from './command.js';
 import { applyKernels, checkpointFlag, kernelsFlag } from './shared-flags.js';
 import { datasetForRun } from './run-data.js';
 import { UserError } from '../errors.js';
-import { ensureWritableDir } from '../io/atomic.js';
+import { ensureWritableDir, writeFileAtomic } from '../io/atomic.js';
 import { checkpointPath, loadCheckpoint } from '../train/checkpoint.js';
 import { readMetrics } from '../train/metrics-log.js';
 import { readSnapshots } from '../train/snapshots.js';
-import { writeRunFigures } from '../viz/run-figures.js';
+import { renderRunFigures } from '../viz/run-figures.js';
+import { commandProgress } from '../train/stage-progress.js';
 
 const flags = {
   checkpoint: checkpointFlag,
@@ -30,15 +31,16 @@ export const reportCommand: Command = {
     const path = checkpointPath(opts.checkpoint);
     const runDir = statSync(opts.checkpoint).isDirectory() ? opts.checkpoint : dirname(path);
     const state = loadCheckpoint(path);
-    const data = datasetForRun('vae report', state);
     const snapshots = readSnapshots(runDir);
     if (snapshots !== null && snapshots.latent !== state.model.config.latent) {
       throw new UserError(`vae report: the latent snapshots in ${runDir} have ${snapshots.latent} dimensions, the checkpoint's model ${state.model.config.latent}`);
     }
     const out = opts.out ?? runDir;
     if (existsSync(out) && !statSync(out).isDirectory()) throw new UserError(`vae report: --out must be a folder, got the file ${out}`);
+    const progress = commandProgress('vae report');
+    const data = progress.run(`loading ${state.config.training.dataset}`, () => datasetForRun('vae report', state), { inPipe: false });
     ensureWritableDir(out);
-    const { files, missing } = writeRunFigures(out, {
+    const inputs = {
       model: state.model,
       config: state.config,
       epoch: state.epoch,
@@ -47,7 +49,16 @@ export const reportCommand: Command = {
       history: readMetrics(runDir),
       snapshots,
       seed: opts.seed,
-    });
+    };
+    const { files, missing } = progress.run(`drawing the figures of ${data.test.count} test images`, () => renderRunFigures(inputs));
+    progress.run(
+      `writing into ${out}`,
+      (stage) => files.forEach((f, i) => {
+        writeFileAtomic(join(out, f.file), f.bytes);
+        stage.update(i + 1);
+      }),
+      { total: files.length, unit: 'files' },
+    );
     for (const m of missing) process.stderr.write(`vae report: no ${m.file}: ${m.reason}\n`);
     process.stdout.write(`wrote ${files.length} files to ${out}: ${files.map((f) => f.file).join(', ')}\nopen ${join(out, 'report.html')}\n`);
     return 0;

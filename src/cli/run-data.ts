@@ -2,21 +2,29 @@
 import { UserError } from '../errors.js';
 import { loadDataset } from '../data/source.js';
 import { pixelsPerImage, type DataSplits } from '../data/dataset.js';
+import { checkLabelsFit } from '../data/labels.js';
 import { runData } from '../train/config.js';
 import type { TrainingState } from '../train/checkpoint.js';
 import { datasetOptionsForModel } from '../train/run-data.js';
 
 /**
  * The run's own data, with its --train-size / --test-size applied so numbers match what
- * training logged; or another dataset, used whole. Either must have the model's image size.
+ * training logged; or another dataset, used whole. `testSize`, when given, takes the first N
+ * test images instead. Either must have the model's image size, and test labels that are
+ * classes of a conditional model.
  */
-export function datasetForRun(command: string, state: TrainingState, other?: string): DataSplits {
+export function datasetForRun(command: string, state: TrainingState, other?: string, testSize?: number): DataSplits {
   const options = datasetOptionsForModel(state);
+  // A test size given here replaces the run's own, so it can also ask for more than training used.
+  const training = testSize === undefined ? state.config.training : { ...state.config.training, testSize };
   const data =
-    other === undefined ? runData(loadDataset(state.config.training.dataset, options), state.config.training) : loadDataset(other, options);
+    other === undefined
+      ? runData(loadDataset(training.dataset, options), training)
+      : runData(loadDataset(other, options), { ...training, trainSize: undefined, testSize });
   const dim = pixelsPerImage(data.test);
   if (dim !== state.model.config.inputDim) {
     throw new UserError(`${command}: the dataset has ${dim} pixels per image, the model expects ${state.model.config.inputDim}`);
   }
+  checkLabelsFit(command, state.model.classes, data.test, 'test');
   return data;
 }

@@ -23,7 +23,7 @@ const flags = {
   seed: { kind: 'int', min: 0, max: 0xffffffff, default: 0, help: 'Seed for z ~ N(0, I)' },
   digit: { kind: 'int', min: 0, max: 999, help: 'Class to draw from a conditional VAE (default: every class in turn)', valueName: 'D' },
   scale: scaleFlag,
-  out: pngOutFlag,
+  out: pngOutFlag('samples.png'),
   kernels: kernelsFlag,
 } as const;
 

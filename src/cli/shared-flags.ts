@@ -27,4 +27,14 @@ export const checkpointFlag = {
 
 export const scaleFlag = { kind: 'int', min: 1, max: 8, default: 2, help: 'Pixels per image pixel in the PNG' } as const;
 
-export const pngOutFlag = { kind: 'string', required: true, help: 'PNG file to write', valueName: 'FILE.png' } as const;
+/** Where a command's picture goes: `file` in the current folder unless --out says otherwise. */
+export function pngOutFlag<const F extends string>(file: F) {
+  return { kind: 'string', default: file, help: 'PNG file to write (a plain name lands in the current folder)', valueName: 'FILE.png' } as const;
+}
+
+/** Names a page server answers to besides its own address and loopback (src/server/guard.ts). */
+export const allowHostFlag = {
+  kind: 'string',
+  help: 'Further host names the server answers to, comma-separated (NAME or NAME:PORT), e.g. for a proxy in front',
+  valueName: 'NAMES',
+} as const;

@@ -4,7 +4,8 @@ import { parseFlags, toKebab, type ParsedFlags } from './args.js';
 import type { Command } from './command.js';
 import { timestampedRunDir } from './output.js';
 import { UserError } from '../errors.js';
-import { applyKernels, kernelsFlag } from './shared-flags.js';
+import { allowHostFlag, applyKernels, kernelsFlag } from './shared-flags.js';
+import { checkLabelsFit } from '../data/labels.js';
 import { ensureWritableDir, writeFileAtomic } from '../io/atomic.js';
 import { loadDataset, describeDatasetSpecs } from '../data/source.js';
 import { pixelsPerImage, type DataSplits, type ImageDataset } from '../data/dataset.js';
@@ -24,6 +25,7 @@ import { DivergedError, TrainingInterrupted, train, type EpochMetrics } from '..
 import { EpochProgress, formatDuration } from '../train/progress.js';
 import { DEFAULT_VAE_CONFIG, isContinuous, validateVaeConfig } from '../vae/config.js';
 import { startTrainingUi, type TrainingUi } from '../server/training-ui.js';
+import { parseAllowHosts } from '../server/guard.js';
 import { describeModel, describeObjective } from '../vae/describe.js';
 import { datasetOptionsForModel } from '../train/run-data.js';
 import { validateTrainingConfig } from '../train/config.js';
@@ -60,6 +62,7 @@ const flags = {
   kernels: kernelsFlag,
   ui: { kind: 'bool', help: 'Follow training in the browser (live dashboard at http://127.0.0.1:PORT/live, with a stop button)' },
   port: { kind: 'int', min: 0, max: 65535, default: 8080, help: 'Port of the --ui server (0: any free port)' },
+  allowHost: allowHostFlag,
   ...familyFlags,
 } as const;
 
@@ -91,6 +94,8 @@ export const trainCommand: Command = {
     const opts = parseFlags('vae train', argv, flags);
     const given = (key: string): boolean => argv.some((a) => a === `--${toKebab(key)}` || a.startsWith(`--${toKebab(key)}=`));
     if (given('port') && !opts.ui) throw new UserError('vae train: --port is for the dashboard server; add --ui');
+    if (given('allowHost') && !opts.ui) throw new UserError('vae train: --allow-host is for the dashboard server; add --ui');
+    const allowHosts = parseAllowHosts(opts.allowHost);
 
     const kernelsInUse = applyKernels(opts.kernels);
     // `data` is let so that the training images can be let go before the figures are drawn.
@@ -104,11 +109,12 @@ export const trainCommand: Command = {
       controller.abort();
     };
     const ui: TrainingUi | null = opts.ui
-      ? await startTrainingUi({ state, data, dir, host: '127.0.0.1', port: opts.port, stop, stopping: () => controller.signal.aborted })
+      ? await startTrainingUi({ state, data, dir, host: '127.0.0.1', port: opts.port, allowHosts, stop, stopping: () => controller.signal.aborted })
       : null;
     writeFileAtomic(join(dir, 'config.json'), JSON.stringify(state.config, null, 2) + '\n');
     printHeader(state, data, dir);
-    if (ui !== null) process.stdout.write(`live dashboard: ${ui.url}\n`);
+    if (ui !== null) process.stdout.write(`live dashboard: ${ui.urls.join('\n             or ')}\n`);
+    if (ui?.warning) process.stderr.write(`vae train: ${ui.warning}\n`);
     const snapshots = SnapshotRecorder.open(dir, state, data);
     if (snapshots.warning !== undefined) process.stderr.write(`vae train: ${snapshots.warning}\n`);
 
@@ -207,6 +213,7 @@ function resumeRun(dir: string, opts: TrainFlags, given: (key: string) => boolea
     );
   }
   const data = runData(loadDataset(state.config.training.dataset, datasetOptionsForModel(state)), state.config.training);
+  for (const [split, set] of [['training', data.train], ['test', data.test]] as const) checkLabelsFit('vae train', state.model.classes, set, split);
   ensureWritableDir(dir);
   truncateMetrics(dir, state.epoch);
   return { state, dir, data };

@@ -2,11 +2,14 @@
  * The explorer's HTTP server, on node:http alone. Every route is an exact path; everything
  * else is 404. It hands out the web app, the model's weights for decoding in the page, the
  * test set's encodings, the run's files by plain name, and, while training, a stream of
- * server-sent events and a stop button.
+ * server-sent events and a stop button. Before any route, the request guard decides whether
+ * the request counts at all (guard.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
 import { UserError } from '../errors.js';
 import type { EventHub } from './event-hub.js';
+import { RequestGuard } from './guard.js';
 import { nameUnder, plainPath } from './request-path.js';
 import type { RunSource } from './run-source.js';
 import type { Asset, WebApp } from './static-assets.js';
@@ -26,16 +29,38 @@ export interface ServerOptions {
   run: RunSource;
   web: WebApp;
   live?: LiveTraining;
+  /** Whose requests count; by default loopback names only, with a fresh token. */
+  guard?: RequestGuard;
 }
+
+/** The token placeholder of web/*.html, filled by the server that hands the page out. */
+const TOKEN_META = '<meta name="vae-token" content="">';
 
 const PAGE_SECURITY = {
   'content-security-policy':
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; connect-src 'self'; " +
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   'referrer-policy': 'no-referrer',
+  // Cross-origin isolation, so that a page may use SharedArrayBuffer (WebAssembly threads);
+  // everything the pages load is same-origin, so require-corp costs nothing.
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-embedder-policy': 'require-corp',
 };
 
-export function createExplorerServer(options: ServerOptions): Server {
+const guards = new WeakMap<Server, RequestGuard>();
+
+/** The guard of a server made by createExplorerServer. */
+export function guardOf(server: Server): RequestGuard {
+  const guard = guards.get(server);
+  if (guard === undefined) throw new Error('not a server made by createExplorerServer');
+  return guard;
+}
+
+export function createExplorerServer(serverOptions: ServerOptions): Server {
+  const guard = serverOptions.guard ?? new RequestGuard();
+  // The pages carry the token for their state-changing requests; filled in once, here.
+  const web = { ...serverOptions.web, explorer: withToken(serverOptions.web.explorer, guard.token), live: withToken(serverOptions.web.live, guard.token) };
+  const options = { ...serverOptions, web, guard };
   const server = createServer((req, res) => {
     handle(options, req, res).catch((err: unknown) => {
       if (!(err instanceof UserError)) process.stderr.write(`vae serve: error on ${req.method} ${req.url}: ${(err as Error).stack ?? String(err)}\n`);
@@ -48,10 +73,26 @@ export function createExplorerServer(options: ServerOptions): Server {
   });
   // Idle keep-alive sockets of long-gone pages should not hold the process open.
   server.keepAliveTimeout = 5000;
+  guards.set(server, guard);
   return server;
 }
 
-async function handle(options: ServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+function withToken(page: Asset, token: string): Asset {
+  const html = page.bytes.toString('utf8');
+  if (!html.includes(TOKEN_META)) throw new Error(`a page of the web app lacks ${TOKEN_META}`);
+  return { ...page, bytes: Buffer.from(html.replace(TOKEN_META, `<meta name="vae-token" content="${token}">`)) };
+}
+
+async function handle(options: ServerOptions & { guard: RequestGuard }, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  // No other site may embed or read anything of this server, page or file (no-cors loads included).
+  res.setHeader('cross-origin-resource-policy', 'same-origin');
+  const verdict = options.guard.check(req);
+  if (!verdict.allowed) {
+    res.shouldKeepAlive = false;
+    send(res, verdict.status, Buffer.from(`${verdict.reason}\n`), { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
+    return;
+  }
+  if (verdict.setCookie !== null) res.setHeader('set-cookie', verdict.setCookie);
   const declared = Number(req.headers['content-length'] ?? 0);
   if (!(declared <= MAX_BODY_BYTES)) {
     refuseBody(res);
@@ -80,7 +121,7 @@ async function handle(options: ServerOptions, req: IncomingMessage, res: ServerR
 type Route = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
 function routeFor({ run, web, live }: ServerOptions, path: string): Route | null {
-  const training = trainPageRoute(path);
+  const training = trainPageRoute(path, web);
   if (training !== null) return training;
   switch (path) {
     case '/':
@@ -116,11 +157,7 @@ function routeFor({ run, web, live }: ServerOptions, path: string): Route | null
   }
   const file = nameUnder(path, '/files/');
   if (file !== null) {
-    return (_req, res) => {
-      const found = run.file(file);
-      if (found === null) return notFound(res);
-      send(res, 200, found.bytes, { 'content-type': found.type });
-    };
+    return (req, res) => sendFile(run, file, req, res);
   }
   return null;
 }
@@ -139,7 +176,7 @@ function info(run: RunSource, live: boolean): unknown {
             dataset: loaded.state.config.training.dataset,
             config: loaded.state.model.config,
           },
-    files: run.filesDir === null ? [] : ['metrics.jsonl', 'config.json', 'samples.png', 'reconstructions.png'].filter((n) => run.file(n) !== null),
+    files: run.filesDir === null ? [] : ['metrics.jsonl', 'config.json', 'samples.png', 'reconstructions.png'].filter((n) => run.hasFile(n)),
   };
 }
 
@@ -179,6 +216,37 @@ function notAllowed(res: ServerResponse, allow: string): void {
   sendJson(res, 405, { error: 'method not allowed' }, { allow });
 }
 
+/**
+ * A run file, streamed: a 100 MB checkpoint costs a read buffer per download, not 100 MB.
+ * The length is the file's size when opened; a file that shrinks meanwhile ends the
+ * connection rather than sending a short body under a longer Content-Length.
+ */
+async function sendFile(run: RunSource, name: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const file = await run.openFile(name);
+  if (file === null) return notFound(res);
+  res.writeHead(200, {
+    'content-type': file.type,
+    'content-length': String(file.size),
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  });
+  if (req.method === 'HEAD' || file.size === 0) {
+    await file.handle.close();
+    res.end();
+    return;
+  }
+  const stream = file.handle.createReadStream({ start: 0, end: file.size - 1 });
+  try {
+    await pipeline(stream, res, { end: false });
+  } catch {
+    // The client went away, or the read failed: nothing more can be said on this response.
+    res.destroy();
+    return;
+  }
+  if (stream.bytesRead === file.size) res.end();
+  else res.destroy();
+}
+
 function sendAsset(res: ServerResponse, asset: Asset, headers: Record<string, string>): void {
   send(res, 200, asset.bytes, { 'content-type': asset.type, ...headers });
 }
@@ -197,7 +265,10 @@ function send(res: ServerResponse, status: number, body: Buffer, headers: Record
   res.end(body);
 }
 
-/** Starts listening; resolves to the page's URL. Address problems become one-line user errors. */
+/**
+ * Starts listening; resolves to the page's URL (with the token when beyond loopback; the
+ * guard's urls() has every address). Address problems become one-line user errors.
+ */
 export function listen(server: Server, host: string, port: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => {
@@ -215,9 +286,10 @@ export function listen(server: Server, host: string, port: number): Promise<stri
     server.listen(port, host, () => {
       server.off('error', onError);
       const address = server.address();
-      const actual = typeof address === 'object' && address !== null ? address.port : port;
-      const shown = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
-      resolve(`http://${shown}:${actual}/`);
+      if (typeof address !== 'object' || address === null) throw new Error('a TCP server without an address');
+      const guard = guardOf(server);
+      guard.bind(host, address.address, address.port);
+      resolve(guard.urls('/')[0]!);
     });
   });
 }

@@ -26,12 +26,20 @@ export function encodeMeans(model: VAE, images: Float32Array, count: number, dim
 }
 
 /** The same, a chunk at a time with the event loop free in between: a server stays responsive. */
-export async function encodeMeansAsync(model: VAE, images: Float32Array, count: number, dim: number, labels?: Uint8Array): Promise<Float32Array> {
+export async function encodeMeansAsync(
+  model: VAE,
+  images: Float32Array,
+  count: number,
+  dim: number,
+  labels?: Uint8Array,
+  onProgress?: (imagesDone: number) => void,
+): Promise<Float32Array> {
   const latent = model.config.latent;
   const out = new Float32Array(count * latent);
   for (let start = 0; start < count; start += CHUNK) {
     const n = Math.min(CHUNK, count - start);
     out.set(encodeMeans(model, images.subarray(start * dim, (start + n) * dim), n, dim, labels?.subarray(start, start + n)), start * latent);
+    onProgress?.(start + n);
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
   return out;

@@ -2,12 +2,15 @@
  * The run a server shows: its checkpoint (re-read whenever training writes a new one), the
  * encodings of its test set, and its files, handed out by plain name only.
  */
-import { existsSync, lstatSync, readFileSync, statSync } from 'node:fs';
+import { constants, existsSync, lstatSync, readFileSync, statSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { loadDataset } from '../data/source.js';
-import { pixelsPerImage, type ImageDataset } from '../data/dataset.js';
+import { pixelsPerImage, type DataSplits, type ImageDataset } from '../data/dataset.js';
 import { runData } from '../train/config.js';
+import { checkLabelsFit } from '../data/labels.js';
+import type { Stages } from '../train/stage-progress.js';
 import { datasetOptionsForModel } from '../train/run-data.js';
 import { decodeCheckpoint, type TrainingState } from '../train/checkpoint.js';
 import { encodeModelPayload } from './model-payload.js';
@@ -20,6 +23,13 @@ export interface LoadedModel {
   payload: Uint8Array;
   /** Changes whenever the checkpoint file does: a cache key for the page. */
   version: string;
+}
+
+/** A run file opened for streaming; whoever gets it closes the handle. */
+export interface OpenedFile {
+  handle: FileHandle;
+  size: number;
+  type: string;
 }
 
 /** The test set's posterior means and labels, ready for JSON. */
@@ -36,6 +46,8 @@ export class RunSource {
   private loaded: LoadedModel | null = null;
   private encoded: { version: string; result: Promise<Encodings> } | null = null;
   private testSet: ImageDataset | null = null;
+  /** Where loading and encoding the test set are reported (`vae serve` shows them), if anywhere. */
+  progress: Stages | null = null;
 
   /**
    * @param checkpointFile the checkpoint's path; it may not exist yet while a run is in its first epoch
@@ -71,31 +83,70 @@ export class RunSource {
     return this.encoded.result;
   }
 
-  /** A file of the run folder by plain name: a regular file (not a link) with a known type. */
-  file(name: string): { bytes: Buffer; type: string } | null {
+  /** Whether the run folder holds this plain name as a regular file (not a link) of a known type. */
+  hasFile(name: string): boolean {
+    if (this.filesDir === null || contentType(name) === null) return false;
+    try {
+      return lstatSync(join(this.filesDir, name)).isFile();
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Opens a file of the run folder by plain name: a regular file with a known type, or null.
+   * The name has no slashes (request-path.ts), so it names an entry of the folder itself;
+   * O_NOFOLLOW refuses a link there, and O_NONBLOCK keeps a FIFO from blocking the open.
+   * What was opened is checked on the handle, so nothing can be swapped in between.
+   */
+  async openFile(name: string): Promise<OpenedFile | null> {
     if (this.filesDir === null) return null;
     const type = contentType(name);
     if (type === null) return null;
-    const path = join(this.filesDir, name);
+    let handle: FileHandle;
     try {
-      if (!lstatSync(path).isFile()) return null;
-      return { bytes: readFileSync(path), type };
+      handle = await open(join(this.filesDir, name), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     } catch {
       return null;
     }
+    try {
+      const st = await handle.stat();
+      if (st.isFile()) return { handle, size: st.size, type };
+    } catch {
+      // fall through: not a file we can hand out
+    }
+    await handle.close();
+    return null;
   }
 
   private async encode(state: TrainingState): Promise<Encodings> {
     if (this.testSet === null) {
       // Folder images at the model's size, split by the run's seed, as training saw them.
-      const data = runData(loadDataset(state.config.training.dataset, datasetOptionsForModel(state)), state.config.training);
+      const loading = this.progress?.start(`loading ${state.config.training.dataset}`);
+      let data: DataSplits;
+      try {
+        data = runData(loadDataset(state.config.training.dataset, datasetOptionsForModel(state)), state.config.training);
+      } catch (err) {
+        loading?.finish(true);
+        throw err;
+      }
+      loading?.finish();
       if (pixelsPerImage(data.test) !== state.model.config.inputDim) {
         throw new UserError(`the run's dataset has ${pixelsPerImage(data.test)} pixels per image, the model expects ${state.model.config.inputDim}`);
       }
+      checkLabelsFit('', state.model.classes, data.test, 'test');
       this.testSet = data.test;
     }
     const test = this.testSet;
-    const mu = await encodeMeansAsync(state.model, test.images, test.count, pixelsPerImage(test), test.labels);
+    const encoding = this.progress?.start(`encoding the test set with the epoch ${state.epoch} model`, { total: test.count, unit: 'images' });
+    let mu: Float32Array;
+    try {
+      mu = await encodeMeansAsync(state.model, test.images, test.count, pixelsPerImage(test), test.labels, (n) => encoding?.update(n));
+    } catch (err) {
+      encoding?.finish(true);
+      throw err;
+    }
+    encoding?.finish();
     return {
       dataset: state.config.training.dataset,
       count: test.count,

@@ -12,7 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { UserError } from '../errors.js';
 import { readIdxFile } from '../data/idx.js';
 import { packImages } from '../data/packed-images.js';
-import { WEB_DIR } from './static-assets.js';
+import { WEB_DIR, type WebApp } from './static-assets.js';
 
 type Route = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -23,16 +23,19 @@ interface FixedFile {
 }
 
 /**
- * The page's policy. Cross-origin isolation (COOP/COEP, for threaded kernels over shared
- * memory) is the server's to send for every response at once: a page that asks for it while
- * its worker script comes without it gets no worker at all.
+ * The page's policy. Cross-origin isolated (COOP and COEP), so its worker may share memory
+ * with threads of its own (threaded kernels); a page that asks for isolation gets a worker
+ * only when the worker's script asks for it too, so the script is served here with COEP.
  */
 const PAGE_HEADERS = {
   'content-security-policy':
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; worker-src 'self'; connect-src 'self'; " +
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-embedder-policy': 'require-corp',
 };
+const WORKER_SCRIPT = 'train-worker.js';
 
 const SPLITS = {
   train: { images: 'train-images-idx3-ubyte', labels: 'train-labels-idx1-ubyte' },
@@ -75,8 +78,22 @@ function trainPage(): { bytes: Uint8Array; type: string } {
 }
 
 /** The routes of training in the tab; null for any other path. */
-export function trainPageRoute(path: string): Route | null {
+export function trainPageRoute(path: string, web: WebApp): Route | null {
   switch (path) {
+    case `/assets/${WORKER_SCRIPT}`: {
+      const script = web.assets.get(WORKER_SCRIPT);
+      if (script === undefined) return null;
+      return (_req, res) => {
+        res.writeHead(200, {
+          'content-type': script.type,
+          'content-length': String(script.bytes.length),
+          'cache-control': 'no-store',
+          'x-content-type-options': 'nosniff',
+          'cross-origin-embedder-policy': 'require-corp',
+        });
+        res.end(script.bytes);
+      };
+    }
     case '/train':
       return (_req, res) => sendFixed(res, fixed('page', trainPage), { ...PAGE_HEADERS, 'cache-control': 'no-store' });
     case '/data/mnist/train.bin':

@@ -8,6 +8,7 @@ import type { DataSplits } from '../data/dataset.js';
 import { CHECKPOINT_FILE, type TrainingState } from '../train/checkpoint.js';
 import type { EpochMetrics, StepInfo } from '../train/trainer.js';
 import { createExplorerServer, listen, shutdown } from './app.js';
+import { RequestGuard } from './guard.js';
 import { RunSource } from './run-source.js';
 import { loadWebApp } from './static-assets.js';
 import { TrainingFeed, type Outcome } from './training-feed.js';
@@ -18,6 +19,8 @@ export interface TrainingUiOptions {
   dir: string;
   host: string;
   port: number;
+  /** Further names the server answers to (`--allow-host`). */
+  allowHosts?: readonly string[];
   /** Asks training to stop after its current step. */
   stop(): void;
   /** True once a stop was asked for (by the page, or by Ctrl-C). */
@@ -25,8 +28,11 @@ export interface TrainingUiOptions {
 }
 
 export interface TrainingUi {
-  /** The live dashboard's address. */
+  /** The live dashboard's address (with the token when beyond loopback). */
   url: string;
+  /** Every address it can be reached at, and the warning to print when that is beyond loopback. */
+  urls: string[];
+  warning: string | null;
   step(info: StepInfo): void;
   epoch(metrics: EpochMetrics): void;
   /** Tells the pages how training ended. */
@@ -39,9 +45,11 @@ export async function startTrainingUi(options: TrainingUiOptions): Promise<Train
   const web = loadWebApp();
   const feed = new TrainingFeed(options.state, options.data, options.dir);
   const run = new RunSource(join(options.dir, CHECKPOINT_FILE), options.dir);
+  const guard = new RequestGuard({ allowHosts: options.allowHosts });
   const server = createExplorerServer({
     run,
     web,
+    guard,
     live: {
       hub: feed.hub,
       stop: () => {
@@ -54,10 +62,13 @@ export async function startTrainingUi(options: TrainingUiOptions): Promise<Train
   // Training keeps the process alive, not the server: whatever way a run ends, the process
   // can exit, even on a path that never reached close().
   server.on('connection', (socket) => socket.unref());
-  const base = await listen(server, options.host, options.port);
+  await listen(server, options.host, options.port);
   server.unref();
+  const urls = guard.urls('/live');
   return {
-    url: `${base}live`,
+    url: urls[0]!,
+    urls,
+    warning: guard.warning(),
     step: (info) => feed.step(info),
     epoch: (metrics) => feed.epoch(metrics),
     end: (outcome, message) => feed.end(outcome, message),

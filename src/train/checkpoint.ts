@@ -8,7 +8,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { decodeSafetensors } from '../io/safetensors.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { ensureParentDir, writeFileAtomic } from '../io/atomic.js';
 import { Random, type RandomState } from '../engine/random.js';
 import { Adam } from '../nn/adam.js';
 import { VAE } from '../vae/model.js';
@@ -19,8 +19,10 @@ import { CHECKPOINT_FILE, CHECKPOINT_FORMAT as FORMAT, CHECKPOINT_VERSION as VER
 // The encoder lives apart from the file system, so the browser can build checkpoints too.
 export { CHECKPOINT_FILE, createTrainingState, encodeCheckpoint, type TrainingState } from './checkpoint-bytes.js';
 
+/** Writes `dir`/checkpoint.safetensors atomically, creating `dir` (and its parents) when missing. */
 export function saveCheckpoint(dir: string, state: TrainingState): string {
   const path = join(dir, CHECKPOINT_FILE);
+  ensureParentDir(path);
   writeFileAtomic(path, encodeCheckpoint(state));
   return path;
 }

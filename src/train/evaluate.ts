@@ -25,6 +25,8 @@ export interface EvaluateOptions {
   /** Seed of the evaluation generator (eps, and binarization when dynamic). */
   seed?: number;
   batchSize?: number;
+  /** Called after each batch with the number of examples done so far: for progress displays. */
+  onProgress?: (examplesDone: number) => void;
 }
 
 export const EVAL_SEED = 20151;
@@ -34,6 +36,7 @@ export function evaluate(model: VAE, data: ImageDataset, options: EvaluateOption
   const dim = pixelsPerImage(data);
   let recon = 0;
   let kl = 0;
+  let done = 0;
   noGrad(() => {
     for (const batch of batches(data, options.batchSize ?? 1000, evalBatchOptions(model, options, rng))) {
       const terms = model.loss(new Tensor(batch.x, [batch.size, dim]), rng, { labels: batch.labels });
@@ -41,6 +44,8 @@ export function evaluate(model: VAE, data: ImageDataset, options: EvaluateOption
         recon += terms.recon[i]!;
         kl += terms.kl[i]!;
       }
+      done += batch.size;
+      options.onProgress?.(done);
     }
   });
   const n = data.count;

@@ -38,6 +38,7 @@ export function importanceWeightedNll(model: VAE, data: ImageDataset, k: number,
   const perChunk = Math.min(k, budget);
   const examplesPerBatch = Math.max(1, Math.floor(budget / perChunk));
   let total = 0;
+  let done = 0;
   noGrad(() => {
     for (const batch of batches(data, examplesPerBatch, evalBatchOptions(model, options, rng))) {
       const n = batch.size;
@@ -58,6 +59,8 @@ export function importanceWeightedNll(model: VAE, data: ImageDataset, k: number,
         }
       }
       for (let i = 0; i < n; i++) total += -(max[i]! + Math.log(scaled[i]!) - Math.log(k));
+      done += n;
+      options.onProgress?.(done);
     }
   });
   return { nll: total / data.count, k, count: data.count };
