@@ -6,7 +6,7 @@
  *
  *   npm run build && node dist/bench/iwae-mnist.js [--arch mlp|conv] [--epochs 100] [--k 5000]
  *       [--objective elbo|iwae] [--train-k 5] [--train-size N] [--test-size N] [--out DIR]
- *       [--kernels auto|native|js] [--lr-schedule constant|cosine]
+ *       [--kernels auto|native|wasm|js] [--lr-schedule constant|cosine]
  *       [--batch-size 128]
  *
  * With --out the trained checkpoint is saved there, so `vae eval --checkpoint DIR --iw 5000`

@@ -6,10 +6,13 @@
  *                    with it, else its built-in AVX2 or baseline kernels)
  *   native-openblas  the addon forced onto OpenBLAS, when that is not already its pick
  *   native-builtin   the addon forced onto its built-in kernels, when its pick is OpenBLAS
+ *   wasm-1t, wasm-2t the WebAssembly SIMD kernels, the matrix product on 1 or 2 threads
  *   js               the portable TypeScript kernels
- * Prints seconds per epoch, samples/s, GFLOP/s of matrix products, and peak RSS.
+ * Prints seconds per epoch, CPU seconds per epoch (all threads, evaluation included: the
+ * steadier measure on a machine shared with other jobs), samples/s, GFLOP/s of matrix
+ * products, and peak RSS.
  *
- *   npm run bench [-- --epochs N] [-- --json] [-- --peer] [-- --paths native,js]
+ *   npm run bench [-- --epochs N] [-- --json] [-- --peer] [-- --paths native,wasm-2t,js]
  *                 [-- --arch conv] [-- --train-size N]
  *
  * --arch conv times the conv VAE instead (the PyTorch peer has only the MLP); --train-size N
@@ -24,6 +27,7 @@ import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { loadNativeKernels } from '../src/kernels/native.js';
+import { loadWasmKernels } from '../src/kernels/wasm.js';
 
 interface Result {
   kernels: string;
@@ -51,6 +55,9 @@ if (!Number.isInteger(epochs) || epochs < 1) fail('--epochs needs a whole number
 
 const native = loadNativeKernels();
 const available = ['js'];
+const wasm = loadWasmKernels(1);
+if (wasm.ok) available.unshift('wasm-1t', 'wasm-2t');
+else process.stderr.write(`note: no wasm path (${wasm.reason})\n`);
 if (native.ok) {
   const pick = native.info.gemm;
   if (pick === 'openblas') available.unshift('native', 'native-builtin');
@@ -80,7 +87,9 @@ const runner = fileURLToPath(new URL('./train-run.js', import.meta.url));
 const results: Result[] = [];
 for (const p of paths) {
   const gemm = p === 'native-builtin' ? 'builtin' : p === 'native-openblas' ? 'openblas' : 'default';
-  const args = [runner, '--epochs', String(epochs), '--kernels', p === 'js' ? 'js' : 'native', '--gemm', gemm, '--arch', arch, '--train-size', trainSize];
+  const kernels = p === 'js' ? 'js' : p.startsWith('wasm') ? 'wasm' : 'native';
+  const threads = p.startsWith('wasm') ? ['--threads', p.slice(5, -1)] : [];
+  const args = [runner, '--epochs', String(epochs), '--kernels', kernels, ...threads, '--gemm', gemm, '--arch', arch, '--train-size', trainSize];
   process.stderr.write(`${p}: ${epochs} epoch${epochs === 1 ? '' : 's'}...\n`);
   results.push(runChild(process.execPath, args, p));
 }
@@ -106,10 +115,11 @@ if (json) {
 } else {
   const what = `${arch === 'conv' ? 'conv VAE, ' : ''}${epochs} epoch${epochs === 1 ? '' : 's'} of MNIST${trainSize === '60000' ? '' : ` (${trainSize} images)`}`;
   process.stdout.write(`${cpus()[0]?.model ?? 'cpu'}, ${cpus().length} cores, Node ${process.version}, ${what}\n`);
-  const header = ['path', 's/epoch', 'samples/s', 'GFLOP/s', 'peak RSS MB', 'test NELBO', ...(best ? ['x PyTorch'] : [])];
+  const header = ['path', 's/epoch', 'CPU s/epoch', 'samples/s', 'GFLOP/s', 'peak RSS MB', 'test NELBO', ...(best ? ['x PyTorch'] : [])];
   const rows = results.map((r) => [
     r.kernels + (typeof r.gemm === 'string' ? ` (${r.gemm})` : ''),
     r.seconds_per_epoch.toFixed(2),
+    typeof r.cpu_seconds_per_epoch === 'number' ? r.cpu_seconds_per_epoch.toFixed(2) : '-',
     Math.round(r.samples_per_sec).toString(),
     r.gflops === undefined ? '-' : r.gflops.toFixed(1),
     Math.round(r.peak_rss_mb).toString(),

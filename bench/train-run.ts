@@ -5,12 +5,14 @@
  * (two stride-2 3x3 convolutions, 32 and 64 channels, then 400 and 20, mirrored). Prints one
  * line per epoch and a JSON summary at the end. bench/train-mnist.ts runs it once per path.
  *
- *   node dist/bench/train-run.js [--epochs N] [--kernels native|js] [--gemm default|openblas|builtin]
- *                                [--arch mlp|conv] [--train-size N]
+ *   node dist/bench/train-run.js [--epochs N] [--kernels native|wasm|js] [--gemm default|openblas|builtin]
+ *                                [--threads N (wasm)] [--arch mlp|conv] [--train-size N]
  */
 import { cpus } from 'node:os';
 import { createTrainingState, defaultRunConfig, loadMnist, subset, train, useKernels } from '../src/index.js';
 import { loadNativeKernels } from '../src/kernels/native.js';
+import { loadWasmKernels } from '../src/kernels/wasm.js';
+import { setKernels } from '../src/engine/tensor.js';
 
 function option(name: string, fallback: string): string {
   const at = process.argv.indexOf(name);
@@ -21,20 +23,33 @@ const kernelChoice = option('--kernels', 'native');
 const gemm = option('--gemm', 'default');
 const arch = option('--arch', 'mlp');
 const trainSize = Number(option('--train-size', '60000'));
+const threads = Number(option('--threads', String(cpus().length)));
 if (
-  !Number.isInteger(epochs) || epochs < 1 || !['native', 'js'].includes(kernelChoice) || !['default', 'openblas', 'builtin'].includes(gemm) ||
+  !Number.isInteger(threads) || threads < 1 ||
+  !Number.isInteger(epochs) || epochs < 1 || !['native', 'wasm', 'js'].includes(kernelChoice) || !['default', 'openblas', 'builtin'].includes(gemm) ||
   !['mlp', 'conv'].includes(arch) || !Number.isInteger(trainSize) || trainSize < 1
 ) {
-  process.stderr.write('usage: node dist/bench/train-run.js [--epochs N] [--kernels native|js] [--gemm default|openblas|builtin] [--arch mlp|conv] [--train-size N]\n');
+  process.stderr.write(
+    'usage: node dist/bench/train-run.js [--epochs N] [--kernels native|wasm|js] [--gemm default|openblas|builtin] [--threads N] [--arch mlp|conv] [--train-size N]\n',
+  );
   process.exit(2);
 }
-const selection = useKernels(kernelChoice as 'native' | 'js');
+const selection = useKernels(kernelChoice === 'wasm' ? 'js' : (kernelChoice as 'native' | 'js'));
+if (kernelChoice === 'wasm') {
+  const wasm = loadWasmKernels(threads);
+  if (!wasm.ok) {
+    process.stderr.write(`${wasm.reason}\n`);
+    process.exit(2);
+  }
+  setKernels(wasm.kernels);
+}
 const native = loadNativeKernels();
 if (kernelChoice === 'native' && native.ok && gemm !== 'default' && !native.setGemm(gemm as 'openblas' | 'builtin')) {
   process.stderr.write(`this build has no ${gemm} matrix product\n`);
   process.exit(2);
 }
-const path = selection.native === null ? 'js' : gemm === 'default' ? 'native' : `native-${gemm}`;
+const path =
+  kernelChoice === 'wasm' ? `wasm-${threads}t` : selection.native === null ? 'js' : gemm === 'default' ? 'native' : `native-${gemm}`;
 
 // Multiply-adds of the matrix products per example, forward. The backward pass costs twice
 // that (input and weight gradients), less the first layer's input gradient, which the
@@ -55,6 +70,7 @@ config.training.epochs = epochs;
 if (arch === 'conv') config.model = { ...config.model, arch: 'conv' };
 const state = createTrainingState(config);
 const started = performance.now();
+const cpuStarted = process.cpuUsage();
 const history = await train(state, data, {
   onEpoch: (m) => {
     process.stdout.write(
@@ -64,6 +80,9 @@ const history = await train(state, data, {
   },
 });
 const train_seconds = history.reduce((s, m) => s + m.seconds, 0);
+// CPU time of every thread, training and evaluation: on a machine shared with other jobs it
+// counts only what this process ran, where wall time also counts waiting for a core.
+const cpuUsed = process.cpuUsage(cpuStarted);
 const last = history[history.length - 1]!;
 process.stdout.write(
   JSON.stringify({
@@ -76,6 +95,7 @@ process.stdout.write(
     node: process.version,
     epochs,
     seconds_per_epoch: train_seconds / epochs,
+    cpu_seconds_per_epoch: (cpuUsed.user + cpuUsed.system) / 1e6 / epochs,
     samples_per_sec: (data.train.count * epochs) / train_seconds,
     gflops: (flopsPerExample * data.train.count * epochs) / train_seconds / 1e9,
     epoch1_test_nelbo: history[0]!.test_nelbo,

@@ -1,5 +1,5 @@
 // Builds the native kernels during `npm install`. Never fails the install: without a C++
-// toolchain (or on an unusual platform) the js kernels are used, and this says why, once.
+// toolchain (or on an unusual platform) the wasm kernels (wasm/) are used, and this says why, once.
 // The compiler's full output goes to native/build.log.
 'use strict';
 const { spawnSync } = require('node:child_process');
@@ -24,12 +24,12 @@ function nodeGyp() {
 
 function main() {
   if (process.env.VAE_SKIP_NATIVE === '1') {
-    process.stdout.write('vae-toolkit: VAE_SKIP_NATIVE=1, native kernels not built; the js kernels will be used\n');
+    process.stdout.write('vae-toolkit: VAE_SKIP_NATIVE=1, native kernels not built; the wasm kernels will be used\n');
     return;
   }
   const gyp = nodeGyp();
   if (gyp === undefined) {
-    process.stdout.write('vae-toolkit: node-gyp not found, native kernels not built; the js kernels will be used\n');
+    process.stdout.write('vae-toolkit: node-gyp not found, native kernels not built; the wasm kernels will be used\n');
     return;
   }
   const args = [gyp, 'rebuild'];
@@ -46,7 +46,7 @@ function main() {
     const reason =
       lines.find((l) => /error:|not found|No such file|ERR! stack Error/.test(l)) ?? (run.error ? String(run.error) : `exit ${run.status}`);
     process.stdout.write(
-      `vae-toolkit: native kernels not built (${reason.replace(/^gyp ERR! stack /, '')}); the js kernels will be used. Details: ${log}\n`,
+      `vae-toolkit: native kernels not built (${reason.replace(/^gyp ERR! stack /, '')}); the wasm kernels will be used. Details: ${log}\n`,
     );
     return;
   }
@@ -55,7 +55,7 @@ function main() {
   try {
     pick = require(join(here, 'build', 'Release', 'vae_native.node')).info().gemm;
   } catch (err) {
-    process.stdout.write(`vae-toolkit: native kernels built but do not load (${String(err).split('\n')[0]}); the js kernels will be used\n`);
+    process.stdout.write(`vae-toolkit: native kernels built but do not load (${String(err).split('\n')[0]}); the wasm kernels will be used\n`);
     return;
   }
   const product = pick === 'openblas' ? 'OpenBLAS' : `built-in ${pick} kernels`;

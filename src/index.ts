@@ -107,6 +107,9 @@ export { StageProgress, type Stage, type Stages, type StageOptions } from './tra
 export { checkLabelsFit } from './data/labels.js';
 export { appendMetrics, readMetrics, truncateMetrics, METRICS_FILE } from './train/metrics-log.js';
 export { encodeSafetensors, decodeSafetensors, type NamedTensor } from './io/safetensors.js';
+export { encodeContainer, readContainer, Container, type ContainerKind } from './io/container.js';
+export { modelFromTensors } from './vae/from-tensors.js';
+export { checkDatasetUnchanged } from './data/fingerprint.js';
 export { encodePng, type PngImage } from './viz/png.js';
 export { imageGrid, imageRows, type GrayImage, type GridOptions } from './viz/grid.js';
 export { reconstructionFigure } from './viz/figures.js';

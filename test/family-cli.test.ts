@@ -2,12 +2,12 @@
  * The VAE family from the command line: each new flag's bad values exit 2 with one line,
  * a conditional run samples a chosen digit, eval reports the IW bound and latent statistics,
  * folder datasets load, and export / import round-trip with PyTorch's classic VAE.
+ * The CLI runs in-process (test/support/cli.ts) on generated IDX data, so no run loads MNIST.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
@@ -29,26 +29,20 @@ import {
   saveCheckpoint,
   toTorchStateDict,
 } from '../src/index.js';
+import { vae, vaeOk, type CliResult } from './support/cli.js';
+import { TINY_FLAGS, tempRoot, writeIdxFolder } from './support/tiny.js';
 
-const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const PEER = fileURLToPath(new URL('../../bench/peers/torch_interop.py', import.meta.url));
-const TINY = ['--train-size', '256', '--test-size', '128', '--epochs', '1', '--hidden', '32', '--latent', '2'];
-
-let root: string;
+const root = tempRoot('family-cli');
+/** Generated 28x28 images with labels 0-9 in IDX files: the data of every run here. */
+const DATA = ['--dataset', `idx:${writeIdxFolder(join(root, 'data'), { train: 256, test: 128 })}`];
+/** The tiny run's sizes; the flag cases add no dataset, since each is refused before data are loaded. */
+const TINY = TINY_FLAGS;
 /** A conditional MLP run, trained once. */
 let condDir: string;
 
-function run(args: string[], cwd = root): SpawnSyncReturns<string> {
-  const r = spawnSync(process.execPath, [MAIN, ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
-  if (r.error) throw r.error;
-  return r;
-}
-
-function runOk(args: string[], cwd = root): SpawnSyncReturns<string> {
-  const r = run(args, cwd);
-  assert.equal(r.status, 0, `vae ${args.join(' ')} failed: ${r.stderr}`);
-  return r;
-}
+const run = (args: string[], cwd = root): Promise<CliResult> => vae(args, cwd);
+const runOk = (args: string[], cwd = root): Promise<CliResult> => vaeOk(args, cwd);
 
 function writePngFile(path: string, size: number, pixel: (x: number, y: number) => number): void {
   const png = new PNG({ width: size, height: size });
@@ -65,10 +59,9 @@ function writeJpegFile(path: string, size: number, value: number): void {
   writeFileSync(path, jpeg.encode({ data, width: size, height: size }, 100).data);
 }
 
-before(() => {
-  root = mkdtempSync(join(tmpdir(), 'vae-family-cli-'));
+before(async () => {
   condDir = join(root, 'cond');
-  runOk(['train', ...TINY, '--conditional', '--out', condDir]);
+  await runOk(['train', ...TINY, ...DATA, '--conditional', '--out', condDir]);
 });
 
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -94,10 +87,10 @@ describe('bad input to the family flags: exit 2, one line', () => {
     { name: 'import of a missing file', args: () => ['import', '--from', 'nothing.safetensors', '--out', 'imp'], pattern: /no such file: nothing\.safetensors/ },
     { name: 'import of a checkpoint (not the classic layout)', args: () => ['import', '--from', join(condDir, 'checkpoint.safetensors'), '--out', 'imp2'], pattern: /is not the classic VAE layout: unexpected tensor/ },
   ];
-  before(() => runOk(['train', ...TINY, '--out', join(root, 'plain')]));
+  before(() => runOk(['train', ...TINY, ...DATA, '--out', join(root, 'plain')]));
   for (const c of cases) {
-    test(c.name, () => {
-      const r = run(c.args());
+    test(c.name, async () => {
+      const r = await run(c.args());
       assert.equal(r.status, 2, `exit ${r.status}; stderr: ${r.stderr}`);
       assert.match(r.stderr, c.pattern);
       assert.equal(r.stderr.trim().split('\n').length, 1, `more than one line: ${r.stderr}`);
@@ -107,48 +100,48 @@ describe('bad input to the family flags: exit 2, one line', () => {
 });
 
 describe('good paths', () => {
-  test('sample --digit writes a grid of one class; the conditional run keeps its classes', () => {
+  test('sample --digit writes a grid of one class; the conditional run keeps its classes', async () => {
     const cfg = JSON.parse(readFileSync(join(condDir, 'config.json'), 'utf8'));
     assert.equal(cfg.model.classes, 10);
-    const r = runOk(['sample', '--checkpoint', condDir, '--digit', '5', '-n', '16', '--out', join(root, 'fives.png')]);
+    const r = await runOk(['sample', '--checkpoint', condDir, '--digit', '5', '-n', '16', '--out', join(root, 'fives.png')]);
     assert.match(r.stdout, /16 samples of class 5/);
     const a = readFileSync(join(root, 'fives.png'));
-    runOk(['sample', '--checkpoint', condDir, '--digit', '1', '-n', '16', '--out', join(root, 'ones.png')]);
+    await runOk(['sample', '--checkpoint', condDir, '--digit', '1', '-n', '16', '--out', join(root, 'ones.png')]);
     assert.notDeepEqual(a, readFileSync(join(root, 'ones.png')), 'the label changes the samples');
   });
 
-  test('eval --iw K --json: iw_nll below test_nelbo, iw_k, active_units, kl_per_dim summing to test_kl', () => {
-    const ev = JSON.parse(runOk(['eval', '--checkpoint', condDir, '--iw', '20', '--json']).stdout);
+  test('eval --iw K --json: iw_nll below test_nelbo, iw_k, active_units, kl_per_dim summing to test_kl', async () => {
+    const ev = JSON.parse((await runOk(['eval', '--checkpoint', condDir, '--iw', '20', '--json'])).stdout);
     assert.equal(ev.iw_k, 20);
     assert.ok(ev.iw_nll < ev.test_nelbo, `iw_nll ${ev.iw_nll}, test_nelbo ${ev.test_nelbo}`);
     assert.ok(Number.isInteger(ev.active_units) && ev.active_units >= 0 && ev.active_units <= 2);
     assert.equal(ev.kl_per_dim.length, 2);
     const total = ev.kl_per_dim.reduce((s: number, v: number) => s + v, 0);
     assert.ok(Math.abs(total - ev.test_kl) < 1e-6 * Math.max(1, ev.test_kl), `${total} vs ${ev.test_kl}`);
-    const plain = runOk(['eval', '--checkpoint', condDir, '--iw', '20']).stdout;
+    const plain = (await runOk(['eval', '--checkpoint', condDir, '--iw', '20'])).stdout;
     assert.match(plain, /importance-weighted, K = 20/);
     assert.match(plain, /active latent units: \d of 2/);
   });
 
-  test('a Gaussian conv run and an IWAE run train from the CLI, and eval reports bits/dim for the Gaussian', () => {
+  test('a Gaussian conv run and an IWAE run train from the CLI, and eval reports bits/dim for the Gaussian', async () => {
     const g = join(root, 'gauss-conv');
-    const out = runOk(['train', ...TINY, '--arch', 'conv', '--likelihood', 'gaussian', '--out', g]).stdout;
+    const out = (await runOk(['train', ...TINY, ...DATA, '--arch', 'conv', '--likelihood', 'gaussian', '--out', g])).stdout;
     assert.match(out, /conv VAE 28x28-c32-c64-32-2, Gaussian decoder \(learned variance, sigmoid mean\)/);
     // New runs record the sigmoid mean, so the checkpoint decodes the same way wherever it is loaded.
     assert.equal(JSON.parse(readFileSync(join(g, 'config.json'), 'utf8')).model.gaussianMean, 'sigmoid');
-    const ev = JSON.parse(runOk(['eval', '--checkpoint', g, '--json']).stdout);
+    const ev = JSON.parse((await runOk(['eval', '--checkpoint', g, '--json'])).stdout);
     assert.ok(Number.isFinite(ev.test_nelbo) && Number.isFinite(ev.bits_per_dim), JSON.stringify(ev));
     assert.ok(Math.abs(ev.bits_per_dim - (ev.test_nelbo / (784 * Math.LN2) + 8)) < 1e-9);
     const iw = join(root, 'iwae');
-    assert.match(runOk(['train', ...TINY, '--objective', 'iwae', '--k', '3', '--binarize', 'dynamic', '--out', iw]).stdout, /IWAE bound, K = 3/);
+    assert.match((await runOk(['train', ...TINY, ...DATA, '--objective', 'iwae', '--k', '3', '--binarize', 'dynamic', '--out', iw])).stdout, /IWAE bound, K = 3/);
     const b = join(root, 'beta');
-    assert.match(runOk(['train', ...TINY, '--beta', '2', '--kl-warmup', '4', '--out', b]).stdout, /beta-ELBO, beta = 2, KL warm-up over 4 steps/);
-    const r = run(['train', '--resume', b, '--epochs', '2', '--beta', '3']);
+    assert.match((await runOk(['train', ...TINY, ...DATA, '--beta', '2', '--kl-warmup', '4', '--out', b])).stdout, /beta-ELBO, beta = 2, KL warm-up over 4 steps/);
+    const r = await run(['train', '--resume', b, '--epochs', '2', '--beta', '3']);
     assert.equal(r.status, 2);
     assert.match(r.stderr, /--beta cannot be changed when resuming/);
   });
 
-  test('folder:DIR trains on PNG and JPEG files in class folders, resized to --image-size', () => {
+  test('folder:DIR trains on PNG and JPEG files in class folders, resized to --image-size', async () => {
     const dir = join(root, 'pictures');
     for (const c of ['0', '1']) mkdirSync(join(dir, c), { recursive: true });
     for (let i = 0; i < 12; i++) {
@@ -157,16 +150,16 @@ describe('good paths', () => {
     }
     writeFileSync(join(dir, '1', 'notes.txt'), 'not an image');
     const run1 = join(root, 'folder-run');
-    runOk(['train', '--dataset', `folder:${dir}`, '--image-size', '16', '--epochs', '1', '--hidden', '16', '--latent', '2', '--batch-size', '8', '--conditional', '--out', run1]);
+    await runOk(['train', '--dataset', `folder:${dir}`, '--image-size', '16', '--epochs', '1', '--hidden', '16', '--latent', '2', '--batch-size', '8', '--conditional', '--out', run1]);
     const state = loadCheckpoint(run1);
     assert.equal(state.model.config.inputDim, 256);
     assert.equal(state.model.config.classes, 2);
-    const ev = JSON.parse(runOk(['eval', '--checkpoint', run1, '--json']).stdout);
+    const ev = JSON.parse((await runOk(['eval', '--checkpoint', run1, '--json'])).stdout);
     assert.equal(ev.examples, 2, '10% of 24 images are held out');
-    runOk(['sample', '--checkpoint', run1, '--digit', '1', '-n', '4', '--out', join(root, 'folder-samples.png')]);
+    await runOk(['sample', '--checkpoint', run1, '--digit', '1', '-n', '4', '--out', join(root, 'folder-samples.png')]);
   });
 
-  test('the PyTorch example round trip: import a torch-written file, match its outputs, export, load in torch', (t) => {
+  test('the PyTorch example round trip: import a torch-written file, match its outputs, export, load in torch', async (t) => {
     const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' });
     if (probe.status !== 0) {
       t.skip('Debian python3-torch is not installed (/usr/bin/python3 cannot import torch)');
@@ -177,7 +170,7 @@ describe('good paths', () => {
       assert.equal(r.status, 0, `python ${args.join(' ')}: ${r.stderr}`);
     };
     py(['write', 'torch-model.safetensors', 'torch-ref.safetensors', '--hidden', '48', '--latent', '6', '--seed', '3']);
-    runOk(['import', '--from', 'torch-model.safetensors', '--out', 'imported']);
+    await runOk(['import', '--from', 'torch-model.safetensors', '--out', 'imported']);
     const { model, epoch } = loadCheckpoint(join(root, 'imported'));
     assert.equal(epoch, 0);
     assert.deepEqual([model.config.inputDim, model.config.hidden[0], model.config.latent], [784, 48, 6]);
@@ -200,7 +193,7 @@ describe('good paths', () => {
     c.model.latent = 3;
     mkdirSync(join(root, 'ours'));
     saveCheckpoint(join(root, 'ours'), createTrainingState(c));
-    runOk(['export', '--checkpoint', 'ours', '--out', 'ours.safetensors']);
+    await runOk(['export', '--checkpoint', 'ours', '--out', 'ours.safetensors']);
     py(['check', 'ours.safetensors', 'torch-ref.safetensors', 'torch-out.safetensors']);
     const ours = loadCheckpoint(join(root, 'ours')).model;
     const got = decodeSafetensors(readFileSync(join(root, 'torch-out.safetensors'))).tensors;

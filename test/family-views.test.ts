@@ -6,20 +6,20 @@
  * labels, and the explorer in a real browser decodes what the library decodes: the Gaussian
  * mean by its own rule (not its output read as Bernoulli logits), and for a conditional
  * model the class picked on the page.
- * Runs are tiny (one epoch on 1000 images) and trained once.
+ * Runs are tiny (one epoch on 1000 images), trained once, in-process (test/support/cli.ts).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { get, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { decodePng } from './viz-helpers.js';
+import { launchBrowser, screenshotPath } from './support/browser.js';
+import { startVae, vae, type BackgroundVae } from './support/cli.js';
+import { openEventStream } from './support/sse.js';
+import { mnistOnce, tempRoot } from './support/tiny.js';
 import { Tensor } from '../src/engine/tensor.js';
-import { loadDataset } from '../src/data/source.js';
 import { defaultRunConfig, runData } from '../src/train/config.js';
 import { CHECKPOINT_FILE, createTrainingState, loadCheckpoint } from '../src/train/checkpoint.js';
 import { FIGURE_FILES } from '../src/viz/run-figures.js';
@@ -41,31 +41,22 @@ interface PageCanvas {
 declare const document: { querySelector(selector: string): PageCanvas };
 declare function requestAnimationFrame(callback: () => void): number;
 
-const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const TINY = ['--train-size', '1000', '--test-size', '300', '--hidden', '32', '--latent', '2', '--epochs', '1'];
 const VARIANTS: Record<string, string[]> = {
   conditional: ['--conditional'],
   gaussian: ['--likelihood', 'gaussian'],
   conv: ['--arch', 'conv'],
 };
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 
 let root: string;
 const dirs: Record<string, string> = {};
 const trained: Record<string, { status: number | null; output: string }> = {};
 
-function vae(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [MAIN, ...args], { cwd: root, encoding: 'utf8', timeout: 120_000 });
-  if (r.error) throw r.error;
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-before(() => {
-  root = mkdtempSync(join(tmpdir(), 'vae-family-views-'));
+before(async () => {
+  root = tempRoot('family-views');
   for (const [name, flags] of Object.entries(VARIANTS)) {
     dirs[name] = join(root, name);
-    const r = vae(['train', ...TINY, ...flags, '--out', dirs[name]]);
+    const r = await vae(['train', ...TINY, ...flags, '--out', dirs[name]!], root);
     trained[name] = { status: r.status, output: `${r.stdout}\n${r.stderr}` };
   }
 });
@@ -74,30 +65,17 @@ after(() => {
 });
 
 /** Starts `vae serve` on a free port; resolves once it prints its URL. */
-function startServe(dir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [MAIN, 'serve', '--run', dir, '--port', '0'], { cwd: root });
-  let out = '';
-  let err = '';
-  child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
-  return new Promise((resolve, reject) => {
-    child.stdout.setEncoding('utf8').on('data', (c: string) => {
-      out += c;
-      const m = /explorer at (http:\S+)/.exec(out);
-      if (m) resolve({ child, url: m[1]! });
-    });
-    child.on('exit', (code) => reject(new Error(`vae serve exited ${code}:\n${out}\n${err}`)));
-  });
+async function startServe(dir: string): Promise<{ child: BackgroundVae; url: string }> {
+  const child = startVae(['serve', '--run', dir, '--port', '0'], root, /explorer at (http:\S+)/);
+  return { child, url: await child.ready };
 }
 
-function stopServe(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    child.on('exit', () => resolve());
-    child.kill('SIGINT');
-  });
+async function stopServe(child: BackgroundVae): Promise<void> {
+  await child.stop();
 }
 
 for (const name of Object.keys(VARIANTS)) {
-  test(`${name}: vae train writes every figure and the report, and vae report redraws them byte for byte`, () => {
+  test(`${name}: vae train writes every figure and the report, and vae report redraws them byte for byte`, async () => {
     const dir = dirs[name]!;
     assert.equal(trained[name]!.status, 0, trained[name]!.output);
     for (const file of FIGURE_FILES) assert.ok(existsSync(join(dir, file)), `${file} is missing`);
@@ -111,7 +89,7 @@ for (const name of Object.keys(VARIANTS)) {
     }
 
     const out = join(root, `${name}-report`);
-    const r = vae(['report', '--checkpoint', dir, '--out', out]);
+    const r = await vae(['report', '--checkpoint', dir, '--out', out], root);
     assert.equal(r.status, 0, r.stderr);
     for (const file of FIGURE_FILES) assert.ok(readFileSync(join(out, file)).equals(readFileSync(join(dir, file))), `${file} differs from what vae train wrote`);
   });
@@ -123,7 +101,7 @@ test('conditional figures: one row of samples per class, the manifold and the re
   // 8 styles across, 10 classes down, at scale 2 with 2 px between.
   assert.deepEqual([samples.width, samples.height], [8 * 56 + 9 * 2, 10 * 56 + 11 * 2]);
   const state = loadCheckpoint(dir);
-  const y = runData(loadDataset('mnist'), state.config.training).test.labels[0]!;
+  const y = runData(mnistOnce(), state.config.training).test.labels[0]!;
   const html = readFileSync(join(dir, 'report.html'), 'utf8');
   assert.match(html, new RegExp(`E\\[x\\|z, y = ${y}\\]`));
   assert.match(html, /conditional MLP VAE over 10 classes/);
@@ -154,7 +132,7 @@ test('vae serve hands out each model and its encodings; the page payload round-t
       assert.equal(enc.count, 300, name);
       assert.equal(enc.mu.length, 600, name);
       // The server encodes as the library does, a conditional model with each image's label.
-      const test = runData(loadDataset('mnist'), state.config.training).test;
+      const test = runData(mnistOnce(), state.config.training).test;
       const first = state.model.encode(new Tensor(test.images.subarray(0, 784), [1, 784]), model.classes > 0 ? [test.labels[0]!] : undefined).mu.data;
       assert.ok(Math.abs(enc.mu[0]! - first[0]!) < 1e-3 && Math.abs(enc.mu[1]! - first[1]!) < 1e-3, `${name}: ${enc.mu.slice(0, 2)} vs ${first}`);
     } finally {
@@ -167,33 +145,17 @@ test('the live feed reconstructs a conditional model\u2019s digits with their la
   const config = defaultRunConfig();
   Object.assign(config.model, { hidden: [16], latent: 2, classes: 10 });
   Object.assign(config.training, { trainSize: 200, testSize: 200 });
-  const data = runData(loadDataset('mnist'), config.training);
+  const data = runData(mnistOnce(), config.training);
   const state = createTrainingState(config);
   const dir = join(root, 'live');
   const feed = new TrainingFeed(state, data, dir);
   const server: Server = createExplorerServer({ run: new RunSource(join(dir, CHECKPOINT_FILE), dir), web: loadWebApp(), live: { hub: feed.hub, stop: () => false } });
   const base = await listen(server, '127.0.0.1', 0);
   try {
-    const events = await new Promise<Record<string, unknown>>((resolve, reject) => {
-      const seen: Record<string, unknown> = {};
-      let buffer = '';
-      const req = get(new URL('/api/events', base), (res) => {
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          buffer += chunk;
-          for (const block of buffer.split('\n\n').slice(0, -1)) {
-            const type = /^event: (.*)$/m.exec(block)?.[1];
-            const payload = /^data: (.*)$/m.exec(block)?.[1];
-            if (type !== undefined && payload !== undefined) seen[type] = JSON.parse(payload) as unknown;
-          }
-          if ('snapshot' in seen) {
-            req.destroy();
-            resolve(seen);
-          }
-        });
-      });
-      req.on('error', reject);
-    });
+    const stream = await openEventStream(new URL('/api/events', base));
+    const first = await stream.next((e) => e.type === 'snapshot');
+    stream.close();
+    const events = { run: stream.events.find((e) => e.type === 'run')?.data, snapshot: first.data };
     const { run, snapshot } = events as unknown as { run: { digits: number[]; digitLabels: number[]; model: string }; snapshot: { recon: number[]; xy: number[] } };
     assert.match(run.model, /^conditional \(10 classes\) MLP VAE/);
     // The page's digits were rounded to bytes; reconstruct the exact test images instead.
@@ -212,8 +174,7 @@ test('the live feed reconstructs a conditional model\u2019s digits with their la
 describe('the explorer in a browser', () => {
   let browser: Browser;
   before(async () => {
-    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)`);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+    browser = await launchBrowser();
   });
   after(async () => {
     await browser?.close();
@@ -240,7 +201,7 @@ describe('the explorer in a browser', () => {
     assert.ok(worst <= 1, `${what}: off by up to ${worst} grey levels`);
   }
 
-  async function open(name: string): Promise<{ page: Page; child: ChildProcess; model: VAE; errors: string[] }> {
+  async function open(name: string): Promise<{ page: Page; child: BackgroundVae; model: VAE; errors: string[] }> {
     assert.equal(trained[name]!.status, 0, trained[name]!.output);
     const { child, url } = await startServe(dirs[name]!);
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
@@ -276,7 +237,7 @@ describe('the explorer in a browser', () => {
       assertClose(three, expectedRed(model, 3), 'decoded as class 3');
       assert.notDeepEqual(expectedRed(model, 3), expectedRed(model, 0), 'the class changes the image');
       assert.match(await page.locator('#z-readout').innerText(), /y = 3/);
-      await page.screenshot({ path: join(fileURLToPath(new URL('../screenshots/', import.meta.url)), 'explorer-conditional.png') });
+      await page.screenshot({ path: screenshotPath('explorer-conditional.png') });
       assert.deepEqual(errors, []);
     } finally {
       await page.close();

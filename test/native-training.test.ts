@@ -7,46 +7,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTrainingState, defaultRunConfig, loadMnist, subset, train, type DataSplits, type RunConfig } from '../src/index.js';
+import { defaultRunConfig, loadMnist, subset } from '../src/index.js';
 import { jsKernels } from '../src/kernels/js.js';
 import { loadNativeKernels } from '../src/kernels/native.js';
 import type { Kernels } from '../src/kernels/kernels.js';
-import { setKernels } from '../src/engine/tensor.js';
+import { assertSameCurve, curveOf, type Curve } from './support/curves.js';
 
 const STEPS = 50;
 const mnist = loadMnist();
 const data = { ...mnist, train: subset(mnist.train, STEPS * 128), test: subset(mnist.test, 500) };
 const native = loadNativeKernels();
-
-interface Curve {
-  losses: number[];
-  test: number;
-}
-
-/** One epoch of `config` on `data` with `kernels`: every step's loss and the test NELBO. */
-async function curveOf(kernels: Kernels, config: RunConfig, split: DataSplits): Promise<Curve> {
-  setKernels(kernels);
-  try {
-    const state = createTrainingState(config);
-    const losses: number[] = [];
-    const [m] = await train(state, split, { onStep: (s) => losses.push(s.loss) });
-    return { losses, test: m!.test_nelbo };
-  } finally {
-    setKernels(jsKernels);
-  }
-}
-
-/** Both runs took `steps` steps, each loss and the test NELBO agree within a relative 1e-4. */
-function assertSameCurve(js: Curve, nat: Curve, steps: number): void {
-  assert.equal(js.losses.length, steps);
-  assert.equal(nat.losses.length, steps);
-  for (let i = 0; i < steps; i++) {
-    const rel = Math.abs(nat.losses[i]! - js.losses[i]!) / Math.abs(js.losses[i]!);
-    assert.ok(rel <= 1e-4, `step ${i + 1}: native ${nat.losses[i]} vs js ${js.losses[i]} (relative ${rel.toExponential(2)})`);
-  }
-  const relTest = Math.abs(nat.test - js.test) / js.test;
-  assert.ok(relTest <= 1e-4, `test NELBO: native ${nat.test} vs js ${js.test}`);
-}
 
 function lossCurve(kernels: Kernels): Promise<Curve> {
   const config = defaultRunConfig();

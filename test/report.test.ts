@@ -1,23 +1,22 @@
 /**
  * The figures end to end: `vae train` writes every figure and records latent snapshots, `vae
  * report` redraws the same bytes from the checkpoint, a resumed run ends with the same files
- * as one that never stopped, and bad input gets one line and exit code 2. Runs are tiny
+ * as one that never stopped, and bad input gets one line and exit code 2. The CLI runs
+ * in-process (test/support/cli.ts). Runs are tiny
  * (2000 training images, hidden 64): three short trainings and a few reports.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { decodePng, parseGif } from './viz-helpers.js';
+import { assertUserFailure, vae, vaeOk, type CliResult } from './support/cli.js';
 import { decodeSnapshots, SNAPSHOTS_FILE } from '../src/train/snapshots.js';
 import { decodeCheckpoint } from '../src/train/checkpoint.js';
 import { FIGURE_FILES } from '../src/viz/run-figures.js';
 
-const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const TINY = ['--train-size', '2000', '--test-size', '500', '--hidden', '64', '--latent', '2'];
 const PNGS = FIGURE_FILES.filter((f) => f.endsWith('.png'));
 
@@ -25,35 +24,17 @@ let root: string;
 /** A finished two-epoch run. */
 let runA: string;
 
-function run(args: string[]): SpawnSyncReturns<string> {
-  const r = spawnSync(process.execPath, [MAIN, ...args], { cwd: root, encoding: 'utf8', timeout: 120_000 });
-  if (r.error) throw r.error;
-  return r;
-}
-
-function runOk(args: string[]): SpawnSyncReturns<string> {
-  const r = run(args);
-  assert.equal(r.status, 0, `vae ${args.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
-  return r;
-}
-
-function assertUserFailure(r: SpawnSyncReturns<string>, pattern: RegExp): void {
-  assert.equal(r.status, 2, `expected exit 2, got ${r.status}:\n${r.stderr}`);
-  const lines = r.stderr.trimEnd().split('\n');
-  assert.equal(lines.length, 1, `expected one stderr line:\n${r.stderr}`);
-  assert.match(lines[0]!, /^vae\b/);
-  assert.doesNotMatch(r.stderr, /\n\s+at |internal error/);
-  assert.match(lines[0]!, pattern);
-}
+const run = (args: string[]): Promise<CliResult> => vae(args, root);
+const runOk = (args: string[]): Promise<CliResult> => vaeOk(args, root);
 
 function read(dir: string, file: string): Buffer {
   return readFileSync(join(dir, file));
 }
 
-before(() => {
+before(async () => {
   root = mkdtempSync(join(tmpdir(), 'vae-report-test-'));
   runA = join(root, 'a');
-  runOk(['train', ...TINY, '--epochs', '2', '--out', runA]);
+  await runOk(['train', ...TINY, '--epochs', '2', '--out', runA]);
 });
 
 after(() => {
@@ -106,18 +87,18 @@ test('vae train writes every figure: PNGs of the expected size that are not blan
   assert.doesNotMatch(html, /<script|src="http/);
 });
 
-test('vae report redraws the same bytes as training, twice; another seed changes only the random figures', () => {
+test('vae report redraws the same bytes as training, twice; another seed changes only the random figures', async () => {
   const out1 = join(root, 'report-1');
   const out2 = join(root, 'report-2');
   const out3 = join(root, 'report-seed');
-  const r = runOk(['report', '--checkpoint', runA, '--out', out1]);
+  const r = await runOk(['report', '--checkpoint', runA, '--out', out1]);
   assert.match(r.stdout, /wrote 10 files/);
-  runOk(['report', '--checkpoint', join(runA, 'checkpoint.safetensors'), '--out', out2, '--seed', '0']);
+  await runOk(['report', '--checkpoint', join(runA, 'checkpoint.safetensors'), '--out', out2, '--seed', '0']);
   for (const file of FIGURE_FILES) {
     assert.ok(read(out1, file).equals(read(runA, file)), `${file} differs from what vae train wrote`);
     assert.ok(read(out2, file).equals(read(out1, file)), `${file} differs between two vae report runs`);
   }
-  runOk(['report', '--checkpoint', runA, '--out', out3, '--seed', '7']);
+  await runOk(['report', '--checkpoint', runA, '--out', out3, '--seed', '7']);
   for (const file of ['samples.png', 'decoder_density.png', 'latent_marginals.png']) {
     assert.ok(!read(out3, file).equals(read(out1, file)), `${file} should depend on the seed`);
   }
@@ -126,26 +107,26 @@ test('vae report redraws the same bytes as training, twice; another seed changes
   }
 });
 
-test('a resumed run ends with the same snapshots and figures, even after a kill between snapshots and checkpoint', () => {
+test('a resumed run ends with the same snapshots and figures, even after a kill between snapshots and checkpoint', async () => {
   const runB = join(root, 'b');
-  runOk(['train', ...TINY, '--epochs', '1', '--out', runB]);
+  await runOk(['train', ...TINY, '--epochs', '1', '--out', runB]);
   // As if the run had been killed after saving epoch 2's snapshots but before its checkpoint.
   copyFileSync(join(runA, SNAPSHOTS_FILE), join(runB, SNAPSHOTS_FILE));
   const early = join(root, 'b-report');
-  runOk(['report', '--checkpoint', runB, '--out', early]);
+  await runOk(['report', '--checkpoint', runB, '--out', early]);
   assert.equal(parseGif(read(early, 'latent_evolution.gif')).frames, 6, 'snapshots past the checkpoint are not drawn');
 
-  runOk(['train', '--resume', runB, '--epochs', '2']);
+  await runOk(['train', '--resume', runB, '--epochs', '2']);
   assert.ok(read(runB, SNAPSHOTS_FILE).equals(read(runA, SNAPSHOTS_FILE)), 'snapshot files differ');
   for (const file of FIGURE_FILES) assert.ok(read(runB, file).equals(read(runA, file)), `${file} differs after resume`);
 });
 
-test('vae report on a run without snapshots draws the rest and says what it left out', () => {
+test('vae report on a run without snapshots draws the rest and says what it left out', async () => {
   // A folder with only a checkpoint and its log, as a run from before snapshots were recorded.
   const bare = join(root, 'bare');
   mkdirSync(bare);
   for (const f of ['checkpoint.safetensors', 'metrics.jsonl']) copyFileSync(join(runA, f), join(bare, f));
-  const r = runOk(['report', '--checkpoint', bare]);
+  const r = await runOk(['report', '--checkpoint', bare]);
   assert.match(r.stderr, /no latent_evolution\.gif: the run folder has no latent snapshots/);
   for (const f of FIGURE_FILES) {
     const skipped = /evolution|marginals/.test(f);
@@ -155,26 +136,26 @@ test('vae report on a run without snapshots draws the rest and says what it left
   assert.match(read(bare, 'report.html').toString('utf8'), /Not drawn/);
 });
 
-test('a latent of more than two dimensions is drawn on its first two principal components', () => {
+test('a latent of more than two dimensions is drawn on its first two principal components', async () => {
   const dir = join(root, 'latent5');
-  runOk(['train', ...TINY.slice(0, -2), '--latent', '5', '--epochs', '1', '--out', dir]);
+  await runOk(['train', ...TINY.slice(0, -2), '--latent', '5', '--epochs', '1', '--out', dir]);
   for (const file of PNGS) assert.ok(decodePng(read(dir, file)).variance > 50, file);
   assert.ok(parseGif(read(dir, 'latent_evolution.gif')).frames >= 6);
 });
 
-test('vae report refuses bad input with one line and exit code 2', () => {
-  assertUserFailure(run(['report']), /--checkpoint/);
-  assertUserFailure(run(['report', '--checkpoint', join(root, 'nowhere')]), /no such checkpoint or run folder/);
+test('vae report refuses bad input with one line and exit code 2', async () => {
+  assertUserFailure(await run(['report']), /--checkpoint/);
+  assertUserFailure(await run(['report', '--checkpoint', join(root, 'nowhere')]), /no such checkpoint or run folder/);
   const file = join(root, 'a-file');
   writeFileSync(file, 'x');
-  assertUserFailure(run(['report', '--checkpoint', runA, '--out', file]), /--out must be a folder/);
-  assertUserFailure(run(['report', '--checkpoint', runA, '--seed', '-1']), /--seed/);
-  assertUserFailure(run(['report', '--checkpoint', runA, '--sed', '1']), /did you mean --seed/);
+  assertUserFailure(await run(['report', '--checkpoint', runA, '--out', file]), /--out must be a folder/);
+  assertUserFailure(await run(['report', '--checkpoint', runA, '--seed', '-1']), /--seed/);
+  assertUserFailure(await run(['report', '--checkpoint', runA, '--sed', '1']), /did you mean --seed/);
   const damaged = join(root, 'damaged');
   mkdirSync(damaged);
   for (const f of ['checkpoint.safetensors', 'metrics.jsonl', 'report.html']) copyFileSync(join(runA, f), join(damaged, f));
   writeFileSync(join(damaged, SNAPSHOTS_FILE), read(runA, SNAPSHOTS_FILE).subarray(0, 1000));
   const before = read(damaged, 'report.html');
-  assertUserFailure(run(['report', '--checkpoint', damaged]), /latent_snapshots\.safetensors/);
+  assertUserFailure(await run(['report', '--checkpoint', damaged]), /latent_snapshots\.safetensors/);
   assert.ok(read(damaged, 'report.html').equals(before), 'a failed report leaves the old files alone');
 });

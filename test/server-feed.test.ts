@@ -5,7 +5,6 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { get } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +17,7 @@ import { createExplorerServer, listen, shutdown } from '../src/server/app.js';
 import { RunSource } from '../src/server/run-source.js';
 import { loadWebApp } from '../src/server/static-assets.js';
 import { TrainingFeed } from '../src/server/training-feed.js';
+import { openEventStream } from './support/sse.js';
 
 let dir: string;
 before(() => {
@@ -50,27 +50,8 @@ test('a watching page gets the whole run as events, and watching changes nothing
     live: { hub: feed.hub, stop: () => false },
   });
   const base = await listen(server, '127.0.0.1', 0);
-  const events: { type: string; data: Record<string, unknown> }[] = [];
-  let buffer = '';
-  let streamEnded!: Promise<void>;
-  await new Promise<void>((resolve, reject) => {
-    get(new URL('/api/events', base), (res) => {
-      streamEnded = new Promise((done) => res.on('end', done));
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buffer += chunk;
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) !== -1) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const type = /^event: (.*)$/m.exec(block)?.[1];
-          const payload = /^data: (.*)$/m.exec(block)?.[1];
-          if (type !== undefined && payload !== undefined) events.push({ type, data: JSON.parse(payload) as Record<string, unknown> });
-        }
-      });
-      resolve();
-    }).on('error', reject);
-  });
+  const stream = await openEventStream<Record<string, unknown>>(new URL('/api/events', base));
+  const events = stream.events;
   for (let i = 0; i < 100 && feed.hub.clientCount === 0; i++) await new Promise((r) => setTimeout(r, 10));
 
   const history = await train(state, data, {
@@ -82,7 +63,7 @@ test('a watching page gets the whole run as events, and watching changes nothing
   });
   feed.end('done', 'done');
   await shutdown(server, feed.hub);
-  await streamEnded;
+  await stream.ended;
 
   // Snapshots read the model without drawing random numbers: the watched run is the same run.
   const a = unwatched.model.parameters();

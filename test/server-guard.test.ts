@@ -396,7 +396,7 @@ describe('the CLI', () => {
       assert.ok(!isLoopback(url.hostname) || url.hostname === '127.0.0.1', `${url.hostname}: an address others can reach`);
       assert.doesNotMatch(serve.output(), /http:\/\/(127\.0\.0\.1|0\.0\.0\.0)[:/]/, 'loopback printed as the address of a server bound beyond it');
       await waitFor(() => /warning: listening on 0\.0\.0\.0, beyond this machine/.test(serve.output()), 'the warning');
-      assert.match(serve.output(), /--- stderr\n.*can read the model, its checkpoint and the run's files/);
+      assert.match(serve.output(), /--- stderr\n(?:.*\n)*.*can read the model, its checkpoint and the run's files/);
       const port = Number(url.port);
       for (const host of [url.host, `vae.test:${port}`]) {
         for (const path of ['/', '/api/info', '/api/model', '/files/config.json', `/files/${CHECKPOINT_FILE}`]) {

@@ -7,14 +7,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { get, type IncomingMessage } from 'node:http';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { Tensor, noGrad } from '../src/engine/tensor.js';
 import { loadDataset } from '../src/data/source.js';
-import { runData, defaultRunConfig, type RunConfig } from '../src/train/config.js';
+import { runData, type RunConfig } from '../src/train/config.js';
 import { CHECKPOINT_FILE, createTrainingState, loadCheckpoint, saveCheckpoint } from '../src/train/checkpoint.js';
 import { createExplorerServer, guardOf, listen, shutdown, MAX_BODY_BYTES } from '../src/server/app.js';
 import { EventHub } from '../src/server/event-hub.js';
@@ -22,6 +21,8 @@ import { RunSource } from '../src/server/run-source.js';
 import { loadWebApp, WEB_DIR } from '../src/server/static-assets.js';
 import { decodeModelPayload } from '../src/server/model-payload.js';
 import { nameUnder, plainPath } from '../src/server/request-path.js';
+import { openEventStream, type EventStream } from './support/sse.js';
+import { tinyConfig } from './support/tiny.js';
 
 let root: string;
 let runDir: string;
@@ -30,12 +31,10 @@ let base: URL;
 const hub = new EventHub(() => [{ type: 'hello', data: { n: 0 } }]);
 let stopAnswers: boolean[] = [];
 
-function tinyConfig(): RunConfig {
-  const config = defaultRunConfig();
-  config.model.hidden = [16];
-  config.model.latent = 2;
+/** The shared tiny run, its test split set to 300 images: the encodings the server hands out. */
+function serverConfig(): RunConfig {
+  const config = tinyConfig();
   config.training.testSize = 300;
-  config.training.trainSize = 100;
   return config;
 }
 
@@ -43,7 +42,7 @@ before(async () => {
   root = mkdtempSync(join(tmpdir(), 'vae-server-test-'));
   runDir = join(root, 'run');
   mkdirSync(runDir);
-  const state = createTrainingState(tinyConfig());
+  const state = createTrainingState(serverConfig());
   state.epoch = 1;
   saveCheckpoint(runDir, state);
   writeFileSync(join(runDir, 'metrics.jsonl'), '{"epoch":1}\n');
@@ -194,7 +193,7 @@ describe('the server', () => {
     const res = await fetch(new URL('/api/encodings', base));
     assert.equal(res.status, 200);
     const enc = (await res.json()) as { count: number; latent: number; labels: number[]; mu: number[] };
-    const test = runData(loadDataset('mnist'), tinyConfig().training).test;
+    const test = runData(loadDataset('mnist'), serverConfig().training).test;
     assert.equal(enc.count, 300);
     assert.equal(enc.latent, 2);
     assert.deepEqual(enc.labels, Array.from(test.labels));
@@ -227,34 +226,10 @@ describe('the server', () => {
   });
 });
 
-interface Stream {
-  res: IncomingMessage;
-  events: { type: string; data: unknown }[];
-}
+type Stream = EventStream;
 
 function openStream(): Promise<Stream> {
-  return new Promise((resolve, reject) => {
-    get(new URL('/api/events', base), (res) => {
-      assert.equal(res.statusCode, 200);
-      assert.match(String(res.headers['content-type']), /text\/event-stream/);
-      const stream: Stream = { res, events: [] };
-      let buffer = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buffer += chunk;
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) !== -1) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const type = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (type !== undefined && data !== undefined) stream.events.push({ type, data: JSON.parse(data) });
-        }
-      });
-      res.on('error', () => {});
-      resolve(stream);
-    }).on('error', reject);
-  });
+  return openEventStream(new URL('/api/events', base));
 }
 
 async function waitFor(condition: () => boolean, what = 'condition'): Promise<void> {

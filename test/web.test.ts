@@ -5,21 +5,23 @@
  * pointer, a drawn digit gets a marker and a reconstruction, two clicks give ten steps, and
  * the live page follows training until its stop button ends it with a checkpoint kept.
  *
- * Screenshots land in dist/screenshots/ for a person to look at.
+ * Screenshots land in dist/screenshots/ for a person to look at. The live dashboard trains on
+ * generated IDX data (test/support/tiny.ts): what it shows does not depend on the digits.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { loadDataset } from '../src/data/source.js';
 import { defaultRunConfig, runData } from '../src/train/config.js';
 import { createTrainingState, loadCheckpoint, saveCheckpoint } from '../src/train/checkpoint.js';
 import { train } from '../src/train/trainer.js';
 import { readMetrics } from '../src/train/metrics-log.js';
+import { SCREENSHOTS_DIR as SCREENSHOTS, launchBrowser } from './support/browser.js';
+import { startVae } from './support/cli.js';
+import { tempRoot, writeIdxFolder } from './support/tiny.js';
 
 // The page's globals, for the functions that page.evaluate runs in the browser. Declared here,
 // module-scoped, so the Node side of the build does not take on the DOM's types.
@@ -38,41 +40,21 @@ declare const document: {
 declare const window: { scrollTo(x: number, y: number): void };
 declare function requestAnimationFrame(callback: () => void): number;
 
-const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-const SCREENSHOTS = fileURLToPath(new URL('../screenshots/', import.meta.url));
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
-
 let root: string;
 let browser: Browser;
 let serve: ChildProcess;
 let explorerUrl: string;
 
-/** Starts the CLI and resolves to the first URL-shaped match of `pattern` on its stdout. */
+/** Starts the CLI and resolves `url` to the first URL-shaped match of `pattern` on its stdout. */
 function startCli(args: string[], pattern: RegExp): { child: ChildProcess; url: Promise<string>; exit: Promise<number | null>; output: () => string } {
-  const child = spawn(process.execPath, [MAIN, ...args], { cwd: root });
-  let out = '';
-  let err = '';
-  child.stdout.setEncoding('utf8');
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (c: string) => (err += c));
-  const exit = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  const url = new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (c: string) => {
-      out += c;
-      const m = pattern.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    void exit.then((code) => reject(new Error(`vae ${args[0]} exited ${code} early:\n${out}\n${err}`)));
-  });
-  return { child, url, exit, output: () => `--- stdout\n${out}\n--- stderr\n${err}` };
+  const started = startVae(args, root, pattern);
+  return { child: started.child, url: started.ready, exit: started.exit, output: started.output };
 }
 
 before(async () => {
-  // CI installs chromium (apt-get install -y chromium); without it these tests must fail, not pass quietly.
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)`);
-  root = mkdtempSync(join(tmpdir(), 'vae-web-test-'));
+  root = tempRoot('web-test');
   mkdirSync(SCREENSHOTS, { recursive: true });
+  writeIdxFolder(join(root, 'live-data'), { train: 1024, test: 256 });
 
   // A small 2-D model, trained enough that the plane has regions: a few seconds.
   const config = defaultRunConfig();
@@ -91,7 +73,8 @@ before(async () => {
   const started = startCli(['serve', '--run', join(root, 'run'), '--port', '0'], /explorer at (http:\S+)/);
   serve = started.child;
   explorerUrl = await started.url;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  // CI installs chromium (apt-get install -y chromium); without it these tests fail, not pass quietly.
+  browser = await launchBrowser();
 });
 
 after(async () => {
@@ -253,7 +236,7 @@ describe('the live dashboard', () => {
   test('follows vae train --ui, and its stop button ends training with a checkpoint kept', { timeout: 180_000 }, async () => {
     const out = join(root, 'live');
     const started = startCli(
-      ['train', '--ui', '--port', '0', '--latent', '2', '--hidden', '32', '--train-size', '1024', '--test-size', '256', '--batch-size', '64', '--epochs', '100000', '--out', out],
+      ['train', '--ui', '--port', '0', '--latent', '2', '--hidden', '32', '--train-size', '1024', '--test-size', '256', '--batch-size', '64', '--epochs', '100000', '--dataset', 'idx:live-data', '--out', out],
       /live dashboard: (http:\S+)/,
     );
     try {
@@ -289,7 +272,7 @@ describe('the live dashboard', () => {
   test('at a phone\'s width the dashboard stacks into one column', { timeout: 120_000 }, async () => {
     const out = join(root, 'live-phone');
     const started = startCli(
-      ['train', '--ui', '--port', '0', '--latent', '2', '--hidden', '32', '--train-size', '512', '--test-size', '256', '--batch-size', '64', '--epochs', '100000', '--out', out],
+      ['train', '--ui', '--port', '0', '--latent', '2', '--hidden', '32', '--train-size', '512', '--test-size', '256', '--batch-size', '64', '--epochs', '100000', '--dataset', 'idx:live-data', '--out', out],
       /live dashboard: (http:\S+)/,
     );
     try {

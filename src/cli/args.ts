@@ -116,6 +116,18 @@ function aliasOf(spec: FlagSpec): string | undefined {
  * Positional arguments are never expected, so any is an error.
  */
 export function parseFlags<const S extends FlagSpecs>(command: string, argv: string[], spec: S): ParsedFlags<S> {
+  return parseFlagsGiven(command, argv, spec).values;
+}
+
+/**
+ * parseFlags, and which flags the command line named: a value equal to the default, given on
+ * purpose, still counts (a resumed run refuses `--seed 1` as it refuses `--seed 2`).
+ */
+export function parseFlagsGiven<const S extends FlagSpecs>(
+  command: string,
+  argv: string[],
+  spec: S,
+): { values: ParsedFlags<S>; given: ReadonlySet<keyof S & string> } {
   function fail(message: string): never {
     throw new UserError(`${command}: ${message}`);
   }
@@ -186,7 +198,7 @@ export function parseFlags<const S extends FlagSpecs>(command: string, argv: str
     else if (flag.kind === 'intList') out[key] = flag.default === undefined ? undefined : [...flag.default];
     else out[key] = flag.default;
   }
-  return out as ParsedFlags<S>;
+  return { values: out as ParsedFlags<S>, given: new Set(values.keys()) as ReadonlySet<keyof S & string> };
 }
 
 function checkRange(

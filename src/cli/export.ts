@@ -4,7 +4,7 @@ import type { Command } from './command.js';
 import { checkpointFlag } from './shared-flags.js';
 import { UserError } from '../errors.js';
 import { ensureParentDir, writeFileAtomic } from '../io/atomic.js';
-import { encodeSafetensors } from '../io/safetensors.js';
+import { encodeContainer } from '../io/container.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { toTorchStateDict, torchExportProblem } from '../vae/torch-interop.js';
 
@@ -26,7 +26,8 @@ export const exportCommand: Command = {
     const { model } = loadCheckpoint(opts.checkpoint);
     const problem = torchExportProblem(model.config);
     if (problem !== null) throw new UserError(`vae export: ${problem}`);
-    const bytes = encodeSafetensors(toTorchStateDict(model), { format: 'pt' });
+    // 'pt' is what PyTorch's own safetensors writer puts in the format field.
+    const bytes = encodeContainer({ noun: 'state dict', format: 'pt' }, toTorchStateDict(model), {});
     ensureParentDir(opts.out);
     writeFileAtomic(opts.out, bytes);
     const { inputDim, hidden, latent } = model.config;

@@ -1,10 +1,11 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseFlags } from './args.js';
 import type { Command } from './command.js';
 import { UserError } from '../errors.js';
 import { ensureWritableDir, writeFileAtomic } from '../io/atomic.js';
-import { decodeSafetensors } from '../io/safetensors.js';
+import { readContainer } from '../io/container.js';
+import { readRegularFile } from '../io/bounded-read.js';
 import { kernels } from '../engine/tensor.js';
 import { Random } from '../engine/random.js';
 import { Adam } from '../nn/adam.js';
@@ -28,9 +29,9 @@ export const importCommand: Command = {
   flags,
   async run(argv) {
     const opts = parseFlags('vae import', argv, flags);
-    if (!existsSync(opts.from) || !statSync(opts.from).isFile()) throw new UserError(`vae import: no such file: ${opts.from}`);
     if (existsSync(join(opts.out, CHECKPOINT_FILE))) throw new UserError(`vae import: ${opts.out} already holds a run; choose another --out`);
-    const { tensors } = decodeSafetensors(readFileSync(opts.from), opts.from);
+    if (!existsSync(opts.from)) throw new UserError(`vae import: no such file: ${opts.from}`);
+    const { tensors } = readContainer(readRegularFile(opts.from, 'state dict file'), opts.from, { noun: 'state dict' });
     const data = loadDataset(opts.dataset);
     let model;
     try {

@@ -13,6 +13,8 @@ import { serveCommand } from './serve.js';
 import { reportCommand } from './report.js';
 import { exportCommand } from './export.js';
 import { importCommand } from './import.js';
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
 import { toolkitVersion } from './version.js';
 
@@ -59,24 +61,47 @@ async function main(argv: string[]): Promise<number> {
   return command.run(rest);
 }
 
-// `vae eval | head -1` closes the pipe early; that is the reader's choice, not an error.
-process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw err;
-});
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
+/**
+ * Runs one `vae` command as the shell would, without touching the process's exit: resolves to
+ * the exit code (0 done, 2 a user error already reported as one line on stderr, 1 an internal
+ * error with its stack on stderr, 130 interrupted). Tests call it in-process.
+ */
+export async function runCli(argv: string[]): Promise<number> {
+  try {
+    return await main(argv);
+  } catch (err) {
     if (err instanceof UserError) {
       const message = err.message.startsWith('vae') ? err.message : `vae: ${err.message}`;
       process.stderr.write(message.split('\n')[0] + '\n');
-      process.exitCode = 2;
-    } else {
-      process.stderr.write(`vae: internal error (a bug; please report it):\n${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exitCode = 1;
+      return 2;
     }
-  },
-);
+    process.stderr.write(`vae: internal error (a bug; please report it):\n${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return 1;
+  }
+}
+
+/** True when this file is the program node started (also through npm's bin symlink), not an import. */
+function isEntryPoint(): boolean {
+  const started = process.argv[1];
+  if (started === undefined) return false;
+  const self = realpathSync(fileURLToPath(import.meta.url));
+  // `node dist/src/cli/main` works too: node adds the .js itself.
+  return [started, `${started}.js`].some((path) => {
+    try {
+      return realpathSync(path) === self;
+    } catch {
+      return false;
+    }
+  });
+}
+
+if (isEntryPoint()) {
+  // `vae eval | head -1` closes the pipe early; that is the reader's choice, not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+  void runCli(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

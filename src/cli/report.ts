@@ -11,6 +11,7 @@ import { readMetrics } from '../train/metrics-log.js';
 import { readSnapshots } from '../train/snapshots.js';
 import { renderRunFigures } from '../viz/run-figures.js';
 import { commandProgress } from '../train/stage-progress.js';
+import { openRunFolder } from '../run/folder.js';
 
 const flags = {
   checkpoint: checkpointFlag,
@@ -40,25 +41,33 @@ export const reportCommand: Command = {
     const progress = commandProgress('vae report');
     const data = progress.run(`loading ${state.config.training.dataset}`, () => datasetForRun('vae report', state), { inPipe: false });
     ensureWritableDir(out);
-    const inputs = {
-      model: state.model,
-      config: state.config,
-      epoch: state.epoch,
-      step: state.optimizer.step,
-      test: data.test,
-      history: readMetrics(runDir),
-      snapshots,
-      seed: opts.seed,
-    };
-    const { files, missing } = progress.run(`drawing the figures of ${data.test.count} test images`, () => renderRunFigures(inputs));
-    progress.run(
-      `writing into ${out}`,
-      (stage) => files.forEach((f, i) => {
-        writeFileAtomic(join(out, f.file), f.bytes);
-        stage.update(i + 1);
-      }),
-      { total: files.length, unit: 'files' },
-    );
+    // The figures are files of the run: written by one writer at a time, like training's.
+    const folder = openRunFolder(out, 'vae report', (line) => process.stderr.write(line + '\n'));
+    let drawn: ReturnType<typeof renderRunFigures>;
+    try {
+      const inputs = {
+        model: state.model,
+        config: state.config,
+        epoch: state.epoch,
+        step: state.optimizer.step,
+        test: data.test,
+        history: readMetrics(runDir),
+        snapshots,
+        seed: opts.seed,
+      };
+      drawn = progress.run(`drawing the figures of ${data.test.count} test images`, () => renderRunFigures(inputs));
+      progress.run(
+        `writing into ${out}`,
+        (stage) => drawn.files.forEach((f, i) => {
+          writeFileAtomic(join(out, f.file), f.bytes);
+          stage.update(i + 1);
+        }),
+        { total: drawn.files.length, unit: 'files' },
+      );
+    } finally {
+      folder.release();
+    }
+    const { files, missing } = drawn;
     for (const m of missing) process.stderr.write(`vae report: no ${m.file}: ${m.reason}\n`);
     process.stdout.write(`wrote ${files.length} files to ${out}: ${files.map((f) => f.file).join(', ')}\nopen ${join(out, 'report.html')}\n`);
     return 0;

@@ -6,7 +6,7 @@ export const kernelsFlag = {
   kind: 'enum',
   choices: KERNEL_CHOICES,
   default: 'auto',
-  help: 'Compute kernels: native (the C++ addon), js (portable), or auto (native when built)',
+  help: 'Compute kernels: native (the C++ addon), wasm (WebAssembly SIMD), js (portable), or auto (native, else wasm, else js)',
 } as const;
 
 /**

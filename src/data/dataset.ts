@@ -15,6 +15,27 @@ export interface DataSplits {
   name: string;
   train: ImageDataset;
   test: ImageDataset;
+  /** For data that can change on disk (an image folder): what was loaded, to be kept with a run. */
+  record?: DatasetRecord;
+  /** Images left out because they could not be read (only when asked to skip them). */
+  skipped?: { path: string; reason: string }[];
+}
+
+/**
+ * What a run keeps of a folder dataset, so that resuming on a changed folder is noticed:
+ * the images used and the split, as digests of their sorted relative paths.
+ */
+export interface DatasetRecord {
+  /** Images used (readable ones). */
+  images: number;
+  /** Class folders, in label order; empty without class folders. */
+  classes: string[];
+  /** SHA-256 of the sorted relative paths with their labels. */
+  files: string;
+  /** SHA-256 of the test split's sorted relative paths. */
+  test: string;
+  /** Images skipped as unreadable. */
+  skipped: number;
 }
 
 export function pixelsPerImage(ds: ImageDataset): number {

@@ -9,13 +9,16 @@
  * otherwise classes are numbered in sorted order. Without class folders every image has
  * label 0.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { extname, join, resolve, basename } from 'node:path';
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
 import { UserError } from '../errors.js';
 import { Random } from '../engine/random.js';
+import { readRegularFile } from '../io/bounded-read.js';
 import type { DataSplits, ImageDataset } from './dataset.js';
+import { checkJpeg, checkPng, ImageDamage } from './image-header.js';
+import { folderRecord } from './fingerprint.js';
 
 export interface FolderOptions {
   /** Side of the square the images are resized to (default 28). */
@@ -24,11 +27,15 @@ export interface FolderOptions {
   seed?: number;
   /** Share of the images held out for testing (default 0.1; at least one image). */
   testFraction?: number;
+  /** Skip (and count) images that cannot be read, instead of refusing the folder. */
+  skipBadImages?: boolean;
 }
 
 const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg']);
 /** Larger pictures are refused rather than decoded into gigabytes. */
 const MAX_MEGAPIXELS = 64;
+/** No PNG or JPEG of at most MAX_MEGAPIXELS needs more bytes than this. */
+const MAX_IMAGE_BYTES = 512 * 2 ** 20;
 
 function listDir(dir: string): string[] {
   try {
@@ -63,24 +70,34 @@ function toGray(rgba: Uint8Array, width: number, height: number): Float32Array {
   return out;
 }
 
+/** A message for a decoder's failure; some fail on damage with their own internals' TypeErrors. */
+function decoderMessage(err: unknown): string {
+  if (err instanceof TypeError || !(err instanceof Error)) return 'the image data is damaged';
+  return err.message;
+}
+
 export function decodeImage(path: string): { gray: Float32Array; width: number; height: number } {
-  let bytes: Buffer;
+  const bytes = readRegularFile(path, 'image', MAX_IMAGE_BYTES);
+  const png = extname(path).toLowerCase() === '.png';
+  let size;
   try {
-    bytes = readFileSync(path);
+    size = png ? checkPng(bytes, MAX_MEGAPIXELS * 1e6) : checkJpeg(bytes, MAX_MEGAPIXELS * 1e6);
   } catch (err) {
-    throw new UserError(`cannot read image ${path}: ${(err as Error).message}`);
+    if (err instanceof ImageDamage) throw new UserError(`cannot decode image ${path}: ${err.message}`);
+    throw err;
   }
+  let decoded: { data: Uint8Array; width: number; height: number };
   try {
-    if (extname(path).toLowerCase() === '.png') {
-      const png = PNG.sync.read(bytes);
-      if (png.width * png.height > MAX_MEGAPIXELS * 1e6) throw new Error(`larger than ${MAX_MEGAPIXELS} megapixels`);
-      return { gray: toGray(png.data, png.width, png.height), width: png.width, height: png.height };
-    }
-    const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_MEGAPIXELS, maxMemoryUsageInMB: 1024 });
-    return { gray: toGray(img.data, img.width, img.height), width: img.width, height: img.height };
+    decoded = png
+      ? PNG.sync.read(bytes)
+      : jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_MEGAPIXELS, maxMemoryUsageInMB: 1024 });
   } catch (err) {
-    throw new UserError(`cannot decode image ${path}: ${(err as Error).message}`);
+    throw new UserError(`cannot decode image ${path}: ${decoderMessage(err)}`);
   }
+  if (decoded.width !== size.width || decoded.height !== size.height || decoded.data.length !== 4 * size.width * size.height) {
+    throw new UserError(`cannot decode image ${path}: decoded ${decoded.width}x${decoded.height}, its header says ${size.width}x${size.height}`);
+  }
+  return { gray: toGray(decoded.data, decoded.width, decoded.height), width: decoded.width, height: decoded.height };
 }
 
 /**
@@ -142,18 +159,33 @@ export function loadImageFolder(dir: string, options: FolderOptions = {}): DataS
   }
 
   const pixels = size * size;
-  const images = new Float32Array(files.length * pixels);
-  const labels = new Uint8Array(files.length);
-  files.forEach(({ path, label }, i) => {
-    const { gray, width, height } = decodeImage(path);
-    const resized = width === size && height === size ? gray : resizeArea(gray, width, height, size, size);
+  const skipped: { path: string; reason: string }[] = [];
+  const decoded: { path: string; label: number; image: Float32Array }[] = [];
+  for (const { path, label } of files) {
+    let image;
+    try {
+      image = decodeImage(path);
+    } catch (err) {
+      if (!(err instanceof UserError) || options.skipBadImages !== true) throw err;
+      skipped.push({ path, reason: err.message });
+      continue;
+    }
+    const { gray, width, height } = image;
+    decoded.push({ path, label, image: width === size && height === size ? gray : resizeArea(gray, width, height, size, size) });
+  }
+  if (decoded.length < 2) {
+    throw new UserError(`image folder ${dir} has ${decoded.length} readable image${decoded.length === 1 ? '' : 's'} (${skipped.length} skipped); at least 2 are needed`);
+  }
+  const images = new Float32Array(decoded.length * pixels);
+  const labels = new Uint8Array(decoded.length);
+  decoded.forEach(({ image, label }, i) => {
     // Rounded to 8 bits like every other source, so that dequantization sees grey levels.
-    for (let j = 0; j < pixels; j++) images[i * pixels + j] = Math.round(Math.min(1, Math.max(0, resized[j]!)) * 255) / 255;
+    for (let j = 0; j < pixels; j++) images[i * pixels + j] = Math.round(Math.min(1, Math.max(0, image[j]!)) * 255) / 255;
     labels[i] = label;
   });
 
-  const order = new Random(options.seed ?? 1).permutation(files.length);
-  const testCount = Math.min(files.length - 1, Math.max(1, Math.round(files.length * fraction)));
+  const order = new Random(options.seed ?? 1).permutation(decoded.length);
+  const testCount = Math.min(decoded.length - 1, Math.max(1, Math.round(decoded.length * fraction)));
   const name = basename(resolve(dir));
   const pick = (idx: Uint32Array): ImageDataset => {
     const im = new Float32Array(idx.length * pixels);
@@ -164,5 +196,12 @@ export function loadImageFolder(dir: string, options: FolderOptions = {}): DataS
     });
     return { name, images: im, labels: lab, count: idx.length, height: size, width: size };
   };
-  return { name, test: pick(order.subarray(0, testCount)), train: pick(order.subarray(testCount)) };
+  const testIndex = order.subarray(0, testCount);
+  const record = folderRecord(
+    dir,
+    decoded.map((d) => ({ path: d.path, label: d.label })),
+    Array.from(testIndex, (i) => decoded[i]!.path),
+    skipped.length,
+  );
+  return { name, test: pick(testIndex), train: pick(order.subarray(testCount)), record, skipped };
 }

@@ -16,6 +16,8 @@ export interface DatasetOptions {
   imageSize?: number;
   /** Seed of a folder: dataset's train/test split (default 1). */
   seed?: number;
+  /** Skip (and count) unreadable images of a folder: dataset instead of refusing it. */
+  skipBadImages?: boolean;
 }
 
 export function loadDataset(spec: string, options: DatasetOptions = {}): DataSplits {
@@ -29,7 +31,7 @@ export function loadDataset(spec: string, options: DatasetOptions = {}): DataSpl
   if (spec.startsWith('folder:')) {
     const dir = spec.slice(7);
     if (dir === '') throw new UserError('dataset spec "folder:" needs a folder, e.g. folder:./my-digits');
-    return loadImageFolder(dir, { size: options.imageSize, seed: options.seed });
+    return loadImageFolder(dir, { size: options.imageSize, seed: options.seed, skipBadImages: options.skipBadImages });
   }
   throw new UserError(`unknown dataset "${spec}" (expected mnist, fashion-mnist, idx:DIR or folder:DIR)`);
 }

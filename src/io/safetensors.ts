@@ -1,4 +1,5 @@
 import { UserError } from '../errors.js';
+import { JsonSyntaxError, parseStrictJson } from './strict-json.js';
 
 /** A dense, row-major float tensor as stored in a safetensors file. */
 export interface NamedTensor {
@@ -92,7 +93,8 @@ function halfToFloat(h: number): number {
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
-interface Entry {
+/** Where one tensor sits in a file's data section. */
+export interface TensorEntry {
   name: string;
   dtype: string;
   shape: number[];
@@ -116,6 +118,24 @@ export function decodeSafetensors(
   bytes: Uint8Array,
   source?: string,
 ): { tensors: Record<string, NamedTensor>; metadata: Record<string, string> } {
+  const { tensors, metadata } = readSafetensors(bytes, source);
+  return { tensors, metadata };
+}
+
+/** A parsed file with its layout: what a checksum over the file's content is computed from. */
+export interface SafetensorsContents {
+  tensors: Record<string, NamedTensor>;
+  metadata: Record<string, string>;
+  layout: TensorEntry[];
+  /** The data section, every byte of which belongs to exactly one tensor. */
+  data: Uint8Array;
+}
+
+/**
+ * The strict reader behind decodeSafetensors: beyond the format's rules it refuses a key
+ * given twice, a byte-order mark, and bytes of the data section that belong to no tensor.
+ */
+export function readSafetensors(bytes: Uint8Array, source?: string, options: { copyData?: boolean } = {}): SafetensorsContents {
   const where = source === undefined ? 'safetensors data' : source;
   const fail = (why: string): never => {
     throw new UserError(`${where} is not a valid safetensors file: ${why}`);
@@ -130,23 +150,25 @@ export function decodeSafetensors(
     fail(`header length ${headerLen} exceeds the ${bytes.length - 8} bytes after it (file truncated or corrupt)`);
   }
 
+  // TextDecoder drops a leading byte-order mark unasked; the format has none, so it is damage.
+  if (bytes[8] === 0xef && bytes[9] === 0xbb && bytes[10] === 0xbf) fail('header starts with a byte-order mark');
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLen));
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes.subarray(8, 8 + headerLen));
   } catch {
     return fail('header is not valid UTF-8');
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = parseStrictJson(text);
   } catch (err) {
-    const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    return fail(`header is not valid JSON (${msg})`);
+    if (!(err instanceof JsonSyntaxError)) throw err;
+    return fail(`header is not valid JSON (${err.message})`);
   }
   if (!isPlainObject(parsed)) return fail('header is not a JSON object');
 
   const metaEntries: [string, string][] = [];
-  const entries: Entry[] = [];
+  const entries: TensorEntry[] = [];
   for (const name of Object.keys(parsed)) {
     const value = parsed[name];
     if (name === METADATA_KEY) {
@@ -190,19 +212,23 @@ export function decodeSafetensors(
   }
   if (lastEnd < dataLen) fail(`${dataLen - lastEnd} unexpected bytes after the last tensor`);
 
+  // The data must be covered exactly: no bytes between tensors (a place to hide a second
+  // file), none shared by two. Empty tensors occupy no bytes and may sit at any boundary.
   const byStart = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
-  let reach: Entry | undefined;
+  let reach = 0;
+  let previous: TensorEntry | undefined;
   for (const cur of byStart) {
-    // Empty tensors occupy no bytes, so they cannot collide with anything.
-    if (cur.begin === cur.end) continue;
-    if (reach !== undefined && cur.begin < reach.end) {
-      fail(`tensors "${reach.name}" and "${cur.name}" have overlapping data_offsets`);
+    if (cur.begin < reach) fail(`tensors "${previous!.name}" and "${cur.name}" have overlapping data_offsets`);
+    if (cur.begin > reach) fail(`${cur.begin - reach} bytes before tensor "${cur.name}" belong to no tensor`);
+    if (cur.end > reach || previous === undefined) {
+      reach = cur.end;
+      previous = cur;
     }
-    if (reach === undefined || cur.end > reach.end) reach = cur;
   }
 
   const tensorEntries: [string, NamedTensor][] = [];
-  for (const e of entries) {
+  // A writer checking its own layout needs no copies of the data it already has.
+  for (const e of options.copyData === false ? [] : entries) {
     const count = shapeSize(e.shape);
     // Fresh arrays: the source offset may be unaligned and callers may mutate the result.
     const data = new Float32Array(count);
@@ -232,5 +258,10 @@ export function decodeSafetensors(
   }
 
   // fromEntries defines own properties, so hostile names like "__proto__" stay plain keys.
-  return { tensors: Object.fromEntries(tensorEntries), metadata: Object.fromEntries(metaEntries) };
+  return {
+    tensors: Object.fromEntries(tensorEntries),
+    metadata: Object.fromEntries(metaEntries),
+    layout: entries,
+    data: bytes.subarray(dataStart),
+  };
 }

@@ -37,6 +37,11 @@ export interface TrainingUi {
   epoch(metrics: EpochMetrics): void;
   /** Tells the pages how training ended. */
   end(outcome: Outcome, message: string): void;
+  /**
+   * Keeps the server up after training, so the page can say how it ended and its explorer
+   * shows the final model, until Ctrl-C (or SIGTERM); then closes it.
+   */
+  serveUntilInterrupted(): Promise<void>;
   /** Ends the event streams and stops the server. */
   close(): Promise<void>;
 }
@@ -65,6 +70,10 @@ export async function startTrainingUi(options: TrainingUiOptions): Promise<Train
   await listen(server, options.host, options.port);
   server.unref();
   const urls = guard.urls('/live');
+  const close = async (): Promise<void> => {
+    if (!feed.hasEnded) feed.end('failed', 'training ended with an error; see the terminal');
+    await shutdown(server, feed.hub);
+  };
   return {
     url: urls[0]!,
     urls,
@@ -72,9 +81,20 @@ export async function startTrainingUi(options: TrainingUiOptions): Promise<Train
     step: (info) => feed.step(info),
     epoch: (metrics) => feed.epoch(metrics),
     end: (outcome, message) => feed.end(outcome, message),
-    close: async () => {
-      if (!feed.hasEnded) feed.end('failed', 'training ended with an error; see the terminal');
-      await shutdown(server, feed.hub);
+    serveUntilInterrupted: async () => {
+      // From here the server alone keeps the process alive.
+      server.ref();
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          process.off('SIGINT', done);
+          process.off('SIGTERM', done);
+          resolve();
+        };
+        process.on('SIGINT', done);
+        process.on('SIGTERM', done);
+      });
+      await close();
     },
+    close,
   };
 }

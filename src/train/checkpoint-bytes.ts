@@ -3,15 +3,16 @@
  * Nothing here touches the file system, so the browser builds the same file the CLI writes
  * (training in a tab offers it as a download); reading and writing files is checkpoint.ts's.
  */
-import { encodeSafetensors, type NamedTensor } from '../io/safetensors.js';
+import type { NamedTensor } from '../io/safetensors.js';
+import { encodeContainer, type ContainerKind } from '../io/container.js';
 import { Random } from '../engine/random.js';
 import { Adam } from '../nn/adam.js';
 import { VAE } from '../vae/model.js';
 import type { RunConfig } from './config.js';
+import type { DatasetRecord } from '../data/dataset.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
-export const CHECKPOINT_FORMAT = 'vae-toolkit/checkpoint';
-export const CHECKPOINT_VERSION = '1';
+export const CHECKPOINT_KIND: ContainerKind = { noun: 'checkpoint', format: 'vae-toolkit/checkpoint', versions: ['1'] };
 
 /** A model with everything needed to go on training it. */
 export interface TrainingState {
@@ -21,6 +22,8 @@ export interface TrainingState {
   rng: Random;
   /** Epochs completed. */
   epoch: number;
+  /** What an image-folder dataset held when the run began, checked on resume. */
+  dataset?: DatasetRecord;
 }
 
 /** A fresh run: weights initialized from the run's seed, epoch 0. */
@@ -39,12 +42,17 @@ export function encodeCheckpoint(state: TrainingState): Uint8Array {
     tensors[`adam.m.${name}`] = { shape: [...t.shape], data: m[i]! };
     tensors[`adam.v.${name}`] = { shape: [...t.shape], data: v[i]! };
   });
-  return encodeSafetensors(tensors, {
-    format: CHECKPOINT_FORMAT,
-    version: CHECKPOINT_VERSION,
-    config: JSON.stringify(state.config),
-    epoch: String(state.epoch),
-    adam_step: String(step),
-    rng: JSON.stringify(state.rng.getState()),
-  });
+  // Sealed with a checksum, so a flipped bit on disk is found on load rather than trained on.
+  return encodeContainer(
+    CHECKPOINT_KIND,
+    tensors,
+    {
+      config: JSON.stringify(state.config),
+      epoch: String(state.epoch),
+      adam_step: String(step),
+      rng: JSON.stringify(state.rng.getState()),
+      ...(state.dataset !== undefined ? { dataset: JSON.stringify(state.dataset) } : {}),
+    },
+    { checksum: true },
+  );
 }

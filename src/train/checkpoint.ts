@@ -4,17 +4,20 @@
  * all that `--resume` needs to continue as if never stopped. One file, written atomically,
  * so a checkpoint is always whole: the old one until the instant the new one replaces it.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
-import { decodeSafetensors } from '../io/safetensors.js';
+import { readContainer } from '../io/container.js';
+import { readRegularFile } from '../io/bounded-read.js';
 import { ensureParentDir, writeFileAtomic } from '../io/atomic.js';
 import { Random, type RandomState } from '../engine/random.js';
 import { Adam } from '../nn/adam.js';
-import { VAE } from '../vae/model.js';
+import { modelFromTensors } from '../vae/from-tensors.js';
 import { validateVaeConfig } from '../vae/config.js';
 import { validateTrainingConfig, type RunConfig } from './config.js';
-import { CHECKPOINT_FILE, CHECKPOINT_FORMAT as FORMAT, CHECKPOINT_VERSION as VERSION, encodeCheckpoint, type TrainingState } from './checkpoint-bytes.js';
+import type { DatasetRecord } from '../data/dataset.js';
+import { isDatasetRecord } from '../data/fingerprint.js';
+import { CHECKPOINT_FILE, CHECKPOINT_KIND as KIND, encodeCheckpoint, type TrainingState } from './checkpoint-bytes.js';
 
 // The encoder lives apart from the file system, so the browser can build checkpoints too.
 export { CHECKPOINT_FILE, createTrainingState, encodeCheckpoint, type TrainingState } from './checkpoint-bytes.js';
@@ -38,73 +41,44 @@ export function checkpointPath(dirOrFile: string): string {
 
 export function loadCheckpoint(dirOrFile: string): TrainingState {
   const path = checkpointPath(dirOrFile);
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (err) {
-    throw new UserError(`cannot read checkpoint ${path}: ${(err as Error).message}`);
-  }
-  return decodeCheckpoint(bytes, path);
+  return decodeCheckpoint(readRegularFile(path, 'checkpoint'), path);
 }
 
-export function decodeCheckpoint(bytes: Uint8Array, source: string): TrainingState {
-  const { tensors, metadata } = decodeSafetensors(bytes, source);
-  const bad = (why: string): UserError => new UserError(`checkpoint ${source} is not usable: ${why}`);
-  if (metadata.format !== FORMAT) throw bad(`not a checkpoint of this toolkit (format ${JSON.stringify(metadata.format ?? null)})`);
-  if (metadata.version !== VERSION) throw bad(`version ${metadata.version}, this toolkit reads version ${VERSION}`);
+const NEEDS = 'the model config needs';
 
-  const config = parseJson<RunConfig>(metadata.config, 'config', bad);
+export function decodeCheckpoint(bytes: Uint8Array, source: string): TrainingState {
+  const file = readContainer(bytes, source, KIND);
+  const config = file.json('config') as RunConfig;
   try {
     if (typeof config !== 'object' || config === null) throw new RangeError('not an object');
     validateVaeConfig(config.model);
     validateTrainingConfig(config.training);
   } catch (err) {
-    throw bad(`its config is invalid: ${(err as Error).message}`);
+    throw file.bad(`its config is invalid: ${(err as Error).message}`);
   }
-  const epoch = Number(metadata.epoch);
-  const step = Number(metadata.adam_step);
-  if (!Number.isInteger(epoch) || epoch < 0) throw bad(`bad epoch ${metadata.epoch}`);
-  if (!Number.isInteger(step) || step < 0) throw bad(`bad optimizer step ${metadata.adam_step}`);
+  const epoch = file.uint('epoch');
+  const step = file.uint('adam_step');
   let rng: Random;
   try {
-    rng = Random.fromState(parseJson<RandomState>(metadata.rng, 'rng', bad));
+    rng = Random.fromState(file.json('rng') as RandomState);
   } catch (err) {
     if (err instanceof UserError) throw err;
-    throw bad(`bad generator state: ${(err as Error).message}`);
+    throw file.bad(`bad generator state: ${(err as Error).message}`);
   }
 
-  // Weights are set into a freshly built model; its own init is overwritten, so any seed does.
-  const model = new VAE(config.model, new Random(0));
-  const params = model.parameters();
-  const expected = new Set<string>();
-  const take = (key: string, shape: readonly number[]): Float32Array => {
-    expected.add(key);
-    const t = tensors[key];
-    if (t === undefined) throw bad(`tensor ${key} is missing`);
-    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-      throw bad(`tensor ${key} has shape [${t.shape.join(', ')}], the model config needs [${shape.join(', ')}]`);
-    }
-    return t.data;
-  };
-  const m: Float32Array[] = [];
-  const v: Float32Array[] = [];
-  for (const [name, t] of params) {
-    t.data.set(take(`model.${name}`, t.shape));
-    m.push(take(`adam.m.${name}`, t.shape));
-    v.push(take(`adam.v.${name}`, t.shape));
+  let dataset: DatasetRecord | undefined;
+  if (Object.hasOwn(file.metadata, 'dataset')) {
+    const record = file.json('dataset');
+    if (!isDatasetRecord(record)) throw file.bad('metadata dataset is not a record of an image folder');
+    dataset = record;
   }
-  const extra = Object.keys(tensors).filter((k) => !expected.has(k));
-  if (extra.length > 0) throw bad(`unexpected tensor ${extra[0]} for this model config`);
+
+  const model = modelFromTensors(config.model, (name, shape) => file.tensor(`model.${name}`, shape, NEEDS));
+  const params = model.parameters();
+  const m = params.map(([name, t]) => file.tensor(`adam.m.${name}`, t.shape, NEEDS));
+  const v = params.map(([name, t]) => file.tensor(`adam.v.${name}`, t.shape, NEEDS));
+  file.noOthers(' for this model config');
   const optimizer = new Adam(params, { lr: config.training.lr });
   optimizer.setState({ step, m, v });
-  return { config, model, optimizer, rng, epoch };
-}
-
-function parseJson<T>(text: string | undefined, what: string, bad: (why: string) => UserError): T {
-  if (text === undefined) throw bad(`metadata ${what} is missing`);
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    throw bad(`metadata ${what} is not valid JSON`);
-  }
+  return { config, model, optimizer, rng, epoch, ...(dataset !== undefined ? { dataset } : {}) };
 }

@@ -9,22 +9,22 @@
  * resume the snapshots past the checkpoint's optimizer step are dropped, as metrics.jsonl is
  * cut back, so a resumed run ends with the same file as one that never stopped.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tensor, noGrad } from '../engine/tensor.js';
 import { numBatches } from '../data/batches.js';
 import { pixelsPerImage, subset, type DataSplits, type ImageDataset } from '../data/dataset.js';
-import { decodeSafetensors, encodeSafetensors, type NamedTensor } from '../io/safetensors.js';
+import type { NamedTensor } from '../io/safetensors.js';
+import { encodeContainer, readContainer, type ContainerKind } from '../io/container.js';
+import { readRegularFile } from '../io/bounded-read.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { UserError } from '../errors.js';
 import type { VAE } from '../vae/model.js';
 import type { TrainingState } from './checkpoint.js';
 
 export const SNAPSHOTS_FILE = 'latent_snapshots.safetensors';
 /** Test images encoded at each snapshot. */
 export const SNAPSHOT_IMAGES = 1000;
-const FORMAT = 'vae-toolkit/latent-snapshots';
-const VERSION = '1';
+const KIND: ContainerKind = { noun: 'latent snapshots', format: 'vae-toolkit/latent-snapshots', versions: ['1'] };
 
 export interface LatentSnapshot {
   /** Optimizer steps taken when the snapshot was taken (0: before training). */
@@ -144,47 +144,37 @@ export function encodeSnapshots(r: LatentSnapshots): Uint8Array {
     logvar: { shape: [n, r.count, r.latent], data: logvar },
     labels: { shape: [r.count], data: Float32Array.from(r.labels) },
   };
-  return encodeSafetensors(tensors, {
-    format: FORMAT,
-    version: VERSION,
+  return encodeContainer(KIND, tensors, {
     steps: JSON.stringify(r.snapshots.map((s) => s.step)),
     batches_per_epoch: String(r.batchesPerEpoch),
   });
 }
 
 export function decodeSnapshots(bytes: Uint8Array, source: string): LatentSnapshots {
-  const { tensors, metadata } = decodeSafetensors(bytes, source);
-  const bad = (why: string): UserError => new UserError(`latent snapshots ${source} are not usable: ${why}`);
-  if (metadata.format !== FORMAT) throw bad(`not a snapshot file of this toolkit (format ${JSON.stringify(metadata.format ?? null)})`);
-  if (metadata.version !== VERSION) throw bad(`version ${metadata.version}, this toolkit reads version ${VERSION}`);
-  const { mu, logvar, labels } = tensors;
-  if (mu === undefined || logvar === undefined || labels === undefined) throw bad('a tensor is missing');
-  if (mu.shape.length !== 3 || logvar.shape.join() !== mu.shape.join() || labels.shape.join() !== String(mu.shape[1])) {
-    throw bad('tensor shapes do not agree');
+  const file = readContainer(bytes, source, KIND);
+  const muShape = file.shapeOf('mu');
+  if (muShape.length !== 3) throw file.bad(`tensor mu has shape [${muShape.join(', ')}], expected [snapshots, images, latent]`);
+  const [n, count, latent] = muShape as [number, number, number];
+  if (count < 1 || latent < 1) throw file.bad('no images or no latent dimensions');
+  const mu = file.tensor('mu');
+  const logvar = file.tensor('logvar', muShape);
+  const labels = file.tensor('labels', [count]);
+  file.noOthers();
+  const steps = file.json('steps');
+  if (!Array.isArray(steps) || steps.length !== n || !steps.every((s, i) => Number.isSafeInteger(s) && s >= 0 && (i === 0 || s > steps[i - 1]))) {
+    throw file.bad('metadata steps must be increasing step counts, one per snapshot');
   }
-  const [n, count, latent] = mu.shape as [number, number, number];
-  let steps: unknown;
-  try {
-    steps = JSON.parse(metadata.steps ?? '');
-  } catch {
-    throw bad('metadata steps is not valid JSON');
-  }
-  if (!Array.isArray(steps) || steps.length !== n || !steps.every((s, i) => Number.isInteger(s) && s >= 0 && (i === 0 || s > steps[i - 1]))) {
-    throw bad('metadata steps must be increasing step counts, one per snapshot');
-  }
-  const batchesPerEpoch = Number(metadata.batches_per_epoch);
-  if (!Number.isInteger(batchesPerEpoch) || batchesPerEpoch < 1) throw bad(`bad batches per epoch ${metadata.batches_per_epoch}`);
-  if (count < 1 || latent < 1) throw bad('no images or no latent dimensions');
+  const batchesPerEpoch = file.uint('batches_per_epoch', 1);
   const per = count * latent;
   return {
     latent,
     count,
-    labels: Uint8Array.from(labels.data),
+    labels: Uint8Array.from(labels),
     batchesPerEpoch,
     snapshots: (steps as number[]).map((step, i) => ({
       step,
-      mu: mu.data.slice(i * per, (i + 1) * per),
-      logvar: logvar.data.slice(i * per, (i + 1) * per),
+      mu: mu.slice(i * per, (i + 1) * per),
+      logvar: logvar.slice(i * per, (i + 1) * per),
     })),
   };
 }
@@ -193,11 +183,5 @@ export function decodeSnapshots(bytes: Uint8Array, source: string): LatentSnapsh
 export function readSnapshots(dir: string): LatentSnapshots | null {
   const path = join(dir, SNAPSHOTS_FILE);
   if (!existsSync(path)) return null;
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (err) {
-    throw new UserError(`cannot read ${path}: ${(err as Error).message}`);
-  }
-  return decodeSnapshots(bytes, path);
+  return decodeSnapshots(readRegularFile(path, 'latent snapshots'), path);
 }

@@ -12,6 +12,7 @@ import { evaluate } from './evaluate.js';
 import { objectiveLoss } from '../vae/objectives.js';
 import { isContinuous } from '../vae/config.js';
 import { learningRateAt } from './lr-schedule.js';
+import { resolveTrainingConfig } from './config.js';
 
 export interface StepInfo {
   epoch: number;
@@ -90,15 +91,16 @@ function eventLoopYield(): () => Promise<void> {
 
 export async function train(state: TrainingState, data: DataSplits, options: TrainOptions = {}): Promise<EpochMetrics[]> {
   const { model, optimizer, rng } = state;
-  const { batchSize, binarize } = state.config.training;
-  const target = options.epochs ?? state.config.training.epochs;
+  const training = resolveTrainingConfig(state.config.training);
+  const { batchSize, binarize } = training;
+  const target = options.epochs ?? training.epochs;
   const dim = pixelsPerImage(data.train);
   if (dim !== model.config.inputDim) {
     throw new UserError(`the data has ${dim} pixels per image, the model expects ${model.config.inputDim}`);
   }
   const perEpoch = numBatches(data.train.count, batchSize);
   // The schedule spans the run's planned epochs, not just those of this call.
-  const totalSteps = perEpoch * state.config.training.epochs;
+  const totalSteps = perEpoch * training.epochs;
   const dequantize = isContinuous(model.config.likelihood);
   const history: EpochMetrics[] = [];
 
@@ -111,7 +113,7 @@ export async function train(state: TrainingState, data: DataSplits, options: Tra
     for (const batch of batches(data.train, batchSize, { shuffle: rng, binarize, dequantize })) {
       if (options.signal?.aborted) throw new TrainingInterrupted(state.epoch);
       const x = new Tensor(batch.x, [batch.size, dim]);
-      const terms = objectiveLoss(model, x, batch.labels, rng, state.config.training, optimizer.step + 1);
+      const terms = objectiveLoss(model, x, batch.labels, rng, training, optimizer.step + 1);
       const loss = terms.loss.item();
       if (!Number.isFinite(loss)) {
         throw new DivergedError(
@@ -120,7 +122,7 @@ export async function train(state: TrainingState, data: DataSplits, options: Tra
       }
       optimizer.zeroGrad();
       terms.loss.backward();
-      optimizer.lr = learningRateAt(state.config.training, optimizer.step + 1, totalSteps);
+      optimizer.lr = learningRateAt(training, optimizer.step + 1, totalSteps);
       optimizer.update();
       for (let i = 0; i < batch.size; i++) {
         recon += terms.recon[i]!;

@@ -7,10 +7,10 @@
  * with weights in [out, in] layout, the same as ours, so the mapping is a renaming. Sizes
  * are read from the shapes, so any H, L and pixel count of that shape work.
  */
-import { Random } from '../engine/random.js';
 import type { NamedTensor } from '../io/safetensors.js';
 import { type VaeConfig, archOf, classesOf } from './config.js';
-import { VAE } from './model.js';
+import type { VAE } from './model.js';
+import { modelFromTensors } from './from-tensors.js';
 
 /** Our parameter name for each of the classic example's. */
 export const TORCH_NAMES: Readonly<Record<string, string>> = {
@@ -48,36 +48,47 @@ export function toTorchStateDict(model: VAE): Record<string, NamedTensor> {
   return out;
 }
 
-function shapeOf(tensors: Record<string, NamedTensor>, name: string): number[] {
-  const t = tensors[name];
-  if (t === undefined) throw new RangeError(`tensor ${name} is missing`);
-  return t.shape;
-}
-
 /**
  * A model built from a classic state dict. Image height and width default to the square
  * whose area is the pixel count (28 x 28 for 784); anything else needs them given.
+ * `take(name, shape)` returns a tensor's data after checking its shape, `shapeOf` its shape;
+ * both throw when the tensor is missing, and the caller refuses tensors never taken.
  */
-export function fromTorchStateDict(tensors: Record<string, NamedTensor>, image?: { height: number; width: number }): VAE {
-  const extra = Object.keys(tensors).filter((k) => !(k in TORCH_NAMES));
-  if (extra.length > 0) throw new RangeError(`unexpected tensor ${extra[0]}; the classic layout has ${Object.keys(TORCH_NAMES).join(', ')}`);
-  const fc1 = shapeOf(tensors, 'fc1.weight');
-  const fc21 = shapeOf(tensors, 'fc21.weight');
+export function fromTorchTensors(
+  shapeOf: (name: string) => readonly number[],
+  take: (name: string, shape: readonly number[]) => Float32Array,
+  image?: { height: number; width: number },
+): VAE {
+  const fc1 = shapeOf('fc1.weight');
+  const fc21 = shapeOf('fc21.weight');
   if (fc1.length !== 2 || fc21.length !== 2) throw new RangeError('fc1.weight and fc21.weight must be matrices');
   const [hidden, pixels] = fc1 as [number, number];
   const latent = fc21[0]!;
+  if (hidden < 1 || pixels < 1 || latent < 1) throw new RangeError(`fc1.weight [${fc1.join(', ')}] and fc21.weight [${fc21.join(', ')}] must have no empty dimension`);
   const side = Math.round(Math.sqrt(pixels));
   const { height, width } = image ?? (side * side === pixels ? { height: side, width: side } : { height: 1, width: pixels });
   const config: VaeConfig = { inputDim: pixels, imageHeight: height, imageWidth: width, hidden: [hidden], latent, likelihood: 'bernoulli' };
-  const model = new VAE(config, new Random(0));
-  const ours = new Map(model.parameters().map(([name, t]) => [name, t]));
-  for (const [torchName, name] of Object.entries(TORCH_NAMES)) {
-    const target = ours.get(name)!;
-    const shape = shapeOf(tensors, torchName);
-    if (shape.length !== target.shape.length || shape.some((d, i) => d !== target.shape[i])) {
-      throw new RangeError(`tensor ${torchName} has shape [${shape.join(', ')}], expected [${target.shape.join(', ')}] from fc1 [${hidden}, ${pixels}] and fc21 [${latent}, ${hidden}]`);
-    }
-    target.data.set(tensors[torchName]!.data);
-  }
-  return model;
+  const torchName = new Map(Object.entries(TORCH_NAMES).map(([t, ours]) => [ours, t]));
+  return modelFromTensors(config, (name, shape) => take(torchName.get(name)!, shape));
+}
+
+/** fromTorchTensors over a plain record of tensors, refusing names outside the classic layout. */
+export function fromTorchStateDict(tensors: Record<string, NamedTensor>, image?: { height: number; width: number }): VAE {
+  const extra = Object.keys(tensors).filter((k) => !Object.hasOwn(TORCH_NAMES, k));
+  if (extra.length > 0) throw new RangeError(`unexpected tensor ${extra[0]}; the classic layout has ${Object.keys(TORCH_NAMES).join(', ')}`);
+  const get = (name: string): NamedTensor => {
+    if (!Object.hasOwn(tensors, name)) throw new RangeError(`tensor ${name} is missing`);
+    return tensors[name]!;
+  };
+  return fromTorchTensors(
+    (name) => get(name).shape,
+    (name, shape) => {
+      const t = get(name);
+      if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+        throw new RangeError(`tensor ${name} has shape [${t.shape.join(', ')}], expected [${shape.join(', ')}] from fc1.weight and fc21.weight`);
+      }
+      return t.data;
+    },
+    image,
+  );
 }

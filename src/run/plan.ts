@@ -1,0 +1,295 @@
+/**
+ * One run, resolved once: from what the user asked for (a new run) or from the run folder's
+ * checkpoint (a resume), the complete configuration, the kernels chosen, the data loaded and
+ * the model built, all before the folder is touched. `openRun` then takes the folder: it
+ * locks it and puts it in the state the run continues from.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../errors.js';
+import { loadDataset } from '../data/source.js';
+import { checkLabelsFit } from '../data/labels.js';
+import { checkDatasetUnchanged } from '../data/fingerprint.js';
+import { datasetOptionsForModel } from '../train/run-data.js';
+import { pixelsPerImage, type DataSplits } from '../data/dataset.js';
+import { describeKernels } from '../kernels/select.js';
+import { useKernels } from '../engine/use-kernels.js';
+import { CHECKPOINT_FILE, createTrainingState, loadCheckpoint, type TrainingState } from '../train/checkpoint.js';
+import { resolveTrainingConfig, runData, validateTrainingConfig, type ResolvedTrainingConfig, type RunConfig, type TrainingConfig } from '../train/config.js';
+import { truncateMetrics } from '../train/metrics-log.js';
+import {
+  DEFAULT_SIGMA,
+  archOf,
+  classesOf,
+  gaussianMeanOf,
+  isContinuous,
+  validateVaeConfig,
+  type Architecture,
+  type GaussianMean,
+  type VaeConfig,
+} from '../vae/config.js';
+import { CONFIG_FILE, REPORT_FILE, clearPartialRun, freshRunDir, openRunFolder, partialRunFiles, type RunFolder } from './folder.js';
+import { assertNotLocked } from './lock.js';
+import { DEFAULT_IWAE_K, DEFAULT_UI_HOST, FIXED_ON_RESUME, flagName, type SettingName, type TrainRequest } from './settings.js';
+
+const COMMAND = 'vae train';
+
+/** A model config with every optional setting filled in with what its absence means. */
+export interface ResolvedVaeConfig extends VaeConfig {
+  gaussianMean: GaussianMean;
+  arch: Architecture;
+  classes: number;
+}
+
+/** Every setting of a run, nothing left to a default read later. */
+export interface RunSettings {
+  model: ResolvedVaeConfig;
+  training: ResolvedTrainingConfig;
+  kernels: string;
+}
+
+/**
+ * The complete view of a saved config. The saved form keeps optional settings absent, so that
+ * config.json and checkpoints of the same settings keep the same bytes, old ones included.
+ */
+export function resolveSettings(config: RunConfig): RunSettings {
+  const m = config.model;
+  return {
+    model: {
+      ...m,
+      ...(m.likelihood === 'gaussian-fixed' ? { sigma: m.sigma ?? DEFAULT_SIGMA } : {}),
+      gaussianMean: gaussianMeanOf(m),
+      arch: archOf(m),
+      classes: classesOf(m),
+    },
+    training: resolveTrainingConfig(config.training),
+    kernels: config.kernels,
+  };
+}
+
+export type RunStart = 'new' | 'resume' | 'restart';
+
+export interface RunPlan {
+  dir: string;
+  /** new: a fresh run; resume: from the checkpoint; restart: a run stopped before its first checkpoint, from its config.json. */
+  start: RunStart;
+  state: TrainingState;
+  data: DataSplits;
+  settings: RunSettings;
+  /** Where the dashboard listens, with --ui. */
+  ui: { host: string; port: number } | null;
+  /** A line for the user about the kernels (auto fell back to js), or null. */
+  kernelsNotice: string | null;
+  /** Set when unreadable images of a folder were skipped (--skip-bad-images): one line saying how many. */
+  dataNotice: string | null;
+  /** The checkpoint as it was read, so that openRun can tell whether it changed since. */
+  checkpointStamp: string | null;
+}
+
+function fail(message: string): never {
+  throw new UserError(`${COMMAND}: ${message}`);
+}
+
+/** The flags of the dashboard server: meaningless without --ui. */
+function uiOf(req: TrainRequest, given: ReadonlySet<string>): RunPlan['ui'] {
+  for (const name of ['port', 'host', 'allowHost'] as const) {
+    if (given.has(name) && !req.ui) fail(`${flagName(name)} is for the dashboard server; add --ui`);
+  }
+  return req.ui ? { host: req.host ?? DEFAULT_UI_HOST, port: req.port } : null;
+}
+
+function chooseKernels(req: TrainRequest): { kernels: string; notice: string | null } {
+  const selection = useKernels(req.kernels);
+  return { kernels: describeKernels(selection), notice: selection.notice };
+}
+
+/** Combinations that make no sense, refused before anything is loaded or written. */
+function checkCombinations(req: TrainRequest): void {
+  if (req.sigma !== undefined && req.likelihood !== 'gaussian-fixed') fail('--sigma sets the fixed standard deviation of --likelihood gaussian-fixed');
+  if (req.k !== undefined && req.objective !== 'iwae') fail('--k sets the importance samples of --objective iwae');
+  if (req.objective === 'iwae' && (req.beta !== undefined || req.klWarmup !== undefined)) fail('--beta and --kl-warmup weight the ELBO; --objective iwae takes neither');
+  if (req.likelihood !== 'bernoulli' && req.binarize === 'dynamic') {
+    fail(`--likelihood ${req.likelihood} is a density over grey pixels; it cannot be fitted to binarized ones (drop --binarize dynamic)`);
+  }
+  if (req.imageSize !== undefined && !req.dataset.startsWith('folder:')) fail('--image-size applies to folder: datasets; other datasets keep their size');
+  if (req.skipBadImages && !req.dataset.startsWith('folder:')) fail('--skip-bad-images applies to folder: datasets');
+  if (req.lrMin !== undefined && req.lrSchedule !== 'cosine') fail('--lr-min is where the cosine schedule ends; add --lr-schedule cosine');
+}
+
+/**
+ * The saved config of a new run. Settings at their "absent" meaning are left out, as they
+ * always were, so a default run's config.json and checkpoint keep their bytes.
+ */
+function newRunConfig(req: TrainRequest, data: DataSplits, kernels: string): RunConfig {
+  let classes = 0;
+  if (req.conditional) {
+    for (const split of [data.train, data.test]) for (const l of split.labels) classes = Math.max(classes, l + 1);
+    if (classes < 2) fail(`--conditional needs labelled data with at least two classes; ${data.name} has ${classes}`);
+  }
+  const model: VaeConfig = {
+    inputDim: pixelsPerImage(data.train),
+    imageHeight: data.train.height,
+    imageWidth: data.train.width,
+    hidden: req.hidden,
+    latent: req.latent,
+    likelihood: req.likelihood,
+    ...(req.likelihood === 'gaussian-fixed' ? { sigma: req.sigma ?? DEFAULT_SIGMA } : {}),
+    // New Gaussian decoders keep their means inside (0, 1), like the pixels (see GaussianMean).
+    ...(isContinuous(req.likelihood) ? { gaussianMean: 'sigmoid' as const } : {}),
+    ...(req.arch !== 'mlp' ? { arch: req.arch } : {}),
+    ...(classes > 0 ? { classes } : {}),
+  };
+  const objective: Pick<TrainingConfig, 'objective' | 'k' | 'beta' | 'klWarmup'> =
+    req.objective === 'iwae'
+      ? { objective: 'iwae', k: req.k ?? DEFAULT_IWAE_K }
+      : { ...(req.beta !== undefined ? { beta: req.beta } : {}), ...(req.klWarmup !== undefined ? { klWarmup: req.klWarmup } : {}) };
+  const training: TrainingConfig = {
+    dataset: req.dataset,
+    epochs: req.epochs,
+    batchSize: req.batchSize,
+    lr: req.lr,
+    ...(req.lrSchedule !== 'constant' ? { lrSchedule: req.lrSchedule } : {}),
+    ...(req.lrMin !== undefined ? { lrMin: req.lrMin } : {}),
+    seed: req.seed,
+    binarize: req.binarize,
+    ...(req.trainSize !== undefined ? { trainSize: req.trainSize } : {}),
+    ...(req.testSize !== undefined ? { testSize: req.testSize } : {}),
+    ...objective,
+  };
+  return { model, training, kernels };
+}
+
+function validateConfig(config: RunConfig): void {
+  try {
+    validateVaeConfig(config.model);
+    validateTrainingConfig(config.training);
+  } catch (err) {
+    fail((err as Error).message);
+  }
+}
+
+/** A new run: everything checked and built before its folder is created. */
+export function planNewRun(req: TrainRequest, given: ReadonlySet<string>): RunPlan {
+  checkCombinations(req);
+  const ui = uiOf(req, given);
+  const { kernels, notice } = chooseKernels(req);
+  const all = loadDataset(req.dataset, { imageSize: req.imageSize, seed: req.seed, skipBadImages: req.skipBadImages });
+  const config = newRunConfig(req, all, kernels);
+  validateConfig(config);
+  const dir = req.out ?? freshRunDir();
+  assertNotLocked(dir, COMMAND);
+  if (existsSync(join(dir, CHECKPOINT_FILE))) fail(`${dir} already holds a run; continue it with --resume ${dir}, or choose another --out`);
+  const state = createTrainingState(config);
+  if (all.record !== undefined) state.dataset = all.record;
+  const skipped = all.skipped ?? [];
+  return {
+    dir,
+    start: 'new',
+    state,
+    data: runData(all, config.training),
+    settings: resolveSettings(config),
+    ui,
+    kernelsNotice: notice,
+    dataNotice: skipped.length > 0 ? `skipped ${skipped.length} unreadable image${skipped.length === 1 ? '' : 's'} (the first: ${skipped[0]!.reason})` : null,
+    checkpointStamp: null,
+  };
+}
+
+function stampOf(path: string): string | null {
+  try {
+    const st = statSync(path);
+    return `${st.size}:${st.mtimeMs}`;
+  } catch {
+    return null;
+  }
+}
+
+/** The config.json of a run that wrote one and then stopped before its first checkpoint. */
+function configOfUnfinishedStart(dir: string): RunConfig {
+  const path = join(dir, CONFIG_FILE);
+  const nothing = `no checkpoint in ${dir} (expected ${join(dir, CHECKPOINT_FILE)})`;
+  if (!existsSync(path)) fail(nothing);
+  let config: RunConfig;
+  try {
+    config = JSON.parse(readFileSync(path, 'utf8')) as RunConfig;
+    if (typeof config !== 'object' || config === null) throw new RangeError('not an object');
+    validateVaeConfig(config.model);
+    validateTrainingConfig(config.training);
+  } catch (err) {
+    fail(`${nothing}, and its ${CONFIG_FILE} cannot start it again: ${(err as Error).message}`);
+  }
+  return config;
+}
+
+/** A run continued from its folder: its own settings, maybe a new target epoch count. */
+export function planResume(req: TrainRequest, given: ReadonlySet<string>): RunPlan {
+  const dir = req.resume;
+  if (dir === undefined) throw new Error('planResume needs --resume');
+  const fixed = FIXED_ON_RESUME.find((name: SettingName) => given.has(name));
+  if (fixed !== undefined) fail(`${flagName(fixed)} cannot be changed when resuming; a resumed run keeps its settings`);
+  const ui = uiOf(req, given);
+  const { kernels, notice } = chooseKernels(req);
+  if (existsSync(dir) && !statSync(dir).isDirectory()) fail(`--resume needs a run folder, got the file ${dir}`);
+  if (!existsSync(dir)) fail(`no such checkpoint or run folder: ${dir}`);
+  assertNotLocked(dir, COMMAND);
+
+  const checkpoint = join(dir, CHECKPOINT_FILE);
+  const start: RunStart = existsSync(checkpoint) ? 'resume' : 'restart';
+  const checkpointStamp = start === 'resume' ? stampOf(checkpoint) : null;
+  const state = start === 'resume' ? loadCheckpoint(dir) : createTrainingState(configOfUnfinishedStart(dir));
+  if (given.has('epochs')) state.config.training.epochs = req.epochs;
+  state.config.kernels = kernels;
+  const { epochs } = state.config.training;
+  if (state.epoch >= epochs) {
+    if (!existsSync(join(dir, REPORT_FILE))) {
+      fail(`the run in ${dir} has trained all ${epochs} epochs, but its figures were not drawn; complete it with: vae report --checkpoint ${dir}`);
+    }
+    fail(`the run in ${dir} has already trained ${state.epoch} of ${epochs} epochs; pass --epochs N with N > ${state.epoch} to train further`);
+  }
+  const loaded = loadDataset(state.config.training.dataset, datasetOptionsForModel(state));
+  // A resumed run must see the images it began with; a restart records them afresh.
+  if (start === 'resume') checkDatasetUnchanged(state.dataset, loaded.record, state.config.training.dataset);
+  else if (loaded.record !== undefined) state.dataset = loaded.record;
+  const data = runData(loaded, state.config.training);
+  for (const [split, set] of [['training', data.train], ['test', data.test]] as const) checkLabelsFit(COMMAND, state.model.classes, set, split);
+  return { dir, start, state, data, settings: resolveSettings(state.config), ui, kernelsNotice: notice, dataNotice: null, checkpointStamp };
+}
+
+/**
+ * Takes the run folder (creating and locking it) and brings it to where the run starts: a
+ * new run clears what an earlier start of it left before its first checkpoint; a resume cuts
+ * the metrics log back to the checkpoint. Writes config.json. `notice` hears one line per
+ * thing done that the user did not ask for.
+ */
+export function openRun(plan: RunPlan, notice: (line: string) => void): RunFolder {
+  const { dir } = plan;
+  const folder = openRunFolder(dir, COMMAND, notice);
+  try {
+    const checkpoint = join(dir, CHECKPOINT_FILE);
+    if (plan.start === 'resume') {
+      if (stampOf(checkpoint) !== plan.checkpointStamp) fail(`the checkpoint in ${dir} changed while this command was starting; run it again`);
+      truncateMetrics(dir, plan.state.epoch);
+    } else {
+      if (existsSync(checkpoint)) {
+        fail(
+          plan.start === 'new'
+            ? `${dir} already holds a run; continue it with --resume ${dir}, or choose another --out`
+            : `the checkpoint in ${dir} changed while this command was starting; run it again`,
+        );
+      }
+      const partial = partialRunFiles(dir);
+      if (partial.length > 0 || plan.start === 'restart') {
+        clearPartialRun(dir, partial);
+        notice(
+          `${COMMAND}: the run in ${dir} stopped before its first checkpoint; starting it again` +
+            (plan.start === 'restart' ? ` from its ${CONFIG_FILE}` : partial.length > 0 ? ` (removed its ${partial.join(', ')})` : ''),
+        );
+      }
+    }
+    folder.writeConfig(plan.state.config);
+  } catch (err) {
+    folder.release();
+    throw err;
+  }
+  return folder;
+}
