@@ -23,10 +23,12 @@ const scope = globalThis as unknown as WorkerScope;
 
 /**
  * The kernel provider of training in the page, chosen here and nowhere else. Today the
- * portable js kernels; the WebAssembly SIMD provider plugs in here (wasm when the page can
- * instantiate it, threaded when it is cross-origin isolated, else js).
+ * portable js kernels. The WebAssembly SIMD provider plugs in here, once the server hands
+ * out its files (kernels.wasm, and the helper script with COEP like this worker's):
+ *   return loadBrowserWasmKernels(new URL('/wasm/', location.href), { threads: navigator.hardwareConcurrency, helperUrl })
+ * which is threaded in this cross-origin isolated worker and single-threaded elsewhere.
  */
-function pickPageKernels(): Kernels {
+async function pickPageKernels(): Promise<Kernels> {
   return jsKernels;
 }
 
@@ -56,7 +58,7 @@ function dataset(name: string, bytes: ImageBytes, limit: number | undefined): Im
 }
 
 async function run(start: StartMessage): Promise<void> {
-  const kernels = pickPageKernels();
+  const kernels = await pickPageKernels();
   setKernels(kernels);
   const s = start.settings;
   const trainSet = dataset(start.dataset, start.train, s.trainSize);
