@@ -66,7 +66,8 @@ export const serveCommand: Command = {
     process.stdout.write(
       `vae serve: ${describeModel(model)} from ${opts.run ?? dirname(run.checkpointFile)}, epoch ${state.epoch}\n` +
         `explorer at ${url}  (Ctrl-C to stop)\n` +
-        others.map((u) => `         or ${u}\n`).join(''),
+        others.map((u) => `         or ${u}\n`).join('') +
+        `train a new model in the browser at ${guard.urls('/train')[0]}\n`,
     );
     const warning = guard.warning();
     if (warning !== null) process.stderr.write(`vae serve: ${warning}\n`);

@@ -13,6 +13,7 @@ import { RequestGuard } from './guard.js';
 import { nameUnder, plainPath } from './request-path.js';
 import type { RunSource } from './run-source.js';
 import type { Asset, WebApp } from './static-assets.js';
+import { trainPageRoute } from './train-page.js';
 
 /** No route takes more than a few bytes of body; anything larger is refused. */
 export const MAX_BODY_BYTES = 1024;
@@ -120,6 +121,8 @@ async function handle(options: ServerOptions & { guard: RequestGuard }, req: Inc
 type Route = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
 function routeFor({ run, web, live }: ServerOptions, path: string): Route | null {
+  const training = trainPageRoute(path, web);
+  if (training !== null) return training;
   switch (path) {
     case '/':
     case '/index.html':

@@ -7,64 +7,20 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
-import type { NamedTensor } from '../io/safetensors.js';
-import { encodeContainer, readContainer, type ContainerKind } from '../io/container.js';
+import { readContainer } from '../io/container.js';
 import { readRegularFile } from '../io/bounded-read.js';
 import { ensureParentDir, writeFileAtomic } from '../io/atomic.js';
 import { Random, type RandomState } from '../engine/random.js';
 import { Adam } from '../nn/adam.js';
-import { VAE } from '../vae/model.js';
 import { modelFromTensors } from '../vae/from-tensors.js';
 import { validateVaeConfig } from '../vae/config.js';
 import { validateTrainingConfig, type RunConfig } from './config.js';
 import type { DatasetRecord } from '../data/dataset.js';
 import { isDatasetRecord } from '../data/fingerprint.js';
+import { CHECKPOINT_FILE, CHECKPOINT_KIND as KIND, encodeCheckpoint, type TrainingState } from './checkpoint-bytes.js';
 
-export const CHECKPOINT_FILE = 'checkpoint.safetensors';
-const KIND: ContainerKind = { noun: 'checkpoint', format: 'vae-toolkit/checkpoint', versions: ['1'] };
-
-/** A model with everything needed to go on training it. */
-export interface TrainingState {
-  config: RunConfig;
-  model: VAE;
-  optimizer: Adam;
-  rng: Random;
-  /** Epochs completed. */
-  epoch: number;
-  /** What an image-folder dataset held when the run began, checked on resume. */
-  dataset?: DatasetRecord;
-}
-
-/** A fresh run: weights initialized from the run's seed, epoch 0. */
-export function createTrainingState(config: RunConfig): TrainingState {
-  const rng = new Random(config.training.seed);
-  const model = new VAE(config.model, rng);
-  const optimizer = new Adam(model.parameters(), { lr: config.training.lr });
-  return { config, model, optimizer, rng, epoch: 0 };
-}
-
-export function encodeCheckpoint(state: TrainingState): Uint8Array {
-  const tensors: Record<string, NamedTensor> = {};
-  const { m, v, step } = state.optimizer.getState();
-  state.model.parameters().forEach(([name, t], i) => {
-    tensors[`model.${name}`] = { shape: [...t.shape], data: t.data };
-    tensors[`adam.m.${name}`] = { shape: [...t.shape], data: m[i]! };
-    tensors[`adam.v.${name}`] = { shape: [...t.shape], data: v[i]! };
-  });
-  // Sealed with a checksum, so a flipped bit on disk is found on load rather than trained on.
-  return encodeContainer(
-    KIND,
-    tensors,
-    {
-      config: JSON.stringify(state.config),
-      epoch: String(state.epoch),
-      adam_step: String(step),
-      rng: JSON.stringify(state.rng.getState()),
-      ...(state.dataset !== undefined ? { dataset: JSON.stringify(state.dataset) } : {}),
-    },
-    { checksum: true },
-  );
-}
+// The encoder lives apart from the file system, so the browser can build checkpoints too.
+export { CHECKPOINT_FILE, createTrainingState, encodeCheckpoint, type TrainingState } from './checkpoint-bytes.js';
 
 /** Writes `dir`/checkpoint.safetensors atomically, creating `dir` (and its parents) when missing. */
 export function saveCheckpoint(dir: string, state: TrainingState): string {

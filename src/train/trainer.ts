@@ -7,7 +7,7 @@ import { Tensor } from '../engine/tensor.js';
 import { batches, numBatches } from '../data/batches.js';
 import { pixelsPerImage, type DataSplits } from '../data/dataset.js';
 import { UserError } from '../errors.js';
-import type { TrainingState } from './checkpoint.js';
+import type { TrainingState } from './checkpoint-bytes.js';
 import { evaluate } from './evaluate.js';
 import { objectiveLoss } from '../vae/objectives.js';
 import { isContinuous } from '../vae/config.js';
@@ -68,7 +68,26 @@ export class TrainingInterrupted extends Error {
   }
 }
 
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+const yieldToEventLoop = eventLoopYield();
+
+/**
+ * A macrotask turn: Node's setImmediate; in a browser's worker (training in a tab), a message
+ * to itself, since nested zero-delay timers are clamped to 4 ms there, a second per epoch.
+ */
+function eventLoopYield(): () => Promise<void> {
+  const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
+  if (immediate !== undefined) return () => new Promise((resolve) => immediate(resolve));
+  // Typed by hand: the DOM's channel, which Node's types (an EventEmitter port) do not describe.
+  const Channel = (globalThis as unknown as { MessageChannel: new () => { port1: { onmessage: (() => void) | null }; port2: { postMessage(m: null): void } } }).MessageChannel;
+  const channel = new Channel();
+  const waiting: (() => void)[] = [];
+  channel.port1.onmessage = () => waiting.shift()?.();
+  return () =>
+    new Promise((resolve) => {
+      waiting.push(resolve);
+      channel.port2.postMessage(null);
+    });
+}
 
 export async function train(state: TrainingState, data: DataSplits, options: TrainOptions = {}): Promise<EpochMetrics[]> {
   const { model, optimizer, rng } = state;
