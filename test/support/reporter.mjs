@@ -3,7 +3,7 @@
  *
  *   node --test --test-reporter=./test/support/reporter.mjs dist/test/
  *
- * - one line per test file as it ends: a mark, the file, its test count and its time;
+ * - one line per test file as it ends: a mark, the file and its time;
  * - every failure in full (the test's path, the error with its stack), and the output the
  *   failing file wrote to stdout/stderr; the output of passing files is not shown;
  * - a summary: skipped tests with their reasons, the slowest files, where the browser
@@ -42,7 +42,7 @@ export default async function* quietReporter(source) {
     const key = file ?? '';
     let f = files.get(key);
     if (f === undefined) {
-      f = { tests: 0, failed: 0, output: [], names: [], durationMs: null };
+      f = { tests: 0, failed: 0, fileFailed: false, output: [], names: [], durationMs: null };
       files.set(key, f);
     }
     return f;
@@ -96,13 +96,11 @@ export default async function* quietReporter(source) {
         const f = fileOf(data.file);
         const ok = data.details?.passed !== false;
         if (data.file !== undefined && data.name === data.file) {
+          // The file's own verdict is the runner's; its tests' events may still be on their way,
+          // so the counts are given in the summary, not on this line.
           f.durationMs = data.details?.duration_ms ?? 0;
-          if (!ok && f.failed === 0) {
-            // The file failed outside any test (it did not load, or a hook broke).
-            f.failed++;
-            failed++;
-          }
-          yield `${f.failed > 0 ? '✖' : '✔'} ${shortName(data.file)}  ${f.tests} test${f.tests === 1 ? '' : 's'}${f.failed > 0 ? `, ${f.failed} failed` : ''}  ${seconds(f.durationMs)}\n`;
+          f.fileFailed = !ok;
+          yield `${ok ? '✔' : '✖'} ${shortName(data.file)}  ${seconds(f.durationMs)}\n`;
         } else if (data.details?.type !== 'suite') {
           f.tests++;
           if (!ok) {
@@ -125,6 +123,13 @@ export default async function* quietReporter(source) {
     }
   }
 
+  // A file that failed outside any test (it did not load, or a hook broke) counts as one failure.
+  for (const f of files.values()) {
+    if (f.fileFailed && f.failed === 0) {
+      f.failed++;
+      failed++;
+    }
+  }
   const out = [];
   if (failures.length > 0) {
     out.push('', `failures (${failures.length}):`);
@@ -144,7 +149,7 @@ export default async function* quietReporter(source) {
   const timed = [...files.entries()].filter(([, f]) => f.durationMs !== null).sort((a, b) => b[1].durationMs - a[1].durationMs);
   if (timed.length > 0) {
     out.push('', 'slowest files:');
-    for (const [file, f] of timed.slice(0, SLOWEST)) out.push(`  ${seconds(f.durationMs).padStart(8)}  ${shortName(file)}`);
+    for (const [file, f] of timed.slice(0, SLOWEST)) out.push(`  ${seconds(f.durationMs).padStart(8)}  ${shortName(file)}  (${f.tests} test${f.tests === 1 ? '' : 's'})`);
   }
   if (existsSync(SCREENSHOTS_DIR)) {
     const fresh = readdirSync(SCREENSHOTS_DIR).filter((n) => statSync(join(SCREENSHOTS_DIR, n)).mtimeMs >= started - 1000);
