@@ -1,11 +1,22 @@
 /** Runs the compiled `vae` CLI in a child process, for the tests of run folders (locks, recovery). */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeIdxFolder } from './tiny.js';
 
 export const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
+/**
+ * Generated IDX data, written once per test process: these tests are about run folders, not
+ * digits, and reading all of MNIST in every child process was most of their time.
+ */
+const TINY_DATA = writeIdxFolder(mkdtempSync(join(tmpdir(), 'vae-tiny-data-')), { train: 500, test: 100 });
+process.on('exit', () => rmSync(TINY_DATA, { recursive: true, force: true }));
+
 /** Tiny data and a small network: a few hundred images, 4 steps an epoch. */
-export const TINY_MODEL = ['--train-size', '500', '--test-size', '100', '--hidden', '32', '--latent', '2'];
+export const TINY_MODEL = ['--dataset', `idx:${TINY_DATA}`, '--train-size', '500', '--test-size', '100', '--hidden', '32', '--latent', '2'];
 /** The smallest run worth the name: TINY_MODEL for one epoch. */
 export const TINY_RUN = [...TINY_MODEL, '--epochs', '1'];
 
