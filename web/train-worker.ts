@@ -32,15 +32,17 @@ interface PickedKernels {
  * The kernel provider of training in the page, chosen here and nowhere else: the WebAssembly
  * SIMD kernels, threaded over helper workers in this worker of a cross-origin isolated page
  * (one thread per core), on this thread alone otherwise, and the portable js kernels when
- * wasm does not load. `?kernels=js` in the page's address (passed on to this worker's) picks
- * js, so the two can be compared on one page.
+ * wasm does not load. `kernels=js` in the page's address (passed on to this worker's) picks
+ * js, and `threads=N` caps the threads, so the choices can be compared on one machine.
  */
 async function pickPageKernels(): Promise<PickedKernels> {
-  const asked = new URLSearchParams(location.search).get('kernels');
-  if (asked !== 'js') {
+  const address = new URLSearchParams(location.search);
+  const cap = Number(address.get('threads'));
+  const threads = Math.max(1, Math.min(navigator.hardwareConcurrency || 1, Number.isInteger(cap) && cap >= 1 ? cap : Infinity));
+  if (address.get('kernels') !== 'js') {
     try {
       const made = await loadBrowserWasmKernels(new URL('/wasm/', location.href), {
-        threads: browserThreadsPossible() ? navigator.hardwareConcurrency || 1 : 1,
+        threads: browserThreadsPossible() ? threads : 1,
         helperUrl: new URL('/assets/wasm-browser-helper.js', location.href),
       });
       return { kernels: made.kernels, label: `wasm (${made.threads} thread${made.threads === 1 ? '' : 's'})` };
