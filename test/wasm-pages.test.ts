@@ -111,6 +111,13 @@ describe('the pages on the wasm kernels', () => {
     assert.ok(Math.abs(a - b) < 1, `test NELBO on wasm ${a} vs js ${b}`);
     await wasm.page.close();
     await js.page.close();
+
+    const capped = await open(`train?${run}&threads=1`, ended);
+    const onOne: Record<string, string | undefined> = await capped.page.evaluate(() => ({ ...document.body.dataset }));
+    assert.deepEqual(capped.errors, []);
+    assert.equal(onOne.kernels, 'wasm (1 thread)', 'threads=1 in the address caps the threads');
+    assert.ok(Math.abs(Number(onOne.lastTest) - a) < 1e-3 * Math.abs(a), `1 thread ${onOne.lastTest} vs ${threads} threads ${a}`);
+    await capped.page.close();
   });
 
   test('the explorer decodes on wasm the pixels it decodes on js', async () => {

@@ -40,14 +40,18 @@ async function pickPageKernels(): Promise<PickedKernels> {
   const cap = Number(address.get('threads'));
   const threads = Math.max(1, Math.min(navigator.hardwareConcurrency || 1, Number.isInteger(cap) && cap >= 1 ? cap : Infinity));
   if (address.get('kernels') !== 'js') {
-    try {
-      const made = await loadBrowserWasmKernels(new URL('/wasm/', location.href), {
-        threads: browserThreadsPossible() ? threads : 1,
-        helperUrl: new URL('/assets/wasm-browser-helper.js', location.href),
-      });
-      return { kernels: made.kernels, label: `wasm (${made.threads} thread${made.threads === 1 ? '' : 's'})` };
-    } catch (err) {
-      console.warn(`the wasm kernels did not load, training on js: ${err instanceof Error ? err.message : String(err)}`);
+    // Helpers that fail to start leave one thread of wasm, still well ahead of js.
+    const attempts = browserThreadsPossible() && threads > 1 ? [threads, 1] : [1];
+    for (const want of attempts) {
+      try {
+        const made = await loadBrowserWasmKernels(new URL('/wasm/', location.href), {
+          threads: want,
+          helperUrl: new URL('/assets/wasm-browser-helper.js', location.href),
+        });
+        return { kernels: made.kernels, label: `wasm (${made.threads} thread${made.threads === 1 ? '' : 's'})` };
+      } catch (err) {
+        console.warn(`the wasm kernels on ${want} thread${want === 1 ? '' : 's'} did not load: ${err instanceof Error ? err.message : String(err)}`);
+      }
     }
   }
   return { kernels: jsKernels, label: 'js' };
