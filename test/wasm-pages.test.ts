@@ -1,8 +1,9 @@
 /**
  * The pages on the wasm kernels, in Debian's chromium against the real server: the server hands
  * out the modules and the helper script with the headers an isolated page needs, the training
- * page trains on threaded wasm in its worker and ends where the same run on js ends, and the
- * explorer decodes on wasm the same pixels as on js.
+ * page trains on threaded wasm in its worker and ends where the same run on js ends (and on
+ * one thread where `threads=1` says so), and the explorer decodes on wasm the same pixels as
+ * on js.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
