@@ -3,12 +3,14 @@
  * in headless Chromium, the classic MLP (784-400-20, batch 128, Adam) on MNIST, trained by
  * the page's worker on the kernels the page picks. Prints one JSON line.
  *
- *   npm run bench:browser [-- --train-size N]
+ *   npm run bench:browser [-- --train-size N] [-- --kernels js] [-- --threads N]
  *
  * seconds_per_epoch is the trainer's own time of the training pass (evaluation excluded, as
  * in `npm run bench`), with the latent plane off so nothing else runs in the worker. With
  * --train-size N (for a busy machine) the epoch has N images and the time is scaled to
- * 60,000; measured_seconds is the unscaled one.
+ * 60,000; measured_seconds is the unscaled one. The page picks threaded wasm (one thread per
+ * core) in its isolated worker; --threads N caps its threads, --kernels js times its portable
+ * kernels instead.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,6 +35,12 @@ const argv = process.argv.slice(2);
 const sizeAt = argv.indexOf('--train-size');
 const trainSize = sizeAt >= 0 ? Number(argv[sizeAt + 1]) : MNIST_TRAIN;
 if (!Number.isInteger(trainSize) || trainSize < 128 || trainSize > MNIST_TRAIN) fail(`--train-size needs a whole number from 128 to ${MNIST_TRAIN}`);
+const kernelsAt = argv.indexOf('--kernels');
+const kernels = kernelsAt >= 0 ? argv[kernelsAt + 1] : 'auto';
+if (kernels !== 'auto' && kernels !== 'js') fail("--kernels takes auto (the page's pick) or js");
+const threadsAt = argv.indexOf('--threads');
+const threads = threadsAt >= 0 ? Number(argv[threadsAt + 1]) : undefined;
+if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) fail('--threads needs a whole number from 1');
 if (!existsSync(CHROMIUM)) fail(`${CHROMIUM} is missing (apt-get install chromium)`);
 
 const root = mkdtempSync(join(tmpdir(), 'vae-bench-browser-'));
@@ -45,6 +53,8 @@ try {
   page.on('pageerror', (err) => errors.push(err.message));
   const query = new URLSearchParams({ latent: '20', hidden: '400', epochs: '1', batch: '128', lr: '0.001', seed: '1', test: '10000', plane: '0', autostart: '1' });
   if (trainSize < MNIST_TRAIN) query.set('train', String(trainSize));
+  if (kernels === 'js') query.set('kernels', 'js');
+  if (threads !== undefined) query.set('threads', String(threads));
   const started = performance.now();
   await page.goto(`${base}train?${query}`);
   await page.waitForFunction(() => document.body.dataset.ended !== undefined, null, { timeout: 0, polling: 1000 });

@@ -1,4 +1,4 @@
-// Builds the web app into dist/web: the pages, the training worker, their bundled scripts and the style sheet.
+// Builds the web app into dist/web: the pages, the training worker and the wasm helper worker, their bundled scripts and the style sheet.
 // Bundling for the browser platform fails on any import of a Node built-in, which keeps the
 // modules the page shares with Node (engine, kernels, VAE, model payload) browser-safe.
 import { build } from 'esbuild';
@@ -12,7 +12,14 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(join(out, 'assets'), { recursive: true });
 
 await build({
-  entryPoints: [join(web, 'explorer.ts'), join(web, 'live.ts'), join(web, 'train.ts'), join(web, 'train-worker.ts')],
+  entryPoints: {
+    explorer: join(web, 'explorer.ts'),
+    live: join(web, 'live.ts'),
+    train: join(web, 'train.ts'),
+    'train-worker': join(web, 'train-worker.ts'),
+    // The wasm kernels' helper workers, started by the training worker for threads.
+    'wasm-browser-helper': join(web, '..', 'src', 'kernels', 'wasm-browser-helper.ts'),
+  },
   outdir: join(out, 'assets'),
   bundle: true,
   format: 'esm',

@@ -1,11 +1,13 @@
 /**
  * The latent space explorer. The model's weights are fetched once; from then on every image
- * on the page is computed here, by the toolkit's own engine on its portable kernels: the
+ * on the page is computed here, by the toolkit's own engine on its wasm kernels (js when wasm does not load): the
  * decoder for the point under the pointer, the encoder for the digit on the pad. A
  * conditional model gets a class picker: the chosen class is what the decoder draws and what
  * the encoder is told the drawing is.
  */
-import { Tensor, noGrad } from '../src/engine/tensor.js';
+import { Tensor, noGrad, setKernels } from '../src/engine/tensor.js';
+import { jsKernels } from '../src/kernels/js.js';
+import { loadBrowserWasmKernels } from '../src/kernels/wasm-browser.js';
 import { Random } from '../src/engine/random.js';
 import { decodeDisplayMean, decodePixels } from '../src/vae/decoded-pixels.js';
 import { describeModel } from '../src/vae/describe.js';
@@ -45,7 +47,29 @@ function setStatus(text: string, kind: 'info' | 'error' = 'info'): void {
   status.hidden = text === '';
 }
 
+/**
+ * The kernels the page decodes and encodes on: the wasm kernels on this one thread (a page's
+ * main thread may not block, so no helpers), or the portable js kernels when wasm does not
+ * load or the address says `kernels=js`. Returns what the page shows.
+ */
+async function pickExplorerKernels(): Promise<string> {
+  if (new URLSearchParams(location.search).get('kernels') !== 'js') {
+    try {
+      setKernels((await loadBrowserWasmKernels(new URL('/wasm/', location.href))).kernels);
+      return 'wasm';
+    } catch (err) {
+      console.warn(`the wasm kernels did not load, decoding on js: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  setKernels(jsKernels);
+  return 'js';
+}
+
+let pageKernels = 'js';
+
 async function main(): Promise<void> {
+  pageKernels = await pickExplorerKernels();
+  document.body.dataset.kernels = pageKernels;
   const info = await fetchJson<Info>('/api/info');
   if (info.live) byId('nav').append(el('a', { href: '/live', class: 'nav-link' }, 'Live training \u2192'));
   if (info.model === null) {
@@ -63,6 +87,15 @@ async function main(): Promise<void> {
   setStatus('');
   byId('explorer').hidden = false;
   new Explorer(model);
+  // For scripting the page from the console (and its tests): the decoder's mean images of
+  // latent codes, on the page's kernels.
+  (window as unknown as { vaeExplorer: unknown }).vaeExplorer = {
+    kernels: pageKernels,
+    decode: (z: number[], y?: number): number[] => {
+      const labels = (c.classes ?? 0) === 0 ? undefined : [y ?? 0];
+      return Array.from(decodeDisplayMean(model, new Tensor(Float32Array.from(z), [1, c.latent]), labels));
+    },
+  };
   document.body.dataset.model = 'ready';
 }
 
@@ -370,7 +403,7 @@ class Explorer {
     if (this.decodeTimes.length > 30) this.decodeTimes.shift();
     // The median: a garbage collection or the first, unoptimized calls should not set the number.
     const ms = [...this.decodeTimes].sort((a, b) => a - b)[this.decodeTimes.length >> 1]!;
-    byId('timing').textContent = `decoded in ${ms < 1 ? ms.toFixed(2) : ms.toFixed(1)} ms per frame, in this page`;
+    byId('timing').textContent = `decoded in ${ms < 1 ? ms.toFixed(2) : ms.toFixed(1)} ms per frame, in this page, on ${pageKernels} kernels`;
     byId('z-readout').textContent =
       `z = (${Array.from(this.z.slice(0, 4), (v) => formatTick(Number(v.toFixed(2)))).join(', ')}${this.latent > 4 ? ', \u2026' : ''})` +
       (this.y === undefined ? '' : `, y = ${this.y}`);

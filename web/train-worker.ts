@@ -6,6 +6,7 @@
 import { noGrad, setKernels, Tensor } from '../src/engine/tensor.js';
 import { jsKernels } from '../src/kernels/js.js';
 import type { Kernels } from '../src/kernels/kernels.js';
+import { browserThreadsPossible, loadBrowserWasmKernels } from '../src/kernels/wasm-browser.js';
 import { defaultRunConfig, validateTrainingConfig } from '../src/train/config.js';
 import { createTrainingState, encodeCheckpoint, type TrainingState } from '../src/train/checkpoint-bytes.js';
 import { train, TrainingInterrupted } from '../src/train/trainer.js';
@@ -21,15 +22,39 @@ interface WorkerScope {
 }
 const scope = globalThis as unknown as WorkerScope;
 
+interface PickedKernels {
+  kernels: Kernels;
+  /** What the page shows: `wasm (2 threads)`, `wasm (1 thread)` or `js`. */
+  label: string;
+}
+
 /**
- * The kernel provider of training in the page, chosen here and nowhere else. Today the
- * portable js kernels. The WebAssembly SIMD provider plugs in here, once the server hands
- * out its files (kernels.wasm, and the helper script with COEP like this worker's):
- *   return loadBrowserWasmKernels(new URL('/wasm/', location.href), { threads: navigator.hardwareConcurrency, helperUrl })
- * which is threaded in this cross-origin isolated worker and single-threaded elsewhere.
+ * The kernel provider of training in the page, chosen here and nowhere else: the WebAssembly
+ * SIMD kernels, threaded over helper workers in this worker of a cross-origin isolated page
+ * (one thread per core), on this thread alone otherwise, and the portable js kernels when
+ * wasm does not load. `kernels=js` in the page's address (passed on to this worker's) picks
+ * js, and `threads=N` caps the threads, so the choices can be compared on one machine.
  */
-async function pickPageKernels(): Promise<Kernels> {
-  return jsKernels;
+async function pickPageKernels(): Promise<PickedKernels> {
+  const address = new URLSearchParams(location.search);
+  const cap = Number(address.get('threads'));
+  const threads = Math.max(1, Math.min(navigator.hardwareConcurrency || 1, Number.isInteger(cap) && cap >= 1 ? cap : Infinity));
+  if (address.get('kernels') !== 'js') {
+    // Helpers that fail to start leave one thread of wasm, still well ahead of js.
+    const attempts = browserThreadsPossible() && threads > 1 ? [threads, 1] : [1];
+    for (const want of attempts) {
+      try {
+        const made = await loadBrowserWasmKernels(new URL('/wasm/', location.href), {
+          threads: want,
+          helperUrl: new URL('/assets/wasm-browser-helper.js', location.href),
+        });
+        return { kernels: made.kernels, label: `wasm (${made.threads} thread${made.threads === 1 ? '' : 's'})` };
+      } catch (err) {
+        console.warn(`the wasm kernels on ${want} thread${want === 1 ? '' : 's'} did not load: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+  }
+  return { kernels: jsKernels, label: 'js' };
 }
 
 /** Points of the latent plane: at most this many test images. */
@@ -58,7 +83,7 @@ function dataset(name: string, bytes: ImageBytes, limit: number | undefined): Im
 }
 
 async function run(start: StartMessage): Promise<void> {
-  const kernels = await pickPageKernels();
+  const { kernels, label } = await pickPageKernels();
   setKernels(kernels);
   const s = start.settings;
   const trainSet = dataset(start.dataset, start.train, s.trainSize);
@@ -92,7 +117,7 @@ async function run(start: StartMessage): Promise<void> {
   const planeSet = testSet.count >= PLANE_MIN_TEST ? testSet : trainSet;
   scope.postMessage({
     type: 'started',
-    kernels: kernels.name,
+    kernels: label,
     model: describeModel(config.model),
     trainCount: trainSet.count,
     testCount: testSet.count,

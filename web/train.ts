@@ -228,7 +228,9 @@ async function start(): Promise<void> {
   byId('plane-hint').textContent = settings.plane
     ? `Where the encoder puts the ${noun} (the means of q(z|x)), redrawn as training goes.`
     : 'Not drawn during this run (plane=0 in the address).';
-  worker = new Worker('/assets/train-worker.js', { type: 'module' });
+  // The kernels are the worker's choice; `kernels` and `threads` in the address are handed on to it.
+  const workerQuery = new URLSearchParams([...query].filter(([key]) => key === 'kernels' || key === 'threads'));
+  worker = new Worker(`/assets/train-worker.js${workerQuery.size > 0 ? `?${workerQuery}` : ''}`, { type: 'module' });
   worker.onmessage = (event: MessageEvent<FromWorker>) => onWorker(event.data);
   worker.onerror = (event) => onEnd({ type: 'end', status: 'failed', message: event.message || 'the worker could not start', epoch: lastEpoch });
   worker.postMessage(message, [message.train.pixels.buffer, message.test.pixels.buffer].filter((b, i, all) => all.indexOf(b) === i));

@@ -38,7 +38,7 @@ const TOKEN_META = '<meta name="vae-token" content="">';
 
 const PAGE_SECURITY = {
   'content-security-policy':
-    "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; connect-src 'self'; " +
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; " +
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   'referrer-policy': 'no-referrer',
   // Cross-origin isolation, so that a page may use SharedArrayBuffer (WebAssembly threads);

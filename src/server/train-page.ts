@@ -13,6 +13,7 @@ import { UserError } from '../errors.js';
 import { readIdxFile } from '../data/idx.js';
 import { packImages } from '../data/packed-images.js';
 import { WEB_DIR, type WebApp } from './static-assets.js';
+import { WASM_DIR } from '../kernels/wasm.js';
 
 type Route = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -29,13 +30,16 @@ interface FixedFile {
  */
 const PAGE_HEADERS = {
   'content-security-policy':
-    "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; worker-src 'self'; connect-src 'self'; " +
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self'; " +
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   'referrer-policy': 'no-referrer',
   'cross-origin-opener-policy': 'same-origin',
   'cross-origin-embedder-policy': 'require-corp',
 };
-const WORKER_SCRIPT = 'train-worker.js';
+/** Scripts that run as workers of an isolated page: each is served with COEP of its own. */
+const WORKER_SCRIPTS = new Set(['train-worker.js', 'wasm-browser-helper.js']);
+/** The wasm kernels' modules (src/kernels/wasm-browser.ts fetches them from /wasm/). */
+const WASM_MODULES = new Set(['kernels.wasm', 'kernels-threads.wasm']);
 
 const SPLITS = {
   train: { images: 'train-images-idx3-ubyte', labels: 'train-labels-idx1-ubyte' },
@@ -79,21 +83,38 @@ function trainPage(): { bytes: Uint8Array; type: string } {
 
 /** The routes of training in the tab; null for any other path. */
 export function trainPageRoute(path: string, web: WebApp): Route | null {
+  const worker = path.startsWith('/assets/') ? path.slice('/assets/'.length) : null;
+  if (worker !== null && WORKER_SCRIPTS.has(worker)) {
+    const script = web.assets.get(worker);
+    if (script === undefined) return null;
+    return (_req, res) => {
+      res.writeHead(200, {
+        'content-type': script.type,
+        'content-length': String(script.bytes.length),
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+        'cross-origin-embedder-policy': 'require-corp',
+      });
+      res.end(script.bytes);
+    };
+  }
+  const wasm = path.startsWith('/wasm/') ? path.slice('/wasm/'.length) : null;
+  if (wasm !== null && WASM_MODULES.has(wasm)) {
+    const url = new URL(wasm, WASM_DIR);
+    if (!existsSync(url)) return null;
+    return (req, res) => {
+      const file = fixed(`wasm:${wasm}`, () => ({ bytes: readFileSync(url), type: 'application/wasm' }));
+      // Fetched by the isolated pages and their workers, so same-origin resources they may embed.
+      const headers = { 'cache-control': 'no-cache', 'cross-origin-resource-policy': 'same-origin' };
+      if (req.headers['if-none-match'] === file.etag) {
+        res.writeHead(304, { etag: file.etag, ...headers });
+        res.end();
+        return;
+      }
+      sendFixed(res, file, headers);
+    };
+  }
   switch (path) {
-    case `/assets/${WORKER_SCRIPT}`: {
-      const script = web.assets.get(WORKER_SCRIPT);
-      if (script === undefined) return null;
-      return (_req, res) => {
-        res.writeHead(200, {
-          'content-type': script.type,
-          'content-length': String(script.bytes.length),
-          'cache-control': 'no-store',
-          'x-content-type-options': 'nosniff',
-          'cross-origin-embedder-policy': 'require-corp',
-        });
-        res.end(script.bytes);
-      };
-    }
     case '/train':
       return (_req, res) => sendFixed(res, fixed('page', trainPage), { ...PAGE_HEADERS, 'cache-control': 'no-store' });
     case '/data/mnist/train.bin':
