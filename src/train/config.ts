@@ -53,7 +53,7 @@ export function resolveTrainingConfig(t: TrainingConfig): ResolvedTrainingConfig
 export interface RunConfig {
   model: VaeConfig;
   training: TrainingConfig;
-  /** The kernel provider the run computed with. */
+  /** The kernel provider the run computed with; training fills it in when it starts. */
   kernels: string;
 }
 
