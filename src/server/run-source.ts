@@ -2,10 +2,11 @@
  * The run a server shows: its checkpoint (re-read whenever training writes a new one), the
  * encodings of its test set, and its files, handed out by plain name only.
  */
-import { constants, existsSync, lstatSync, readFileSync, statSync } from 'node:fs';
+import { constants, existsSync, lstatSync, statSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
+import { readRegularFile } from '../io/bounded-read.js';
 import { loadDataset } from '../data/source.js';
 import { pixelsPerImage, type DataSplits, type ImageDataset } from '../data/dataset.js';
 import { runData } from '../train/config.js';
@@ -64,7 +65,7 @@ export class RunSource {
     const st = statSync(this.checkpointFile);
     const version = `${st.mtimeMs.toFixed(0)}-${st.size}`;
     if (this.loaded?.version !== version) {
-      const state = decodeCheckpoint(readFileSync(this.checkpointFile), this.checkpointFile);
+      const state = decodeCheckpoint(readRegularFile(this.checkpointFile, 'checkpoint'), this.checkpointFile);
       this.loaded = { state, payload: encodeModelPayload(state.model, { epoch: state.epoch }), version };
     }
     return this.loaded;
