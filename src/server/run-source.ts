@@ -11,6 +11,7 @@ import { loadDataset } from '../data/source.js';
 import { pixelsPerImage, type DataSplits, type ImageDataset } from '../data/dataset.js';
 import { runData } from '../train/config.js';
 import { checkLabelsFit } from '../data/labels.js';
+import { checkDatasetUnchanged } from '../data/fingerprint.js';
 import type { Stages } from '../train/stage-progress.js';
 import { datasetOptionsForModel } from '../train/run-data.js';
 import { decodeCheckpoint, type TrainingState } from '../train/checkpoint.js';
@@ -126,7 +127,9 @@ export class RunSource {
       const loading = this.progress?.start(`loading ${state.config.training.dataset}`);
       let data: DataSplits;
       try {
-        data = runData(loadDataset(state.config.training.dataset, datasetOptionsForModel(state)), state.config.training);
+        const loaded = loadDataset(state.config.training.dataset, datasetOptionsForModel(state));
+        checkDatasetUnchanged(state.dataset, loaded.record, state.config.training.dataset, "the explorer would place other images than the run's. Restore the folder, or train a new run on it");
+        data = runData(loaded, state.config.training);
       } catch (err) {
         loading?.finish(true);
         throw err;
