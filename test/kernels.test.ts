@@ -8,8 +8,7 @@ import assert from 'node:assert/strict';
 import { jsKernels } from '../src/kernels/js.js';
 import { threadedJsKernels } from '../src/kernels/js-threads.js';
 import { loadNativeKernels } from '../src/kernels/native.js';
-import { Random } from '../src/engine/random.js';
-import { rand, suite } from './support/kernel-suite.js';
+import { assertSameProducts, suite } from './support/kernel-suite.js';
 
 const native = loadNativeKernels();
 
@@ -22,22 +21,7 @@ const threaded = threadedJsKernels(3);
 suite('js (3 threads)', threaded, () => {});
 
 test('js on worker threads gives bit-identical products, call after call, as the sizes grow and shrink', { timeout: 60_000 }, () => {
-  const rng = new Random(9);
-  const shapes: Array<[number, number, number]> = [[128, 400, 784], [7, 300, 500], [1000, 20, 400], [130, 784, 20], [64, 64, 300]];
-  for (let round = 0; round < 40; round++) {
-    const [m, n, k] = shapes[round % shapes.length]!;
-    const ta = round % 3 === 1;
-    const tb = round % 2 === 1;
-    const beta = round % 4 === 3 ? 0.5 : 0;
-    const a = rand(rng, m * k);
-    const b = rand(rng, k * n);
-    const c0 = rand(rng, m * n);
-    const want = c0.slice();
-    jsKernels.gemm(ta, tb, m, n, k, 1.5, a, b, beta, want);
-    const got = c0.slice();
-    threaded.gemm(ta, tb, m, n, k, 1.5, a, b, beta, got);
-    assert.deepEqual(got, want, `round ${round}: m=${m} n=${n} k=${k} ta=${ta} tb=${tb} beta=${beta}`);
-  }
+  assertSameProducts(jsKernels, threaded, [[128, 400, 784], [7, 300, 500], [1000, 20, 400], [130, 784, 20], [64, 64, 300]], 40);
 });
 if (native.ok) {
   // One addon, several matrix products (OpenBLAS, and built-in kernels for three instruction

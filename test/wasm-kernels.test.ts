@@ -7,8 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadWasmKernels } from '../src/kernels/wasm.js';
-import { Random } from '../src/engine/random.js';
-import { rand, suite } from './support/kernel-suite.js';
+import { assertSameProducts, suite } from './support/kernel-suite.js';
 
 const single = loadWasmKernels(1);
 const threaded = loadWasmKernels(3);
@@ -25,23 +24,8 @@ if (threaded.ok) suite('wasm (3 threads)', threaded.kernels);
 
 test('wasm on worker threads gives bit-identical products, call after call, as the sizes grow and shrink', { skip: !(single.ok && threaded.ok) }, () => {
   if (!single.ok || !threaded.ok) return;
-  const rng = new Random(9);
   // Tall and wide shapes (split by rows, by columns), one large enough to grow the memory.
-  const shapes: Array<[number, number, number]> = [[128, 400, 784], [7, 300, 500], [1000, 20, 400], [130, 784, 20], [64, 64, 300], [600, 2000, 700]];
-  for (let round = 0; round < 24; round++) {
-    const [m, n, k] = shapes[round % shapes.length]!;
-    const ta = round % 3 === 1;
-    const tb = round % 2 === 1;
-    const beta = round % 4 === 3 ? 0.5 : 0;
-    const a = rand(rng, m * k);
-    const b = rand(rng, k * n);
-    const c0 = rand(rng, m * n);
-    const want = c0.slice();
-    single.kernels.gemm(ta, tb, m, n, k, 1.5, a, b, beta, want);
-    const got = c0.slice();
-    threaded.kernels.gemm(ta, tb, m, n, k, 1.5, a, b, beta, got);
-    assert.deepEqual(got, want, `round ${round}: m=${m} n=${n} k=${k} ta=${ta} tb=${tb} beta=${beta}`);
-  }
+  assertSameProducts(single.kernels, threaded.kernels, [[128, 400, 784], [7, 300, 500], [1000, 20, 400], [130, 784, 20], [64, 64, 300], [600, 2000, 700]], 24);
 });
 
 test('wasm: arrays that are too short are refused, not overrun', { skip: !single.ok }, () => {

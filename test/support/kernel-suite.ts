@@ -13,6 +13,28 @@ export function rand(rng: Random, n: number): Float32Array {
   return rng.fillUniform(new Float32Array(n), -1, 1);
 }
 
+/**
+ * A matrix product split over threads gives bit for bit the product of `reference`, round
+ * after round, as the sizes grow and shrink: every transposition, alpha 1.5, beta 0 or 0.5.
+ */
+export function assertSameProducts(reference: Kernels, threaded: Kernels, shapes: readonly (readonly [number, number, number])[], rounds: number): void {
+  const rng = new Random(9);
+  for (let round = 0; round < rounds; round++) {
+    const [m, n, k] = shapes[round % shapes.length]!;
+    const ta = round % 3 === 1;
+    const tb = round % 2 === 1;
+    const beta = round % 4 === 3 ? 0.5 : 0;
+    const a = rand(rng, m * k);
+    const b = rand(rng, k * n);
+    const c0 = rand(rng, m * n);
+    const want = c0.slice();
+    reference.gemm(ta, tb, m, n, k, 1.5, a, b, beta, want);
+    const got = c0.slice();
+    threaded.gemm(ta, tb, m, n, k, 1.5, a, b, beta, got);
+    assert.deepEqual(got, want, `round ${round}: m=${m} n=${n} k=${k} ta=${ta} tb=${tb} beta=${beta}`);
+  }
+}
+
 /** C = alpha op(A) op(B) + beta C, in float64, one element at a time. */
 export function naiveGemm(
   ta: boolean, tb: boolean, m: number, n: number, k: number,
