@@ -11,7 +11,7 @@ import { defaultRunConfig, loadMnist, subset } from '../src/index.js';
 import { jsKernels } from '../src/kernels/js.js';
 import { loadNativeKernels } from '../src/kernels/native.js';
 import type { Kernels } from '../src/kernels/kernels.js';
-import { assertSameCurve, curveOf, type Curve } from './support/curves.js';
+import { assertSameCurve, CONV_STEPS, convLossCurve, curveOf, type Curve } from './support/curves.js';
 
 const STEPS = 50;
 const mnist = loadMnist();
@@ -39,28 +39,16 @@ for (const gemm of gemms) {
   });
 }
 
-// The conv VAE, a few steps of it: the js kernels take about half a second per step here.
-const CONV_STEPS = 12;
-const CONV_BATCH = 64;
-const convData = { ...mnist, train: subset(mnist.train, CONV_STEPS * CONV_BATCH), test: subset(mnist.test, 200) };
-
-function convLossCurve(kernels: Kernels): Promise<Curve> {
-  const config = defaultRunConfig();
-  config.model = { ...config.model, arch: 'conv', hidden: [64], latent: 8 };
-  config.training = { ...config.training, epochs: 1, batchSize: CONV_BATCH };
-  return curveOf(kernels, config, convData);
-}
-
 // Made when first asked for, after the MLP runs above are done: the kernels are global.
 let convReference: Promise<Curve> | null = null;
 
 for (const gemm of gemms) {
   test(`conv VAE: native (${gemm}) and js kernels give the same loss curve over ${CONV_STEPS} steps (relative difference <= 1e-4)`, async () => {
     if (!native.ok) return;
-    convReference ??= convLossCurve(jsKernels);
+    convReference ??= convLossCurve(jsKernels, mnist);
     const js = await convReference;
     assert.ok(native.setGemm(gemm));
-    const nat = await convLossCurve(native.kernels);
+    const nat = await convLossCurve(native.kernels, mnist);
     assert.ok(js.losses[CONV_STEPS - 1]! < 0.7 * js.losses[0]!, `loss ${js.losses[0]} -> ${js.losses[CONV_STEPS - 1]}`);
     assertSameCurve(js, nat, CONV_STEPS);
   });

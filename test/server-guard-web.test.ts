@@ -11,11 +11,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser, screenshotPath } from './support/browser.js';
 import { loadDataset } from '../src/data/source.js';
 import { defaultRunConfig, runData } from '../src/train/config.js';
 import { createTrainingState, saveCheckpoint } from '../src/train/checkpoint.js';
@@ -27,18 +28,13 @@ declare const document: { body: { dataset: Record<string, string | undefined> } 
 declare const window: { crossOriginIsolated: boolean };
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-const SCREENSHOTS = fileURLToPath(new URL('../screenshots/', import.meta.url));
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 
 let root: string;
 let browser: Browser;
 
 before(async () => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)`);
   root = mkdtempSync(join(tmpdir(), 'vae-guard-web-'));
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  browser = await launchBrowser();
 });
 after(async () => {
   await browser?.close();
@@ -98,7 +94,7 @@ test('vae serve --host 0.0.0.0: the printed address opens the explorer, and the 
       await page.waitForSelector('body[data-model="ready"][data-encodings="ready"]', { timeout: 30_000 });
       assert.deepEqual(problems, []);
       assert.equal(new URL(page.url()).searchParams.has('token'), false, 'the token left the address bar');
-      await page.screenshot({ path: join(SCREENSHOTS, `guard-explorer-${width}.png`), fullPage: width < 1000 });
+      await page.screenshot({ path: screenshotPath(`guard-explorer-${width}.png`), fullPage: width < 1000 });
       // A reload has no token in its address: the cookie is what lets it in.
       await page.reload();
       await page.waitForSelector('body[data-model="ready"][data-encodings="ready"]', { timeout: 30_000 });
@@ -151,7 +147,7 @@ test('the live page beyond loopback follows training over the cookie, and its st
     const phone = await watchedPage(390, 844);
     await phone.page.goto(ui.url);
     await phone.page.waitForFunction(() => Number(document.body.dataset.epochs ?? 0) >= 1, undefined, { timeout: 60_000 });
-    await phone.page.screenshot({ path: join(SCREENSHOTS, 'guard-live-390.png'), fullPage: true });
+    await phone.page.screenshot({ path: screenshotPath('guard-live-390.png'), fullPage: true });
     assert.deepEqual(phone.problems, []);
     await phone.page.close();
 
@@ -159,7 +155,7 @@ test('the live page beyond loopback follows training over the cookie, and its st
     await page.goto(ui.url);
     await page.waitForFunction(() => Number(document.body.dataset.epochs ?? 0) >= 2, undefined, { timeout: 60_000 });
     assert.equal(new URL(page.url()).searchParams.has('token'), false);
-    await page.screenshot({ path: join(SCREENSHOTS, 'guard-live-1280.png') });
+    await page.screenshot({ path: screenshotPath('guard-live-1280.png') });
     await page.click('#stop');
     await page.waitForSelector('body[data-ended="stopped"]', { timeout: 60_000 });
     assert.equal(await training, 'stopped');

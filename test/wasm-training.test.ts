@@ -11,7 +11,7 @@ import { defaultRunConfig, loadMnist, subset } from '../src/index.js';
 import { jsKernels } from '../src/kernels/js.js';
 import { loadWasmKernels } from '../src/kernels/wasm.js';
 import type { Kernels } from '../src/kernels/kernels.js';
-import { assertSameCurve, curveOf, type Curve } from './support/curves.js';
+import { assertSameCurve, CONV_STEPS, convLossCurve, curveOf, type Curve } from './support/curves.js';
 
 const STEPS = 50;
 const mnist = loadMnist();
@@ -37,23 +37,13 @@ for (const threads of [1, 2]) {
   });
 }
 
-const CONV_STEPS = 12;
-const CONV_BATCH = 64;
-const convData = { ...mnist, train: subset(mnist.train, CONV_STEPS * CONV_BATCH), test: subset(mnist.test, 200) };
-
-function convLossCurve(kernels: Kernels): Promise<Curve> {
-  const config = defaultRunConfig();
-  config.model = { ...config.model, arch: 'conv', hidden: [64], latent: 8 };
-  config.training = { ...config.training, epochs: 1, batchSize: CONV_BATCH };
-  return curveOf(kernels, config, convData);
-}
 
 test(`conv VAE: wasm and js kernels give the same loss curve over ${CONV_STEPS} steps (relative difference <= 1e-4)`, async () => {
   await reference; // the kernels are global: one run at a time
   const wasm = loadWasmKernels(2);
   assert.ok(wasm.ok, wasm.ok ? '' : wasm.reason);
-  const js = await convLossCurve(jsKernels);
-  const got = await convLossCurve(wasm.kernels);
+  const js = await convLossCurve(jsKernels, mnist);
+  const got = await convLossCurve(wasm.kernels, mnist);
   assert.ok(js.losses[CONV_STEPS - 1]! < 0.7 * js.losses[0]!, `loss ${js.losses[0]} -> ${js.losses[CONV_STEPS - 1]}`);
   assertSameCurve(js, got, CONV_STEPS, 'wasm');
 });

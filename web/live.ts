@@ -157,10 +157,13 @@ function onEnd(e: EndEvent, source: EventSource): void {
       : e.status === 'stopped'
         ? `Training stopped during epoch ${currentEpoch}.`
         : `Training failed: ${e.message}.`;
+  // A finished run's server stays up with its explorer on the final model; a stopped or failed one exits.
   const kept =
-    e.checkpointEpoch > 0
-      ? ` The checkpoint of epoch ${e.checkpointEpoch} is in ${e.dir}; explore it with: vae serve --run ${e.dir}`
-      : ' No epoch was completed, so there is no checkpoint.';
+    e.checkpointEpoch === 0
+      ? ' No epoch was completed, so there is no checkpoint.'
+      : e.status === 'done'
+        ? ` The checkpoint is in ${e.dir}. The Explorer link above shows the final model; this server stays up until Ctrl-C in the terminal.`
+        : ` The checkpoint of epoch ${e.checkpointEpoch} is in ${e.dir}; explore it with: vae serve --run ${e.dir}`;
   end.textContent = verdict + kept;
   end.className = `end ${e.status}`;
   end.hidden = false;

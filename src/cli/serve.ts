@@ -8,6 +8,7 @@ import { checkpointPath, loadCheckpoint } from '../train/checkpoint.js';
 import { createExplorerServer, listen, shutdown } from '../server/app.js';
 import { parseAllowHosts, RequestGuard } from '../server/guard.js';
 import { RunSource } from '../server/run-source.js';
+import { untilInterrupted } from '../server/interrupted.js';
 import { loadWebApp } from '../server/static-assets.js';
 import { describeModel } from '../vae/describe.js';
 import { commandProgress } from '../train/stage-progress.js';
@@ -71,15 +72,7 @@ export const serveCommand: Command = {
     );
     const warning = guard.warning();
     if (warning !== null) process.stderr.write(`vae serve: ${warning}\n`);
-    await new Promise<void>((resolve) => {
-      const stop = (): void => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        resolve();
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
+    await untilInterrupted();
     await shutdown(server);
     return 0;
   },

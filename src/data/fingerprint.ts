@@ -46,7 +46,12 @@ export function isDatasetRecord(v: unknown): v is DatasetRecord {
  * undefined for runs from before records were kept, and for datasets that cannot change
  * (the bundled MNIST, IDX files, whose shapes are checked anyway); then there is nothing to check.
  */
-export function checkDatasetUnchanged(recorded: DatasetRecord | undefined, loaded: DatasetRecord | undefined, spec: string): void {
+export function checkDatasetUnchanged(
+  recorded: DatasetRecord | undefined,
+  loaded: DatasetRecord | undefined,
+  spec: string,
+  consequence = 'resuming would train and test on different images. Restore the folder, or start a new run',
+): void {
   if (recorded === undefined) return;
   if (loaded === undefined) throw new UserError(`the run was trained on ${spec} as an image folder, but it no longer loads as one`);
   if (recorded.files === loaded.files && recorded.test === loaded.test) return;
@@ -59,6 +64,6 @@ export function checkDatasetUnchanged(recorded: DatasetRecord | undefined, loade
     ...(recorded.files === loaded.files ? ['the same files split differently'] : []),
   ].join('; ');
   throw new UserError(
-    `${spec} has changed since the run began (${what}); resuming would train and test on different images. Restore the folder, or start a new run`,
+    `${spec} has changed since the run began (${what}); ${consequence}`,
   );
 }

@@ -8,6 +8,7 @@
  */
 import type { Kernels } from '../kernels/kernels.js';
 import { jsKernels } from '../kernels/js.js';
+import { kernelsDescription } from '../kernels/description.js';
 
 let activeKernels: Kernels = jsKernels;
 let gradEnabled = true;
@@ -19,6 +20,13 @@ export function setKernels(kernels: Kernels): void {
 
 export function kernels(): Kernels {
   return activeKernels;
+}
+
+/** The kernels every op runs on, described as a run records them: `native (openblas)`, `js`. */
+export function kernelsInUse(): string {
+  // Reading the provider makes the library's lazy `auto` stand-in choose and install its pick.
+  void activeKernels.name;
+  return kernelsDescription(activeKernels);
 }
 
 /** Runs `fn` without recording a tape: for evaluation, sampling and optimizer updates. */

@@ -10,6 +10,7 @@ import { checkGemmInUse, readKernelEnvironment } from './environment.js';
 import type { Kernels } from './kernels.js';
 import { loadNativeKernels, type NativeInfo } from './native.js';
 import { loadWasmKernels, type WasmInfo } from './wasm.js';
+import { recordKernelsDescription } from './description.js';
 
 export const KERNEL_CHOICES = ['auto', 'native', 'wasm', 'js'] as const;
 export type KernelChoice = (typeof KERNEL_CHOICES)[number];
@@ -32,6 +33,12 @@ function portableKernels(): Kernels {
 }
 
 export function selectKernels(choice: KernelChoice = 'auto'): KernelSelection {
+  const selection = choose(choice);
+  recordKernelsDescription(selection.kernels, describeKernels(selection));
+  return selection;
+}
+
+function choose(choice: KernelChoice): KernelSelection {
   const environment = readKernelEnvironment();
   if (choice === 'js') return { kernels: portableKernels(), notice: null, native: null };
   if (choice === 'wasm') {

@@ -31,7 +31,28 @@ export interface ServerOptions {
   live?: LiveTraining;
   /** Whose requests count; by default loopback names only, with a fresh token. */
   guard?: RequestGuard;
+  /** How long a client may be slow before it is dropped; CLIENT_TIMEOUTS for any not given. */
+  timeouts?: Partial<ClientTimeouts>;
 }
+
+/**
+ * How long a client may be slow, in milliseconds, before its connection is dropped: so a
+ * client that never finishes its request, or stops reading a download, holds a socket (and
+ * at most one file handle) for a bounded time. The live feed is exempt: its request is
+ * complete at once, and it is meant to stay open, quiet, for as long as an epoch takes.
+ */
+export interface ClientTimeouts {
+  /** To send the request's headers. */
+  headers: number;
+  /** To send the whole request, headers and its small body. */
+  request: number;
+  /** To read some of a /files/ download, before it is dropped with its file handle. */
+  fileIdle: number;
+}
+
+export const CLIENT_TIMEOUTS: Readonly<ClientTimeouts> = { headers: 10_000, request: 30_000, fileIdle: 30_000 };
+
+type ServingOptions = ServerOptions & { guard: RequestGuard; timeouts: ClientTimeouts };
 
 /** The token placeholder of web/*.html, filled by the server that hands the page out. */
 const TOKEN_META = '<meta name="vae-token" content="">';
@@ -60,8 +81,15 @@ export function createExplorerServer(serverOptions: ServerOptions): Server {
   const guard = serverOptions.guard ?? new RequestGuard();
   // The pages carry the token for their state-changing requests; filled in once, here.
   const web = { ...serverOptions.web, explorer: withToken(serverOptions.web.explorer, guard.token), live: withToken(serverOptions.web.live, guard.token) };
-  const options = { ...serverOptions, web, guard };
-  const server = createServer((req, res) => {
+  const timeouts = { ...CLIENT_TIMEOUTS, ...serverOptions.timeouts };
+  const options: ServingOptions = { ...serverOptions, web, guard, timeouts };
+  const limits = {
+    headersTimeout: timeouts.headers,
+    requestTimeout: timeouts.request,
+    // Node checks those two only this often (30 s by default), which would stretch the bounds.
+    connectionsCheckingInterval: Math.min(1000, timeouts.headers),
+  };
+  const server = createServer(limits, (req, res) => {
     handle(options, req, res).catch((err: unknown) => {
       if (!(err instanceof UserError)) process.stderr.write(`vae serve: error on ${req.method} ${req.url}: ${(err as Error).stack ?? String(err)}\n`);
       if (res.headersSent) {
@@ -83,7 +111,7 @@ function withToken(page: Asset, token: string): Asset {
   return { ...page, bytes: Buffer.from(html.replace(TOKEN_META, `<meta name="vae-token" content="${token}">`)) };
 }
 
-async function handle(options: ServerOptions & { guard: RequestGuard }, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(options: ServingOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   // No other site may embed or read anything of this server, page or file (no-cors loads included).
   res.setHeader('cross-origin-resource-policy', 'same-origin');
   const verdict = options.guard.check(req);
@@ -120,7 +148,7 @@ async function handle(options: ServerOptions & { guard: RequestGuard }, req: Inc
 
 type Route = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
-function routeFor({ run, web, live }: ServerOptions, path: string): Route | null {
+function routeFor({ run, web, live, timeouts }: ServingOptions, path: string): Route | null {
   const training = trainPageRoute(path, web);
   if (training !== null) return training;
   switch (path) {
@@ -157,7 +185,7 @@ function routeFor({ run, web, live }: ServerOptions, path: string): Route | null
   }
   const file = nameUnder(path, '/files/');
   if (file !== null) {
-    return (req, res) => sendFile(run, file, req, res);
+    return (req, res) => sendFile(run, file, req, res, timeouts.fileIdle);
   }
   return null;
 }
@@ -221,7 +249,7 @@ function notAllowed(res: ServerResponse, allow: string): void {
  * The length is the file's size when opened; a file that shrinks meanwhile ends the
  * connection rather than sending a short body under a longer Content-Length.
  */
-async function sendFile(run: RunSource, name: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function sendFile(run: RunSource, name: string, req: IncomingMessage, res: ServerResponse, idleMs: number): Promise<void> {
   const file = await run.openFile(name);
   if (file === null) return notFound(res);
   res.writeHead(200, {
@@ -235,6 +263,8 @@ async function sendFile(run: RunSource, name: string, req: IncomingMessage, res:
     res.end();
     return;
   }
+  // The socket's idle timer, for this response only: the server resets it for the connection's next request.
+  res.setTimeout(idleMs, () => res.destroy());
   const stream = file.handle.createReadStream({ start: 0, end: file.size - 1 });
   try {
     await pipeline(stream, res, { end: false });

@@ -2,14 +2,16 @@
  * The run a server shows: its checkpoint (re-read whenever training writes a new one), the
  * encodings of its test set, and its files, handed out by plain name only.
  */
-import { constants, existsSync, lstatSync, readFileSync, statSync } from 'node:fs';
+import { constants, existsSync, lstatSync, statSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
+import { readRegularFile } from '../io/bounded-read.js';
 import { loadDataset } from '../data/source.js';
 import { pixelsPerImage, type DataSplits, type ImageDataset } from '../data/dataset.js';
 import { runData } from '../train/config.js';
 import { checkLabelsFit } from '../data/labels.js';
+import { checkDatasetUnchanged } from '../data/fingerprint.js';
 import type { Stages } from '../train/stage-progress.js';
 import { datasetOptionsForModel } from '../train/run-data.js';
 import { decodeCheckpoint, type TrainingState } from '../train/checkpoint.js';
@@ -64,7 +66,7 @@ export class RunSource {
     const st = statSync(this.checkpointFile);
     const version = `${st.mtimeMs.toFixed(0)}-${st.size}`;
     if (this.loaded?.version !== version) {
-      const state = decodeCheckpoint(readFileSync(this.checkpointFile), this.checkpointFile);
+      const state = decodeCheckpoint(readRegularFile(this.checkpointFile, 'checkpoint'), this.checkpointFile);
       this.loaded = { state, payload: encodeModelPayload(state.model, { epoch: state.epoch }), version };
     }
     return this.loaded;
@@ -125,7 +127,9 @@ export class RunSource {
       const loading = this.progress?.start(`loading ${state.config.training.dataset}`);
       let data: DataSplits;
       try {
-        data = runData(loadDataset(state.config.training.dataset, datasetOptionsForModel(state)), state.config.training);
+        const loaded = loadDataset(state.config.training.dataset, datasetOptionsForModel(state));
+        checkDatasetUnchanged(state.dataset, loaded.record, state.config.training.dataset, "the explorer would place other images than the run's. Restore the folder, or train a new run on it");
+        data = runData(loaded, state.config.training);
       } catch (err) {
         loading?.finish(true);
         throw err;

@@ -12,6 +12,7 @@ import { RequestGuard } from './guard.js';
 import { RunSource } from './run-source.js';
 import { loadWebApp } from './static-assets.js';
 import { TrainingFeed, type Outcome } from './training-feed.js';
+import { untilInterrupted } from './interrupted.js';
 
 export interface TrainingUiOptions {
   state: TrainingState;
@@ -84,15 +85,7 @@ export async function startTrainingUi(options: TrainingUiOptions): Promise<Train
     serveUntilInterrupted: async () => {
       // From here the server alone keeps the process alive.
       server.ref();
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          process.off('SIGINT', done);
-          process.off('SIGTERM', done);
-          resolve();
-        };
-        process.on('SIGINT', done);
-        process.on('SIGTERM', done);
-      });
+      await untilInterrupted();
       await close();
     },
     close,

@@ -2,8 +2,8 @@
 import type { Binarize } from '../data/batches.js';
 import { subset, type DataSplits } from '../data/dataset.js';
 import { DEFAULT_VAE_CONFIG, type VaeConfig } from '../vae/config.js';
-import { validateObjective, type ObjectiveConfig, type ObjectiveName } from '../vae/objectives.js';
-import { lrMinOf, validateLrSchedule, type LrSchedule, type LrScheduleConfig } from './lr-schedule.js';
+import { resolveObjective, validateObjective, type ObjectiveConfig, type ResolvedObjective } from '../vae/objectives.js';
+import { resolveLrSchedule, validateLrSchedule, type LrScheduleConfig, type ResolvedLrSchedule } from './lr-schedule.js';
 
 /**
  * The objective's settings (objective, k, beta, klWarmup) are optional: checkpoints written
@@ -29,31 +29,16 @@ export interface TrainingConfig extends ObjectiveConfig, LrScheduleConfig {
  * saved config (a checkpoint from before the setting existed). The saved form keeps the
  * absences, so its bytes do not change; code that trains reads this form and decides nothing.
  */
-export interface ResolvedTrainingConfig extends TrainingConfig {
-  objective: ObjectiveName;
-  k: number;
-  beta: number;
-  klWarmup: number;
-  lrSchedule: LrSchedule;
-  lrMin: number;
-}
+export type ResolvedTrainingConfig = TrainingConfig & ResolvedObjective & ResolvedLrSchedule;
 
 export function resolveTrainingConfig(t: TrainingConfig): ResolvedTrainingConfig {
-  return {
-    ...t,
-    objective: t.objective ?? 'elbo',
-    k: t.k ?? 1,
-    beta: t.beta ?? 1,
-    klWarmup: t.klWarmup ?? 0,
-    lrSchedule: t.lrSchedule ?? 'constant',
-    lrMin: lrMinOf(t),
-  };
+  return { ...t, ...resolveObjective(t), ...resolveLrSchedule(t) };
 }
 
 export interface RunConfig {
   model: VaeConfig;
   training: TrainingConfig;
-  /** The kernel provider the run computed with. */
+  /** The kernel provider the run computed with; training fills it in when it starts. */
   kernels: string;
 }
 

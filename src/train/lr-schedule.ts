@@ -24,8 +24,11 @@ export interface LrScheduleConfig {
   lrMin?: number;
 }
 
-export function lrMinOf(t: LrScheduleConfig): number {
-  return t.lrMin ?? t.lr * DEFAULT_LR_MIN_FRACTION;
+/** Every schedule setting given, as code that trains or describes a run reads them. */
+export type ResolvedLrSchedule = Required<LrScheduleConfig>;
+
+export function resolveLrSchedule(t: LrScheduleConfig): ResolvedLrSchedule {
+  return { lr: t.lr, lrSchedule: t.lrSchedule ?? 'constant', lrMin: t.lrMin ?? t.lr * DEFAULT_LR_MIN_FRACTION };
 }
 
 /**
@@ -33,10 +36,10 @@ export function lrMinOf(t: LrScheduleConfig): number {
  * uses lr and the last lrMin; steps past the total (none in a normal run) stay at lrMin.
  */
 export function learningRateAt(t: LrScheduleConfig, step: number, totalSteps: number): number {
-  if ((t.lrSchedule ?? 'constant') === 'constant') return t.lr;
-  const lrMin = lrMinOf(t);
+  const { lr, lrSchedule, lrMin } = resolveLrSchedule(t);
+  if (lrSchedule === 'constant') return lr;
   const progress = totalSteps <= 1 ? 1 : Math.min(1, Math.max(0, (step - 1) / (totalSteps - 1)));
-  return lrMin + 0.5 * (t.lr - lrMin) * (1 + Math.cos(Math.PI * progress));
+  return lrMin + 0.5 * (lr - lrMin) * (1 + Math.cos(Math.PI * progress));
 }
 
 /** Throws RangeError naming the first schedule setting that is out of range. */
@@ -46,13 +49,13 @@ export function validateLrSchedule(t: LrScheduleConfig): void {
   }
   if (t.lrMin !== undefined) {
     if (typeof t.lrMin !== 'number' || !Number.isFinite(t.lrMin) || t.lrMin < 0) throw new RangeError(`lr-min must be a number >= 0, got ${t.lrMin}`);
-    if ((t.lrSchedule ?? 'constant') !== 'cosine') throw new RangeError('lr-min is where the cosine schedule ends; it needs the cosine schedule');
+    if (resolveLrSchedule(t).lrSchedule !== 'cosine') throw new RangeError('lr-min is where the cosine schedule ends; it needs the cosine schedule');
     if (t.lrMin > t.lr) throw new RangeError(`lr-min (${t.lrMin}) must not exceed lr (${t.lr})`);
   }
 }
 
 /** A phrase for headers and reports: "0.001", or "0.001, cosine to 0.00001". */
 export function describeLr(t: LrScheduleConfig): string {
-  if ((t.lrSchedule ?? 'constant') === 'constant') return `${t.lr}`;
-  return `${t.lr}, cosine to ${lrMinOf(t)}`;
+  const { lr, lrSchedule, lrMin } = resolveLrSchedule(t);
+  return lrSchedule === 'constant' ? `${lr}` : `${lr}, cosine to ${lrMin}`;
 }

@@ -3,7 +3,7 @@
  * gradients from the tape, the update from the optimizer. What happens at the end of an
  * epoch (checkpoints, logs, progress) is the caller's, through callbacks.
  */
-import { Tensor } from '../engine/tensor.js';
+import { Tensor, kernelsInUse } from '../engine/tensor.js';
 import { batches, numBatches } from '../data/batches.js';
 import { pixelsPerImage, type DataSplits } from '../data/dataset.js';
 import { UserError } from '../errors.js';
@@ -91,6 +91,8 @@ function eventLoopYield(): () => Promise<void> {
 
 export async function train(state: TrainingState, data: DataSplits, options: TrainOptions = {}): Promise<EpochMetrics[]> {
   const { model, optimizer, rng } = state;
+  // The run records what it computes on, whoever chose it (the CLI's --kernels, the library's auto, a page).
+  state.config.kernels = kernelsInUse();
   const training = resolveTrainingConfig(state.config.training);
   const { batchSize, binarize } = training;
   const target = options.epochs ?? training.epochs;

@@ -1,6 +1,6 @@
 /** A model in a few words, for the terminal, the dashboard and the explorer (no Node built-ins: the page bundles it). */
 import { archOf, classesOf, gaussianMeanOf, type VaeConfig } from './config.js';
-import type { ObjectiveConfig } from './objectives.js';
+import { resolveObjective, type ObjectiveConfig } from './objectives.js';
 
 export function describeModel(c: VaeConfig): string {
   const arch = archOf(c) === 'conv' ? `conv VAE ${c.imageHeight}x${c.imageWidth}-c32-c64-${c.hidden.join('-')}-${c.latent}` : `MLP VAE ${[c.inputDim, ...c.hidden, c.latent].join('-')}`;
@@ -18,8 +18,7 @@ export function gaussianTraits(c: VaeConfig, fixedSigma: string): string[] {
 
 /** The objective in a few words, for run headers and the report: `ELBO`, `beta-ELBO, beta = 4`, `IWAE bound, K = 5`. */
 export function describeObjective(t: ObjectiveConfig): string {
-  if (t.objective === 'iwae') return `IWAE bound, K = ${t.k ?? 1}`;
-  const beta = t.beta ?? 1;
-  const warm = t.klWarmup ?? 0;
+  const { objective, k, beta, klWarmup: warm } = resolveObjective(t);
+  if (objective === 'iwae') return `IWAE bound, K = ${k}`;
   return `${beta === 1 ? 'ELBO' : `beta-ELBO, beta = ${beta}`}${warm > 0 ? `, KL warm-up over ${warm} steps` : ''}`;
 }

@@ -23,13 +23,27 @@ export interface ObjectiveConfig {
   klWarmup?: number;
 }
 
+/**
+ * What each setting means when a config leaves it out: what checkpoints from before the
+ * setting existed trained on (the plain ELBO; an IWAE run saved without k drew one sample).
+ * A new run's defaults are the CLI's (its --k default is DEFAULT_IWAE_K), and are saved.
+ */
+export const OBJECTIVE_DEFAULTS: Readonly<ResolvedObjective> = { objective: 'elbo', k: 1, beta: 1, klWarmup: 0 };
+
+/** Every objective setting given, as code that trains or describes a run reads them. */
+export type ResolvedObjective = Required<ObjectiveConfig>;
+
+export function resolveObjective(o: ObjectiveConfig): ResolvedObjective {
+  const d = OBJECTIVE_DEFAULTS;
+  return { objective: o.objective ?? d.objective, k: o.k ?? d.k, beta: o.beta ?? d.beta, klWarmup: o.klWarmup ?? d.klWarmup };
+}
+
 /** Largest K accepted for training: every sample is a decoder pass kept for backward. */
 export const MAX_TRAIN_K = 5000;
 
 /** The KL weight at 1-based optimizer step `step`: beta * min(1, step / warmup). */
 export function klWeightAt(objective: ObjectiveConfig, step: number): number {
-  const beta = objective.beta ?? 1;
-  const warmup = objective.klWarmup ?? 0;
+  const { beta, klWarmup: warmup } = resolveObjective(objective);
   return warmup > 0 && step < warmup ? (beta * step) / warmup : beta;
 }
 
@@ -47,16 +61,17 @@ export function validateObjective(o: ObjectiveConfig): void {
   if (o.klWarmup !== undefined && (!Number.isInteger(o.klWarmup) || o.klWarmup < 0)) {
     throw new RangeError(`KL warm-up must be an integer number of steps >= 0, got ${o.klWarmup}`);
   }
-  if ((o.objective ?? 'elbo') === 'iwae' && ((o.beta ?? 1) !== 1 || (o.klWarmup ?? 0) !== 0)) {
+  const r = resolveObjective(o);
+  if (r.objective === 'iwae' && (r.beta !== 1 || r.klWarmup !== 0)) {
     throw new RangeError('beta and KL warm-up weight the ELBO; the iwae objective takes neither');
   }
-  if ((o.objective ?? 'elbo') === 'elbo' && o.k !== undefined && o.k !== 1) {
+  if (r.objective === 'elbo' && r.k !== 1) {
     throw new RangeError(`k = ${o.k} importance samples needs the iwae objective`);
   }
 }
 
 /** The training loss of a batch under `objective`, at 1-based optimizer step `step`. */
-export function objectiveLoss(model: VAE, x: Tensor, labels: Labels | undefined, rng: Random, objective: ObjectiveConfig, step: number): LossTerms {
-  if ((objective.objective ?? 'elbo') === 'iwae') return model.iwLoss(x, objective.k ?? 1, rng, labels);
+export function objectiveLoss(model: VAE, x: Tensor, labels: Labels | undefined, rng: Random, objective: ResolvedObjective, step: number): LossTerms {
+  if (objective.objective === 'iwae') return model.iwLoss(x, objective.k, rng, labels);
   return model.loss(x, rng, { labels, klWeight: klWeightAt(objective, step) });
 }

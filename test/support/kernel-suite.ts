@@ -13,6 +13,43 @@ export function rand(rng: Random, n: number): Float32Array {
   return rng.fillUniform(new Float32Array(n), -1, 1);
 }
 
+/**
+ * A matrix product split over threads gives bit for bit the product of `reference`, round
+ * after round, as the sizes grow and shrink: every transposition, alpha 1.5, beta 0 or 0.5.
+ */
+export function assertSameProducts(reference: Kernels, threaded: Kernels, shapes: readonly (readonly [number, number, number])[], rounds: number): void {
+  const rng = new Random(9);
+  for (let round = 0; round < rounds; round++) {
+    const [m, n, k] = shapes[round % shapes.length]!;
+    const ta = round % 3 === 1;
+    const tb = round % 2 === 1;
+    const beta = round % 4 === 3 ? 0.5 : 0;
+    const a = rand(rng, m * k);
+    const b = rand(rng, k * n);
+    const c0 = rand(rng, m * n);
+    const want = c0.slice();
+    reference.gemm(ta, tb, m, n, k, 1.5, a, b, beta, want);
+    const got = c0.slice();
+    threaded.gemm(ta, tb, m, n, k, 1.5, a, b, beta, got);
+    assert.deepEqual(got, want, `round ${round}: m=${m} n=${n} k=${k} ta=${ta} tb=${tb} beta=${beta}`);
+  }
+}
+
+/** A compiled provider (native, wasm) checks its arrays' lengths: one too short is refused with a RangeError, not overrun. */
+export function assertShortArraysRefused(K: Kernels): void {
+  assert.throws(() => K.gemm(false, false, 4, 4, 4, 1, new Float32Array(16), new Float32Array(15), 0, new Float32Array(16)), RangeError);
+  assert.throws(() => K.gemm(false, false, 4, 4, 4, 1, new Float32Array(16), new Float32Array(16), 0, new Float32Array(15)), RangeError);
+  assert.throws(() => K.addBias(new Float32Array(6), new Float32Array(2), 2, 3, false), RangeError);
+  assert.throws(() => K.bceWithLogits(new Float32Array(6), new Float32Array(6), 2, 3, new Float32Array(1)), RangeError);
+  assert.throws(() => K.adamUpdate([new Float32Array(4)], [new Float32Array(3)], [new Float32Array(4)], [new Float32Array(4)], 1, 0.9, 0.9, 1e-8, 1), RangeError);
+  const g = { n: 2, c: 3, h: 5, w: 5, kh: 3, kw: 3, stride: 2, padding: 1, ho: 3, wo: 3 };
+  assert.throws(() => K.im2col(new Float32Array(150), g, new Float32Array(27 * 18 - 1)), RangeError);
+  assert.throws(() => K.col2im(new Float32Array(27 * 18), g, new Float32Array(149)), RangeError);
+  assert.throws(() => K.im2col(new Float32Array(150), { ...g, stride: 0 }, new Float32Array(27 * 18)), RangeError);
+  assert.throws(() => K.fromChannelMajor(new Float32Array(30), 2, 3, 5, new Float32Array(2), new Float32Array(30), false), RangeError);
+  assert.throws(() => K.sumChannelsInto(new Float32Array(29), 2, 3, 5, new Float32Array(3)), RangeError);
+}
+
 /** C = alpha op(A) op(B) + beta C, in float64, one element at a time. */
 export function naiveGemm(
   ta: boolean, tb: boolean, m: number, n: number, k: number,
