@@ -23,6 +23,11 @@ import { createTrainingState, saveCheckpoint } from '../src/train/checkpoint.js'
 import { train, TrainingInterrupted } from '../src/train/trainer.js';
 import { appendMetrics } from '../src/train/metrics-log.js';
 import { startTrainingUi } from '../src/server/training-ui.js';
+import { useKernels } from '../src/engine/use-kernels.js';
+
+// The models these pages show are trained here on the kernels the CLI would pick; the kernels
+// themselves are held to each other in kernels.test and native-training.test.
+useKernels('auto');
 
 declare const document: { body: { dataset: Record<string, string | undefined> } };
 declare const window: { crossOriginIsolated: boolean };

@@ -22,6 +22,11 @@ import { readMetrics } from '../src/train/metrics-log.js';
 import { SCREENSHOTS_DIR as SCREENSHOTS, launchBrowser } from './support/browser.js';
 import { startVae } from './support/cli.js';
 import { tempRoot, writeIdxFolder } from './support/tiny.js';
+import { useKernels } from '../src/engine/use-kernels.js';
+
+// The models these pages show are trained here on the kernels the CLI would pick; the kernels
+// themselves are held to each other in kernels.test and native-training.test.
+useKernels('auto');
 
 // The page's globals, for the functions that page.evaluate runs in the browser. Declared here,
 // module-scoped, so the Node side of the build does not take on the DOM's types.
