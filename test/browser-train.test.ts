@@ -9,13 +9,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser, screenshotPath } from './support/browser.js';
 import { createExplorerServer, listen, shutdown } from '../src/server/app.js';
 import { RunSource } from '../src/server/run-source.js';
 import { loadWebApp } from '../src/server/static-assets.js';
@@ -35,9 +36,6 @@ declare const document: {
 };
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-const SHOTS = '/tmp/shots-browser';
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 /** The machine may be shared and busy: generous, since nothing here measures speed. */
 const TRAINING_TIMEOUT = 300_000;
 
@@ -47,13 +45,11 @@ let server: Server;
 let base: string;
 
 before(async () => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)`);
   root = mkdtempSync(join(tmpdir(), 'vae-browser-train-'));
-  mkdirSync(SHOTS, { recursive: true });
   // No model yet: the training page needs none.
   server = createExplorerServer({ run: new RunSource(join(root, 'none', 'checkpoint.safetensors'), null), web: loadWebApp() });
   base = await listen(server, '127.0.0.1', 0);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  browser = await launchBrowser();
 });
 
 after(async () => {
@@ -129,10 +125,10 @@ describe('training in a browser tab', () => {
     const pageTest = Number(data.lastTest);
     assert.ok(Number.isFinite(pageTest) && pageTest > 50 && pageTest < 600, `page test loss ${pageTest}`);
 
-    await page.screenshot({ path: join(SHOTS, 'train-mnist-1280.png'), fullPage: true });
+    await page.screenshot({ path: screenshotPath('train-mnist-1280.png'), fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
     await page.waitForTimeout(200);
-    await page.screenshot({ path: join(SHOTS, 'train-mnist-390.png'), fullPage: true });
+    await page.screenshot({ path: screenshotPath('train-mnist-390.png'), fullPage: true });
 
     const file = await download(page, 'mnist.safetensors');
     const state = loadCheckpoint(file);
@@ -204,10 +200,10 @@ describe('training in a browser tab', () => {
     const text = await page.evaluate(() => document.body.innerText);
     assert.doesNotMatch(text, /digit/i, 'nothing on the page says digit when the data are not digits');
     assert.match(text, /11 training and 1 test images/);
-    await page.screenshot({ path: join(SHOTS, 'train-images-1280.png'), fullPage: true });
+    await page.screenshot({ path: screenshotPath('train-images-1280.png'), fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
     await page.waitForTimeout(200);
-    await page.screenshot({ path: join(SHOTS, 'train-images-390.png'), fullPage: true });
+    await page.screenshot({ path: screenshotPath('train-images-390.png'), fullPage: true });
 
     const file = await download(page, 'images.safetensors');
     const state = loadCheckpoint(file);

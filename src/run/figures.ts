@@ -12,14 +12,19 @@ import type { EpochMetrics } from '../train/trainer.js';
 import type { VAE } from '../vae/model.js';
 import type { RunListener } from './listener.js';
 
-/** What the figures of a run are drawn from (the shape of viz/run-figures' inputs). */
+/** What the figures of a run are drawn from (viz/run-figures draws them; `vae report` too). */
 export interface FigureInputs {
   model: VAE;
   config: RunConfig;
+  /** Epochs completed by the checkpoint the model comes from. */
   epoch: number;
+  /** Optimizer steps of that checkpoint: later snapshots (from a killed run) are ignored. */
   step: number;
+  /** The run's test set. */
   test: ImageDataset;
+  /** metrics.jsonl; lines after `epoch` are ignored. */
   history: EpochMetrics[];
+  /** The run's latent snapshots, or null if it has none. */
   snapshots: LatentSnapshots | null;
   seed: number;
 }

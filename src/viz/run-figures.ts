@@ -8,9 +8,7 @@ import { Random } from '../engine/random.js';
 import { Tensor } from '../engine/tensor.js';
 import { pixelsPerImage, subset, type ImageDataset } from '../data/dataset.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { encodeSubset, type LatentSnapshots } from '../train/snapshots.js';
-import type { RunConfig } from '../train/config.js';
-import type { EpochMetrics } from '../train/trainer.js';
+import { encodeSubset } from '../train/snapshots.js';
 import type { VAE } from '../vae/model.js';
 import { isContinuous } from '../vae/config.js';
 import { reconstructionFigure } from './figures.js';
@@ -25,22 +23,10 @@ import { lossCurvesFigure } from './loss-curves.js';
 import { decoderDensityFigure, type DensityRow } from './decoder-density.js';
 import { decoderDistribution } from './decoder-distribution.js';
 import { reportHtml, type ReportFigure } from './report.js';
+import type { FigureInputs } from '../run/figures.js';
 
-export interface RunFigureInputs {
-  model: VAE;
-  config: RunConfig;
-  /** Epochs completed by the checkpoint the model comes from. */
-  epoch: number;
-  /** Optimizer steps of that checkpoint: later snapshots (from a killed run) are ignored. */
-  step: number;
-  /** The run's test set. */
-  test: ImageDataset;
-  /** metrics.jsonl; lines after `epoch` are ignored. */
-  history: EpochMetrics[];
-  /** The run's latent snapshots, or null if it has none. */
-  snapshots: LatentSnapshots | null;
-  seed: number;
-}
+/** What the figures are drawn from: declared by the run layer, which hands them over when training ends. */
+export type RunFigureInputs = FigureInputs;
 
 export interface RunFigures {
   /** Figures in report order, then report.html. */
