@@ -26,8 +26,10 @@
  *
  * The skeleton is Zhang-Suen thinning followed by one pass that removes the corner pixels of
  * staircases (so a diagonal stroke is a chain of diagonal steps, not of right angles, and its
- * length is not overcounted); the paper uses scikit-image's medial axis, which differs from
- * it mainly at stroke ends and corners. The distance transform is the exact Euclidean one
+ * length is not overcounted), and the pruning of spurs: end branches no longer than the
+ * stroke's radius where they join, which thinning grows towards bumps of the outline. The
+ * paper uses scikit-image's medial axis, which keeps such spurs: its lengths run about 2.5
+ * pixels longer than ours on MNIST digits. The distance transform is the exact Euclidean one
  * (separable, as in Felzenszwalb and Huttenlocher 2012, but evaluated only at skeleton
  * pixels), with the outside of the image counted as background.
  */
