@@ -131,7 +131,7 @@ export function partialCorrelations(latents: ArrayLike<number>[], measure: Array
   return Array.from({ length: L }, (_, d) => {
     const v = -p[d * k + m]! / Math.sqrt(p[d * k + d]! * p[m * k + m]!);
     // Rounding can carry |r| a hair past 1 for a measure that is an exact linear function of z.
-    return Number.isFinite(v) ? Math.max(-1, Math.min(1, v)) : 0;
+    return Number.isFinite(v) ? Math.max(-1, Math.min(1, v)) + 0 : 0; // + 0: no -0
   });
 }
 
