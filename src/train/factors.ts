@@ -23,12 +23,9 @@ import { decodeDisplayMean } from '../vae/decoded-pixels.js';
 import type { VAE } from '../vae/model.js';
 import { encodeDataset, klPerDimension, latentColumn } from './posterior.js';
 import { partialCorrelations, regressionDirection } from './partial-correlation.js';
+import type { MeasureSet } from '../measure/index.js';
 
-/** The measures of an image that suit a dataset (src/measure/index.ts, measuresFor). */
-export interface MeasureSet {
-  names: readonly string[];
-  measure(image: Float32Array, channels: number, height: number, width: number): Record<string, number>;
-}
+export type { MeasureSet };
 
 /**
  * A dimension whose KL stays at or below this many nats is inactive: it tells the decoder less

@@ -26,7 +26,7 @@ import { reportHtml, type ReportFigure } from './report.js';
 import type { FigureInputs } from '../run/figures.js';
 import type { RunConfig } from '../train/config.js';
 import { analyzeFactors, type MeasureSet } from '../train/factors.js';
-import { GLYPH_MEASURES, measureGlyph } from '../measure/glyph.js';
+import { measuresFor } from '../measure/index.js';
 import { FACTORS_FILE, renderFactorFiles, type FactorImageShape } from './factors-report.js';
 
 /** What the figures are drawn from: declared by the run layer, which hands them over when training ends. */
@@ -235,7 +235,7 @@ export function factorMeasuresFor(config: RunConfig, test: ImageDataset): { meas
   const dataset = config.training.dataset;
   const noun: 'digit' | 'image' = dataset === 'mnist' || dataset.startsWith('idx:') ? 'digit' : 'image';
   void test;
-  return { measures: { names: GLYPH_MEASURES, measure: (image, _c, h, w) => measureGlyph(image, h, w) }, shape: { channels, height, width, noun } };
+  return { measures: measuresFor({ channels, description: { noun } }), shape: { channels, height, width, noun } };
 }
 
 /** Draws every figure and writes each file into `dir` atomically. */
