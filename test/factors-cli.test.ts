@@ -91,6 +91,14 @@ test('vae train draws the hidden factors with the other figures and puts them in
   for (const file of ['latent_traversals.png', 'latent_scatter_slant.png']) assert.match(html, new RegExp(`<figure id="${file}">`));
 });
 
+test('vae report redraws the hidden factors byte for byte', async () => {
+  const out = join(root, 'redrawn');
+  await vaeOk(['report', '--checkpoint', run, '--out', out], root);
+  for (const file of ['factors.json', 'latent_traversals.png', 'latent_scatter_slant.png', 'latent_scatter_thickness.png', 'latent_scatter_width.png']) {
+    assert.ok(readFileSync(join(out, file)).equals(readFileSync(join(run, file))), `${file} differs from what vae train wrote`);
+  }
+});
+
 test('vae encode writes CSV rows that are the encoder outputs of the images, in order', async () => {
   const out = join(root, 'codes', 'test.csv');
   await vaeOk(['encode', '--checkpoint', run, '--limit', '25', '--out', out], root);
