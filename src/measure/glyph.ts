@@ -62,18 +62,20 @@ export function measureGlyph(image: Float32Array, height: number, width: number)
   const ink = binarized(g);
   if (ink === null) return { area: 0, length: 0, thickness: 0, slant_deg: 0, width: 0, height: 0 };
 
-  const skeleton = thinned(ink);
   const pw = g.paddedWidth;
-  const skel = skeleton.pixels;
   const columnDistance = verticalDistances(ink);
+  const skeleton = pruned(thinned(ink), pw, columnDistance);
+  const skel = skeleton.pixels;
   let length = 0;
   let distanceSum = 0;
+  let skeletonCount = 0;
   for (const p of skeleton.indices) {
+    if (skel[p] === 0) continue;
+    skeletonCount++;
     distanceSum += distanceToBackground(columnDistance, p);
     // Each step counted once: from every pixel, only the neighbours east, south-east, south and south-west.
     length += skel[p + 1]! + skel[p + pw]! + Math.SQRT2 * (skel[p + pw + 1]! + skel[p + pw - 1]!);
   }
-  const skeletonCount = skeleton.indices.length;
 
   const m = moments(g);
   const shear = m.u02 > 0 ? m.u11 / m.u02 : 0;
@@ -143,8 +145,8 @@ function taps(n: number, s: number): Taps {
 }
 
 /**
- * Separable cubic upscale; outside the image counts as 0 (dark background), results clamped
- * to [0, 1]. Only the region that rows and columns with some ink can reach is computed (the
+ * Separable cubic upscale; beyond its edges the image repeats its edge pixels (so a uniform
+ * background stays uniform), results clamped to the image's own range (within [0, 1]). Only the region that rows and columns with some ink can reach is computed (the
  * rest stays 0): a digit's margins cost nothing.
  */
 function upscaled(image: Float32Array, h: number, w: number, s: number): Upscaled {
@@ -156,14 +158,22 @@ function upscaled(image: Float32Array, h: number, w: number, s: number): Upscale
   const rowHasInk = new Uint8Array(h);
   let c0 = w;
   let c1 = -1;
+  let least = Infinity;
+  let most = -Infinity;
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
-      if (image[y * w + x] === 0) continue;
+      const v = image[y * w + x]!;
+      if (v < least) least = v;
+      if (v > most) most = v;
+      if (v === 0) continue;
       rowHasInk[y] = 1;
       if (x < c0) c0 = x;
       if (x > c1) c1 = x;
     }
   }
+  // Cubic interpolation over- and undershoots at edges; values beyond the image's own range are ringing, not ink.
+  const floor = Math.max(0, Math.min(1, least));
+  const ceiling = Math.max(floor, Math.min(1, most));
   const tx = taps(w, s);
   const ty = taps(h, s);
   // Output columns whose taps reach [c0, c1], output rows whose taps reach a row with ink.
@@ -184,8 +194,8 @@ function upscaled(image: Float32Array, h: number, w: number, s: number): Upscale
       const f = tx.first[X]!;
       let v = 0;
       for (let k = 0; k < 4; k++) {
-        const x = f + k;
-        if (x >= 0 && x < w) v += tx.weights[X * 4 + k]! * image[row + x]!;
+        const x = f + k < 0 ? 0 : f + k >= w ? w - 1 : f + k;
+        v += tx.weights[X * 4 + k]! * image[row + x]!;
       }
       rows[y * W + X] = v;
     }
@@ -199,8 +209,8 @@ function upscaled(image: Float32Array, h: number, w: number, s: number): Upscale
     const out = (Y + 1) * pw + 1;
     let reached = false;
     for (let k = 0; k < 4; k++) {
-      const y = f + k;
-      if (y < 0 || y >= h || !rowHasInk[y]) continue;
+      const y = f + k < 0 ? 0 : f + k >= h ? h - 1 : f + k;
+      if (!rowHasInk[y]) continue;
       reached = true;
       const wk = ty.weights[Y * 4 + k]!;
       const src = y * W;
@@ -211,7 +221,7 @@ function upscaled(image: Float32Array, h: number, w: number, s: number): Upscale
     Y1 = Y + 1;
     for (let X = X0; X < X1; X++) {
       const v = values[out + X]!;
-      const c = v < 0 ? 0 : v > 1 ? 1 : v;
+      const c = v < floor ? floor : v > ceiling ? ceiling : v;
       values[out + X] = c;
       if (c < lo) lo = c;
       if (c > hi) hi = c;
@@ -365,6 +375,71 @@ function thinned(ink: Ink): { pixels: Uint8Array; indices: Int32Array } {
   return { pixels: b, indices: live.subarray(0, kept) };
 }
 
+const NEIGHBOURS = Uint8Array.from({ length: 256 }, (_, c) => {
+  let n = 0;
+  for (let i = 0; i < 8; i++) n += bit(c, i);
+  return n;
+});
+
+/** Offsets of the 8 neighbours in the order of the code's bits. */
+function neighbourOffsets(pw: number): number[] {
+  return [-pw, -pw + 1, 1, pw + 1, pw, pw - 1, -1, -pw - 1];
+}
+
+/**
+ * The skeleton without its spurs: thinning grows a short branch towards every bump of a
+ * jagged outline. A branch from an end to a junction that is no longer than the stroke's
+ * radius at the junction lies within the stroke's own width there, so it is a bump and not a
+ * stroke; it goes. Branches are judged once, on the skeleton as thinned.
+ */
+function pruned(skeleton: { pixels: Uint8Array; indices: Int32Array }, pw: number, columnDistance: Int32Array): { pixels: Uint8Array; indices: Int32Array } {
+  const b = skeleton.pixels;
+  const offsets = neighbourOffsets(pw);
+  const ends: number[] = [];
+  for (const p of skeleton.indices) if (NEIGHBOURS[neighbourCode(b, p, pw)] === 1) ends.push(p);
+  const doomed: number[] = [];
+  const path: number[] = [];
+  for (const end of ends) {
+    path.length = 0;
+    let previous = -1;
+    let current = end;
+    let junction = -1;
+    for (;;) {
+      const code = neighbourCode(b, current, pw);
+      const n = NEIGHBOURS[code]!;
+      if (n >= 3) {
+        junction = current;
+        break;
+      }
+      path.push(current);
+      if (n === 1 && current !== end) break; // the other end: a lone stroke, kept whole
+      let next = -1;
+      for (let i = 0; i < 8; i++) if ((code >> i) & 1 && current + offsets[i]! !== previous) next = current + offsets[i]!;
+      if (next < 0 || path.length > b.length) break;
+      previous = current;
+      current = next;
+    }
+    if (junction >= 0 && path.length <= distanceToBackground(columnDistance, junction)) doomed.push(...path);
+  }
+  for (const p of doomed) b[p] = 0;
+  // What was a spur's junction can be left as a one-pixel bump on the stroke (a triangle of three pixels): flatten it.
+  for (const p of skeleton.indices) if (b[p] && TIP[neighbourCode(b, p, pw)]) b[p] = 0;
+  return skeleton;
+}
+
+/** Codes of a pixel whose only two neighbours touch each other: the tip of a three-pixel triangle, removable without cutting anything. */
+const TIP = Uint8Array.from({ length: 256 }, (_, c) => {
+  if (NEIGHBOURS[c] !== 2) return 0;
+  for (let i = 0; i < 8; i++) {
+    const j = (i + 1) % 8;
+    const k = (i + 2) % 8;
+    if (bit(c, i) && bit(c, j)) return 1;
+    // Two side neighbours around a corner (north and east, say) touch diagonally.
+    if (i % 2 === 0 && bit(c, i) && bit(c, k)) return 1;
+  }
+  return 0;
+});
+
 /** For each ink pixel, the number of pixels to the nearest background pixel in its column (0 on background). */
 function verticalDistances(ink: Ink): Int32Array {
   const pw = ink.paddedWidth;
@@ -404,7 +479,11 @@ function distanceToBackground(columnDistance: Int32Array, p: number): number {
   return Math.sqrt(best);
 }
 
-/** Intensity moments of the upscaled image (x = column, y = row, in upscaled pixels). */
+/**
+ * Intensity moments of the upscaled image above its darkest level (x = column, y = row, in
+ * upscaled pixels): a grey background would otherwise weigh as much as the glyph. MNIST's
+ * background is 0, where this is the paper's moments exactly.
+ */
 function moments(g: Upscaled): { cx: number; cy: number; u20: number; u11: number; u02: number } {
   let m00 = 0;
   let m10 = 0;
@@ -419,7 +498,7 @@ function moments(g: Upscaled): { cx: number; cy: number; u20: number; u11: numbe
     let rowX = 0;
     let rowXX = 0;
     for (let X = g.X0; X < g.X1; X++) {
-      const v = g.values[row + X]!;
+      const v = g.values[row + X]! - g.lo;
       rowMass += v;
       rowX += v * X;
       rowXX += v * X * X;

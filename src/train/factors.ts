@@ -117,6 +117,7 @@ const UNITS: Record<string, string> = {
   centroid_x: 'pixels',
   centroid_y: 'pixels',
   brightness: 'intensity (0 to 1)',
+  object_size: 'share of pixels',
   saturation: 'saturation (0 to 1)',
 };
 
