@@ -51,9 +51,13 @@ test('vae factors writes factors.json in the shared shape and latent_traversals.
     dimensions: Array<{ dim: number; kl: number; active: boolean; factor: string | null; r: number | null; slope: number | null; slopeUnits: string | null; monotonic: boolean | null }>;
     measures: string[];
     directions: Record<string, { vector: number[]; r: number; units: string }>;
+    withinClass: Record<string, { r: number; classes: number }> | null;
     testImages: number;
   };
   assert.equal(file.testImages, 60);
+  // 6 images per class: too few to fit within each class.
+  assert.equal(file.withinClass, null);
+  assert.match(r.stdout, /^measure\s+R all images$/m);
   assert.deepEqual(file.dimensions.map((d) => d.dim), [0, 1]);
   assert.ok(file.measures.includes('slant_deg') && file.measures.includes('thickness'));
   for (const d of file.dimensions) {

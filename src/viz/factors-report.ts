@@ -54,6 +54,8 @@ export function factorsJson(file: FactorsFile): string {
     directions: Object.fromEntries(
       Object.entries(file.directions).map(([m, d]) => [m, { vector: d.vector.map((v) => round(v, 5)), r: round(d.r, 4), units: d.units }]),
     ),
+    withinClass:
+      file.withinClass === null ? null : Object.fromEntries(Object.entries(file.withinClass).map(([m, w]) => [m, { r: round(w.r, 4), classes: w.classes }])),
     testImages: file.testImages,
   };
   return JSON.stringify(out, null, 2) + '\n';
@@ -120,6 +122,13 @@ export function factorsSectionHtml(file: FactorsFile, figures: ReportFigure[]): 
 <tr><th>dimension</th><th>KL (nats)</th><th>active</th><th>tracks</th><th>partial r</th><th>slope along the traversal</th><th>monotonic</th></tr>
 ${rows.join('\n')}
 </table>
+<p>How well the posterior means predict each measure by a linear fit (multiple correlation R), over all the test images${file.withinClass === null ? '' : ', and within each class (a fit per class, averaged): a style can run along a different direction in each class\u2019s region of the latent space'}.</p>
+<table class="factors">
+<tr><th>measure</th><th>R, all images</th>${file.withinClass === null ? '' : '<th>R, within each class</th>'}</tr>
+${file.measures
+  .map((m) => `<tr><td>${escapeHtml(measureLabel(m))}</td><td class="num">${file.directions[m]!.r.toFixed(2)}</td>${file.withinClass === null ? '' : `<td class="num">${file.withinClass[m]!.r.toFixed(2)}</td>`}</tr>`)
+  .join('\n')}
+</table>
 ${figures.map(figureHtml).join('\n')}
 </section>`;
 }
@@ -137,7 +146,20 @@ export function factorsTableText(file: FactorsFile): string {
     d.slope === null ? '-' : `${formatSlope(d.slope).replace('\u2212', '-')} ${(d.slopeUnits ?? '').replace(/ per sigma$/, '')}`,
     d.monotonic === null ? '-' : d.monotonic ? 'yes' : 'no',
   ]);
+  return alignedTable(header, rows, [1, 4]) + '\n' + measuresTableText(file);
+}
+
+/** Columns padded to their widest cell; `right` columns (numbers) aligned right. */
+function alignedTable(header: string[], rows: string[][], right: number[]): string {
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: string[]): string => cells.map((s, c) => (c === 1 || c === 4 ? s.padStart(widths[c]!) : s.padEnd(widths[c]!))).join('  ').trimEnd();
+  const line = (cells: string[]): string => cells.map((s, c) => (right.includes(c) ? s.padStart(widths[c]!) : s.padEnd(widths[c]!))).join('  ').trimEnd();
   return [line(header), ...rows.map(line)].join('\n') + '\n';
+}
+
+/** How well a linear fit on the codes predicts each measure: over all the images, and within each class. */
+export function measuresTableText(file: FactorsFile): string {
+  const within = file.withinClass;
+  const header = ['measure', 'R all images', ...(within === null ? [] : [`R within each class (${Object.values(within)[0]?.classes ?? 0} classes)`])];
+  const rows = file.measures.map((m) => [m, file.directions[m]!.r.toFixed(2), ...(within === null ? [] : [within[m]!.r.toFixed(2)])]);
+  return alignedTable(header, rows, [1, 2]);
 }
