@@ -112,14 +112,15 @@ export function factorsSectionHtml(file: FactorsFile, figures: ReportFigure[]): 
       `<td class="num">${d.r === null ? '\u2013' : signed(d.r, 2)}</td>`,
       `<td class="num">${d.slope === null ? '\u2013' : escapeHtml(`${formatSlope(d.slope)} ${d.slopeUnits ?? ''}`)}</td>`,
       `<td>${d.monotonic === null ? '\u2013' : d.monotonic ? 'yes' : 'no'}</td>`,
+      `<td>${d.confirmed === null ? '\u2013' : d.confirmed ? 'yes' : 'no'}</td>`,
     ];
     return `<tr>${cells.join('')}</tr>`;
   });
   return `<section id="hidden-factors">
 <h2>Hidden factors</h2>
-<p>What each latent dimension means. Every test image is measured (Morpho-MNIST measures for glyphs: area, stroke length, thickness, slant, width, height; colour, size and position for other pictures), and each dimension is named after the measure its posterior means track best, by partial correlation r given the other dimensions. The decoder confirms it: moving the dimension alone from \u22123\u03c3 to +3\u03c3 (${TRAVERSAL_SIGMAS.length} steps) and measuring the decoded images gives the slope, and whether the measure changes one way all along (allowing steps back of ${Math.round(MONOTONIC_TOLERANCE * 100)}% of its range). Active: KL above ${ACTIVE_KL_NATS} nats. ${file.testImages.toLocaleString('en-US')} test images.</p>
+<p>What each latent dimension means. Every test image is measured (Morpho-MNIST measures for glyphs: area, stroke length, thickness, slant, width, height; colour, size and position for other pictures), and each dimension is named after the measure its posterior means track best, by partial correlation r given the other dimensions. The decoder confirms it: moving the dimension alone from \u22123\u03c3 to +3\u03c3 (${TRAVERSAL_SIGMAS.length} steps) and measuring the decoded images gives the slope, and whether the measure changes one way all along (allowing steps back of ${Math.round(MONOTONIC_TOLERANCE * 100)}% of its range); confirmed: monotonic, and in the direction r says. Active: KL above ${ACTIVE_KL_NATS} nats. ${file.testImages.toLocaleString('en-US')} test images.</p>
 <table class="factors">
-<tr><th>dimension</th><th>KL (nats)</th><th>active</th><th>tracks</th><th>partial r</th><th>slope along the traversal</th><th>monotonic</th></tr>
+<tr><th>dimension</th><th>KL (nats)</th><th>active</th><th>tracks</th><th>partial r</th><th>slope along the traversal</th><th>monotonic</th><th>confirmed</th></tr>
 ${rows.join('\n')}
 </table>
 <p>How well the posterior means predict each measure by a linear fit (multiple correlation R), over all the test images${file.withinClass === null ? '' : ', and within each class (a fit per class, averaged): a style can run along a different direction in each class\u2019s region of the latent space'}.</p>
@@ -135,7 +136,7 @@ ${figures.map(figureHtml).join('\n')}
 
 /** The table `vae factors` prints. */
 export function factorsTableText(file: FactorsFile): string {
-  const header = ['dim', 'KL nats', 'active', 'tracks', 'partial r', 'slope per sigma', 'monotonic'];
+  const header = ['dim', 'KL nats', 'active', 'tracks', 'partial r', 'slope per sigma', 'monotonic', 'confirmed'];
   const order = [...activeByKl(file.dimensions), ...file.dimensions.filter((d) => !d.active)];
   const rows = order.map((d) => [
     `z${d.dim + 1}`,
@@ -145,6 +146,7 @@ export function factorsTableText(file: FactorsFile): string {
     d.r === null ? '-' : signed(d.r, 2).replace('\u2212', '-'),
     d.slope === null ? '-' : `${formatSlope(d.slope).replace('\u2212', '-')} ${(d.slopeUnits ?? '').replace(/ per sigma$/, '')}`,
     d.monotonic === null ? '-' : d.monotonic ? 'yes' : 'no',
+    d.confirmed === null ? '-' : d.confirmed ? 'yes' : 'no',
   ]);
   return alignedTable(header, rows, [1, 4]) + '\n' + measuresTableText(file);
 }
