@@ -84,6 +84,14 @@ test('vae measure --split train --limit N measures the first N training images',
   assert.equal(readCsv(all).length, 1 + 20);
 });
 
+test('vae measure shows its progress on stderr for a thousand images or more', async () => {
+  const big = writeIdxFolder(join(root, 'big'), { train: 10, test: 1000 });
+  const out = join(root, 'big.csv');
+  const r = await vaeOk(['measure', '--dataset', `idx:${big}`, '--out', out]);
+  assert.match(r.stderr, /^vae measure: measuring the test split, 1000 images \.\.\. done in [\d.]+ s\n$/);
+  assert.equal(readCsv(out).length, 1 + 1000);
+});
+
 test('vae measure refuses bad input with one line and exit 2, writing nothing', async () => {
   const out = join(root, 'refused.csv');
   const cases: [string[], RegExp][] = [

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GLYPH_MEASURES, PICTURE_MEASURES, measureGlyph, measurePicture, measuresFor } from '../src/measure/index.js';
 import { box, disc, drawColour, drawGrey, ellipse, shearedBar, stroke } from './support/shapes.js';
+import { mnistOnce } from './support/tiny.js';
 
 function near(actual: number, expected: number, tolerance: number, what: string): void {
   assert.ok(Math.abs(actual - expected) <= tolerance, `${what}: ${actual.toFixed(3)}, expected ${expected} within ${tolerance}`);
@@ -219,4 +220,31 @@ test('measuresFor picks glyph measures for grey data and digits, picture measure
   const pictures = measuresFor({ channels: 3, description: { noun: 'image' } });
   const red = pictures.measure(drawColour(28, 28, disc(14, 14, 6), [1, 0, 0], [0, 0, 0]), 3, 28, 28);
   assert.deepEqual(Object.keys(red), [...PICTURE_MEASURES]);
+});
+
+/**
+ * Area and slant (radians) of the first ten MNIST test digits in the table Morpho-MNIST
+ * publishes with the paper (t10k-morpho.csv of its "plain MNIST" morphometrics).
+ */
+const MORPHO_MNIST_T10K = [
+  [71.1875, 0.07096856779614502],
+  [113.0625, -0.17388570430491587],
+  [39.25, 0.29039224236798405],
+  [146.8125, 0.07237366221274569],
+  [75.25, -0.12877413428505516],
+  [53.8125, 0.2959885109996295],
+  [83.125, -0.08664076749667515],
+  [83.5, -0.5161843238503535],
+  [121.125, 0.2641419325456905],
+  [125.375, 0.29025117065901984],
+] as const;
+
+test("MNIST digits get the paper's own area and slant, in degrees with the paper's sign", () => {
+  const test = mnistOnce().test;
+  const plane = test.height * test.width;
+  MORPHO_MNIST_T10K.forEach(([area, slantRad], i) => {
+    const m = measureGlyph(test.images.subarray(i * plane, (i + 1) * plane), test.height, test.width);
+    near(m.area, area, 0.03 * area, `area of test digit ${i}`);
+    near(m.slant_deg, (slantRad * 180) / Math.PI, 0.25, `slant of test digit ${i}`);
+  });
 });

@@ -26,8 +26,10 @@
  *
  * The skeleton is Zhang-Suen thinning followed by one pass that removes the corner pixels of
  * staircases (so a diagonal stroke is a chain of diagonal steps, not of right angles, and its
- * length is not overcounted); the paper uses scikit-image's medial axis, which differs from
- * it mainly at stroke ends and corners. The distance transform is the exact Euclidean one
+ * length is not overcounted), and the pruning of spurs: end branches no longer than the
+ * stroke's radius where they join, which thinning grows towards bumps of the outline. The
+ * paper uses scikit-image's medial axis, which keeps such spurs: its lengths run about 2.5
+ * pixels longer than ours on MNIST digits. The distance transform is the exact Euclidean one
  * (separable, as in Felzenszwalb and Huttenlocher 2012, but evaluated only at skeleton
  * pixels), with the outside of the image counted as background.
  */
@@ -118,27 +120,32 @@ function cubicWeights(t: number, into: Float64Array, at: number): void {
 }
 
 interface Taps {
+  /** First input index of each output sample's 4 taps, unclamped. */
   first: Int32Array;
+  /** The 4 input indices of each output sample, clamped to the image (its edge repeats beyond). */
+  index: Int32Array;
   weights: Float64Array;
 }
 
 const tapCache = new Map<string, Taps>();
 
-/** For each of n*s output samples, its first input index and 4 weights; pixel centres aligned (output i sits at input (i + 0.5)/s - 0.5). */
+/** For each of n*s output samples, its 4 input taps and weights; pixel centres aligned (output i sits at input (i + 0.5)/s - 0.5). */
 function taps(n: number, s: number): Taps {
   const key = `${n}x${s}`;
   const cached = tapCache.get(key);
   if (cached !== undefined) return cached;
   const out = n * s;
   const first = new Int32Array(out);
+  const index = new Int32Array(out * 4);
   const weights = new Float64Array(out * 4);
   for (let i = 0; i < out; i++) {
     const u = (i + 0.5) / s - 0.5;
     const base = Math.floor(u);
     first[i] = base - 1;
+    for (let k = 0; k < 4; k++) index[i * 4 + k] = Math.min(n - 1, Math.max(0, base - 1 + k));
     cubicWeights(u - base, weights, i * 4);
   }
-  const made = { first, weights };
+  const made = { first, index, weights };
   if (tapCache.size > 64) tapCache.clear();
   tapCache.set(key, made);
   return made;
@@ -187,40 +194,44 @@ function upscaled(image: Float32Array, h: number, w: number, s: number): Upscale
     }
   }
   const rows = new Float32Array(h * W);
+  const xi = tx.index;
+  const xw = tx.weights;
   for (let y = 0; y < h; y++) {
     if (!rowHasInk[y]) continue;
     const row = y * w;
+    const dst = y * W;
     for (let X = X0; X < X1; X++) {
-      const f = tx.first[X]!;
-      let v = 0;
-      for (let k = 0; k < 4; k++) {
-        const x = f + k < 0 ? 0 : f + k >= w ? w - 1 : f + k;
-        v += tx.weights[X * 4 + k]! * image[row + x]!;
-      }
-      rows[y * W + X] = v;
+      const t = X * 4;
+      rows[dst + X] =
+        xw[t]! * image[row + xi[t]!]! +
+        xw[t + 1]! * image[row + xi[t + 1]!]! +
+        xw[t + 2]! * image[row + xi[t + 2]!]! +
+        xw[t + 3]! * image[row + xi[t + 3]!]!;
     }
   }
   let Y0 = H;
   let Y1 = 0;
   let lo = Infinity;
   let hi = -Infinity;
+  const yi = ty.index;
+  const yw = ty.weights;
   for (let Y = 0; Y < H; Y++) {
-    const f = ty.first[Y]!;
-    const out = (Y + 1) * pw + 1;
-    let reached = false;
-    for (let k = 0; k < 4; k++) {
-      const y = f + k < 0 ? 0 : f + k >= h ? h - 1 : f + k;
-      if (!rowHasInk[y]) continue;
-      reached = true;
-      const wk = ty.weights[Y * 4 + k]!;
-      const src = y * W;
-      for (let X = X0; X < X1; X++) values[out + X] = values[out + X]! + wk * rows[src + X]!;
-    }
-    if (!reached) continue;
+    const t = Y * 4;
+    // Rows without ink are 0 in `rows`, so they may take part; an output row none of whose rows has ink stays 0.
+    if (!(rowHasInk[yi[t]!] || rowHasInk[yi[t + 1]!] || rowHasInk[yi[t + 2]!] || rowHasInk[yi[t + 3]!])) continue;
     if (Y < Y0) Y0 = Y;
     Y1 = Y + 1;
+    const r0 = yi[t]! * W;
+    const r1 = yi[t + 1]! * W;
+    const r2 = yi[t + 2]! * W;
+    const r3 = yi[t + 3]! * W;
+    const w0 = yw[t]!;
+    const w1 = yw[t + 1]!;
+    const w2 = yw[t + 2]!;
+    const w3 = yw[t + 3]!;
+    const out = (Y + 1) * pw + 1;
     for (let X = X0; X < X1; X++) {
-      const v = values[out + X]!;
+      const v = w0 * rows[r0 + X]! + w1 * rows[r1 + X]! + w2 * rows[r2 + X]! + w3 * rows[r3 + X]!;
       const c = v < floor ? floor : v > ceiling ? ceiling : v;
       values[out + X] = c;
       if (c < lo) lo = c;
@@ -357,7 +368,9 @@ function thinned(ink: Ink): { pixels: Uint8Array; indices: Int32Array } {
       let kept = 0;
       for (let i = 0; i < count; i++) {
         const p = live[i]!;
-        if (table[neighbourCode(b, p, pw)]) doomed[nDoomed++] = p;
+        // With all four side neighbours set a pixel is never deleted (both sub-iterations need one unset): skip the lookup.
+        if (b[p - pw]! & b[p + 1]! & b[p + pw]! & b[p - 1]!) live[kept++] = p;
+        else if (table[neighbourCode(b, p, pw)]) doomed[nDoomed++] = p;
         else live[kept++] = p;
       }
       for (let i = 0; i < nDoomed; i++) b[doomed[i]!] = 0;
