@@ -237,7 +237,7 @@ describe('IDX folders', () => {
   });
 
   test('unknown spec', () => {
-    throwsUserError(() => loadDataset('cifar'), /^unknown dataset "cifar" \(expected mnist, fashion-mnist, idx:DIR or folder:DIR\)$/);
+    throwsUserError(() => loadDataset('cifar'), /^unknown dataset "cifar" \(expected mnist, fashion-mnist, dsprites, idx:DIR or folder:DIR\)$/);
     throwsUserError(() => loadDataset('idx:'), /needs a folder/);
   });
 });

@@ -178,7 +178,7 @@ export function planNewRun(req: TrainRequest, given: ReadonlySet<string>): RunPl
   checkCombinations(req);
   const ui = uiOf(req, given);
   const { kernels, notice } = chooseKernels(req);
-  const all = loadDataset(req.dataset, { imageSize: req.imageSize, seed: req.seed, skipBadImages: req.skipBadImages });
+  const all = loadDataset(req.dataset, { imageSize: req.imageSize, seed: req.seed, skipBadImages: req.skipBadImages, trainSize: req.trainSize, testSize: req.testSize });
   const config = newRunConfig(req, all, kernels);
   validateConfig(config);
   const dir = req.out ?? freshRunDir();

@@ -5,5 +5,7 @@ import type { TrainingState } from './checkpoint.js';
 /** How to reload a run's data so it matches the model: folder images at the model's size, split by the run's seed. */
 export function datasetOptionsForModel(state: TrainingState): DatasetOptions {
   // A run that skipped unreadable images skips them again; its record says which were used.
-  return { imageSize: state.model.config.imageHeight, seed: state.config.training.seed, skipBadImages: (state.dataset?.skipped ?? 0) > 0 };
+  const { seed, trainSize, testSize } = state.config.training;
+  // A generated dataset renders only the images the run uses.
+  return { imageSize: state.model.config.imageHeight, seed, skipBadImages: (state.dataset?.skipped ?? 0) > 0, trainSize, testSize };
 }
