@@ -276,7 +276,7 @@ export function factorVaeScore(gt: GroundTruthData, represent: Representation, r
  * by Newton's method on the (once differentiable, piecewise quadratic) primal, whose steps are
  * exact on each piece; a halving line search keeps every step a descent.
  */
-function squaredHingeSvm(x: Float64Array, y: Int8Array, c: Float64Array): { w: number; b: number } {
+export function squaredHingeSvm(x: Float64Array, y: Int8Array, c: Float64Array): { w: number; b: number } {
   const objective = (w: number, b: number): number => {
     let s = 0.5 * (w * w + b * b);
     for (let i = 0; i < x.length; i++) {
