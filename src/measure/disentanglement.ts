@@ -410,29 +410,18 @@ export interface DisentanglementScores {
   seed: number;
 }
 
-export interface DisentanglementProgress {
-  (stage: 'mig' | 'sap' | 'factor-vae', done: boolean): void;
-}
-
 /** MIG, the FactorVAE score and SAP of a representation, from one seed. */
 export function disentanglementScores(
   gt: GroundTruthData,
   represent: Representation,
   seed = 0,
   settings: DisentanglementSettings = DISENTANGLEMENT_LIB_SETTINGS,
-  progress?: DisentanglementProgress,
 ): DisentanglementScores {
   const rng = new Random(seed);
   const f = gt.factorSizes.length;
-  progress?.('mig', false);
   const points = sampleFactorCodes(gt, represent, settings.migPoints, rng);
   const mig = mutualInformationGap(points, f, settings.bins);
-  progress?.('mig', true);
-  progress?.('sap', false);
   const sap = sapScore(points, sampleFactorCodes(gt, represent, settings.sapTest, rng), f, settings.sapC);
-  progress?.('sap', true);
-  progress?.('factor-vae', false);
   const factorVae = factorVaeScore(gt, represent, rng, settings);
-  progress?.('factor-vae', true);
   return { mig, factorVae, sap, settings: { ...settings }, seed };
 }
