@@ -151,6 +151,8 @@ test('a loaded split holds the images of its factors, labelled by shape', () => 
   assert.equal(data.train.count, 40);
   assert.equal(data.test.count, 30);
   assert.equal(data.train.height, 64);
+  assert.equal(data.train.channels, 1);
+  assert.deepEqual(data.train.description, { classNames: ['square', 'ellipse', 'heart'], noun: 'image' });
   for (const [split, set] of [
     ['train', data.train],
     ['test', data.test],
@@ -159,7 +161,7 @@ test('a loaded split holds the images of its factors, labelled by shape', () => 
       const f = dspritesFactors(split, i);
       assert.equal(set.labels[i], f[0]);
       const image = render(f);
-      for (let p = 0; p < 4096; p++) assert.equal(set.images[i * 4096 + p], image[p]! / 255);
+      assert.deepEqual(set.pixels.subarray(i * 4096, (i + 1) * 4096), image);
     }
   }
   const viaSpec = loadDataset('dsprites', { trainSize: 5, testSize: 3 });

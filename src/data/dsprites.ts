@@ -177,18 +177,20 @@ export function renderMany(indices: ArrayLike<number>): Uint8Array {
   return pixels;
 }
 
-// The dataset interface takes pixels in [0, 1]; 0 and 255 become exactly 0 and 1.
-function unitPixels(bytes: Uint8Array): Float32Array {
-  const out = new Float32Array(bytes.length);
-  for (let i = 0; i < bytes.length; i++) out[i] = bytes[i]! === 0 ? 0 : 1;
-  return out;
-}
-
 function renderSplit(split: 'train' | 'test', count: number): ImageDataset {
   const indices = dspritesGridIndices(split, count);
   const labels = new Uint8Array(count);
   for (let i = 0; i < count; i++) labels[i] = factorsOfGridIndex(indices[i]!)[0];
-  return { name: 'dsprites', images: unitPixels(renderMany(indices)), labels, count, height: DSPRITES_SIDE, width: DSPRITES_SIDE };
+  return {
+    name: 'dsprites',
+    pixels: renderMany(indices),
+    labels,
+    count,
+    channels: 1,
+    height: DSPRITES_SIDE,
+    width: DSPRITES_SIDE,
+    description: { classNames: [...DSPRITES_SHAPES], noun: 'image' },
+  };
 }
 
 export interface DspritesOptions {
