@@ -10,6 +10,8 @@ import {
   DSPRITES_TEST_POOL,
   DSPRITES_TRAIN_POOL,
   dspritesFactors,
+  dspritesFactorsOf,
+  DSPRITES_FACTOR_COLUMNS,
   dspritesGridIndices,
   factorsOfGridIndex,
   factorValue,
@@ -18,6 +20,7 @@ import {
   render,
 } from '../src/data/dsprites.js';
 import { loadDataset } from '../src/data/source.js';
+import { subset } from '../src/data/dataset.js';
 import { Random } from '../src/engine/index.js';
 import { UserError } from '../src/errors.js';
 
@@ -164,7 +167,13 @@ test('a loaded split holds the images of its factors, labelled by shape', () => 
       assert.deepEqual(set.pixels.subarray(i * 4096, (i + 1) * 4096), image);
     }
   }
+  // The factors of each image are found from the split itself, and from a subset of it.
+  const factorsOfTest = dspritesFactorsOf(subset(data.test, 10))!;
+  for (let i = 0; i < 10; i++) assert.deepEqual(factorsOfTest(i), dspritesFactors('test', i));
+  assert.throws(() => factorsOfTest(10), /outside/);
+  assert.deepEqual(DSPRITES_FACTOR_COLUMNS, ['factor_shape', 'factor_scale', 'factor_orientation', 'factor_posx', 'factor_posy']);
   const viaSpec = loadDataset('dsprites', { trainSize: 5, testSize: 3 });
+  assert.equal(dspritesFactorsOf({ ...viaSpec.train, pixels: viaSpec.train.pixels.slice() }), null);
   assert.equal(viaSpec.train.count, 5);
   assert.equal(viaSpec.name, 'dsprites');
   assert.throws(() => loadDsprites({ trainSize: DSPRITES_TRAIN_POOL + 1 }), (e: unknown) => e instanceof UserError && /663552 training images/.test(e.message));

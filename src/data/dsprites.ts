@@ -177,13 +177,35 @@ export function renderMany(indices: ArrayLike<number>): Uint8Array {
   return pixels;
 }
 
+/** The grid indices of every rendered split, by its pixel buffer: views of a split (subsets) find them too. */
+const gridOfPixels = new WeakMap<ArrayBufferLike, Uint32Array>();
+
+/** Column names of the factors beside an image's codes (`vae encode`), in DSPRITES_FACTORS order. */
+export const DSPRITES_FACTOR_COLUMNS: readonly string[] = DSPRITES_FACTORS.map((f) => `factor_${f}`);
+
+/**
+ * For a loaded dsprites split (or a subset of one), each image's factor indices in
+ * DSPRITES_FACTORS order; null for any other dataset. What `vae encode` writes beside the codes.
+ */
+export function dspritesFactorsOf(ds: ImageDataset): ((index: number) => DspritesFactorIndices) | null {
+  const grid = gridOfPixels.get(ds.pixels.buffer);
+  if (grid === undefined) return null;
+  const first = ds.pixels.byteOffset / (DSPRITES_SIDE * DSPRITES_SIDE);
+  return (index) => {
+    if (!Number.isInteger(index) || index < 0 || index >= ds.count) throw new RangeError(`image index ${index} is outside 0..${ds.count - 1}`);
+    return factorsOfGridIndex(grid[first + index]!);
+  };
+}
+
 function renderSplit(split: 'train' | 'test', count: number): ImageDataset {
   const indices = dspritesGridIndices(split, count);
   const labels = new Uint8Array(count);
   for (let i = 0; i < count; i++) labels[i] = factorsOfGridIndex(indices[i]!)[0];
+  const pixels = renderMany(indices);
+  gridOfPixels.set(pixels.buffer, indices);
   return {
     name: 'dsprites',
-    pixels: renderMany(indices),
+    pixels,
     labels,
     count,
     channels: 1,
