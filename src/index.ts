@@ -65,6 +65,7 @@ export { MlpEncoder, MlpDecoder, type Encoder, type Decoder } from './vae/networ
 export { ConvEncoder, ConvDecoder } from './vae/conv-networks.js';
 export {
   objectiveLoss,
+  betaTcVaeLoss,
   klWeightAt,
   validateObjective,
   OBJECTIVES,
@@ -72,6 +73,7 @@ export {
   type ObjectiveConfig,
   type ObjectiveName,
 } from './vae/objectives.js';
+export { minibatchTotalCorrelation, klDecomposition, type KlDecomposition } from './vae/total-correlation.js';
 export { toTorchStateDict, fromTorchStateDict, torchExportProblem, TORCH_NAMES } from './vae/torch-interop.js';
 export type { ImageDataset, DataSplits } from './data/dataset.js';
 export { subset, valuesPerImage, imageFloats, datasetFloats } from './data/dataset.js';
@@ -80,6 +82,32 @@ export { loadDataset, type DatasetOptions } from './data/source.js';
 export { loadFashionMnist, FASHION_MNIST_DIR, FASHION_MNIST_CLASSES } from './data/fashion-mnist.js';
 export { loadImageFolder, resizeArea, decodeImage, type FolderOptions } from './data/folder.js';
 export { loadMnist, loadIdxFolder } from './data/mnist.js';
+export {
+  loadDsprites,
+  render as renderDsprite,
+  dspritesFactors,
+  dspritesFactorsOf,
+  factorValue as dspritesFactorValue,
+  DSPRITES_FACTORS,
+  DSPRITES_FACTOR_SIZES,
+  DSPRITES_FACTOR_COLUMNS,
+  DSPRITES_SHAPES,
+  DSPRITES_GROUND_TRUTH,
+  type DspritesFactorIndices,
+} from './data/dsprites.js';
+export {
+  disentanglementScores,
+  mutualInformationGap,
+  factorVaeScore,
+  sapScore,
+  sampleFactorCodes,
+  DISENTANGLEMENT_LIB_SETTINGS,
+  type GroundTruthData,
+  type Representation,
+  type DisentanglementScores,
+  type DisentanglementSettings,
+} from './measure/disentanglement.js';
+export { modelDisentanglement } from './train/disentanglement.js';
 export { readIdxFile } from './data/idx.js';
 export { batches, numBatches, type Batch, type BatchOptions, type Binarize } from './data/batches.js';
 export {

@@ -9,6 +9,7 @@ import { latentStatistics } from '../train/latent-stats.js';
 import { bitsPerDim } from '../vae/likelihood.js';
 import { isContinuous } from '../vae/config.js';
 import { commandProgress, type Stage, type StageOptions } from '../train/stage-progress.js';
+import { disentanglementWork, groundTruthFor, modelDisentanglement } from '../train/disentanglement.js';
 
 const QUIET: Stage = { update() {}, finish() {} };
 
@@ -23,6 +24,12 @@ const flags = {
     valueName: 'N',
   },
   iw: { kind: 'int', min: 1, max: MAX_IW_K, help: 'Also estimate log p(x) with K importance samples per example (5000 in the literature)', valueName: 'K' },
+  disentanglement: {
+    kind: 'bool',
+    help:
+      'Also score how well single latent dimensions capture the known factors of dsprites: MIG, the FactorVAE score and SAP, ' +
+      "as disentanglement_lib computes them with its defaults (about a million images rendered and encoded: minutes)",
+  },
   json: { kind: 'bool', help: 'Print one JSON object instead of a sentence' },
   kernels: kernelsFlag,
 } as const;
@@ -31,7 +38,8 @@ export const evalCommand: Command = {
   name: 'eval',
   summary:
     'Evaluate a trained VAE on its test set: negative ELBO, reconstruction and KL, in nats per example; active latent units; ' +
-    'with --iw K, the importance-weighted estimate of -log p(x), with progress on stderr.',
+    'with --iw K, the importance-weighted estimate of -log p(x); with --disentanglement, MIG, FactorVAE score and SAP ' +
+    'on a dsprites model; progress of the long stages on stderr.',
   flags,
   async run(argv) {
     const opts = parseFlags('vae eval', argv, flags);
@@ -39,10 +47,12 @@ export const evalCommand: Command = {
     const state = loadCheckpoint(opts.checkpoint);
     // Only the importance-weighted estimate takes long (minutes at K = 1000 and up): with it,
     // every stage is shown; without it, eval is as quiet as it is quick.
-    const stages = opts.iw === undefined ? null : commandProgress('vae eval');
+    const stages = opts.iw === undefined && !opts.disentanglement ? null : commandProgress('vae eval');
     const stage = <T>(label: string, work: (s: Stage) => T, options?: StageOptions): T =>
       stages === null ? work(QUIET) : stages.run(label, work, { unit: 'images', ...options });
     const dataset = opts.dataset ?? state.config.training.dataset;
+    // Refused before anything long runs.
+    const groundTruth = opts.disentanglement ? groundTruthFor('vae eval', dataset, state.model) : null;
     const data = stage(`loading ${dataset}`, () => datasetForRun('vae eval', state, opts.dataset, opts.testSize), { inPipe: false });
     const { binarize } = state.config.training;
     const model = state.model;
@@ -53,6 +63,11 @@ export const evalCommand: Command = {
     const k = opts.iw;
     const iw =
       k === undefined ? null : stage(`-log p(x), K = ${k}`, (s) => importanceWeightedNll(model, test, k, { binarize, onProgress: (n) => s.update(n) }), counted);
+    const work = disentanglementWork();
+    const scores =
+      groundTruth === null
+        ? null
+        : stage('disentanglement scores', (s) => modelDisentanglement(model, groundTruth, { onProgress: (n) => s.update(n) }), { total: work });
     // Bits per dimension mean something for a normalized likelihood: a density on dequantized
     // pixels, or a Bernoulli on binary ones; for a Bernoulli on grey pixels they do not.
     const dequantized = binarize === 'none' && isContinuous(model.config.likelihood);
@@ -69,6 +84,20 @@ export const evalCommand: Command = {
             ? { iw_nll: iw.nll, iw_k: iw.k, ...(normalized ? { iw_bits_per_dim: bitsPerDim(iw.nll, dims, dequantized) } : {}) }
             : {}),
           active_units: latents.activeUnits,
+          ...(scores !== null
+            ? {
+                disentanglement: {
+                  mig: scores.mig.score,
+                  mig_per_factor: Object.fromEntries(groundTruth!.factorNames.map((n, k) => [n, scores.mig.perFactor[k]])),
+                  factor_vae_score: scores.factorVae.score,
+                  factor_vae_train_accuracy: scores.factorVae.trainAccuracy,
+                  factor_vae_active_dims: scores.factorVae.activeDims,
+                  sap: scores.sap.score,
+                  seed: scores.seed,
+                  settings: scores.settings,
+                },
+              }
+            : {}),
           kl_per_dim: latents.klPerDim,
           examples: ev.count,
           epoch: state.epoch,
@@ -87,6 +116,13 @@ export const evalCommand: Command = {
         );
       }
       lines.push(`active latent units: ${latents.activeUnits} of ${model.config.latent}`);
+      if (scores !== null) {
+        const perFactor = groundTruth!.factorNames.map((n, k) => `${n} ${scores.mig.perFactor[k]!.toFixed(3)}`).join(', ');
+        lines.push(
+          `disentanglement (disentanglement_lib's settings, seed ${scores.seed}): MIG ${scores.mig.score.toFixed(3)} (${perFactor}), ` +
+            `FactorVAE score ${scores.factorVae.score.toFixed(3)} (${scores.factorVae.activeDims} dimensions kept), SAP ${scores.sap.score.toFixed(3)}`,
+        );
+      }
       process.stdout.write(lines.join('\n') + '\n');
     }
     return 0;

@@ -15,7 +15,7 @@ import { datasetOptionsForModel } from '../train/run-data.js';
  * classes of a conditional model.
  */
 export function datasetForRun(command: string, state: TrainingState, other?: string, testSize?: number): DataSplits {
-  const options = datasetOptionsForModel(state);
+  const options = { ...datasetOptionsForModel(state), ...(testSize !== undefined ? { testSize } : {}) };
   // A test size given here replaces the run's own, so it can also ask for more than training used.
   const training = testSize === undefined ? state.config.training : { ...state.config.training, testSize };
   let data: DataSplits;
@@ -25,7 +25,7 @@ export function datasetForRun(command: string, state: TrainingState, other?: str
     checkDatasetUnchanged(state.dataset, loaded.record, training.dataset, `${command} would look at other images than the run's. Restore the folder, or train a new run on it`);
     data = runData(loaded, training);
   } else {
-    data = runData(loadDataset(other, options), { ...training, trainSize: undefined, testSize });
+    data = runData(loadDataset(other, { ...options, trainSize: undefined, testSize }), { ...training, trainSize: undefined, testSize });
   }
   const dim = valuesPerImage(data.test);
   if (dim !== state.model.config.inputDim) {

@@ -5,13 +5,16 @@ import { loadIdxFolder, loadMnist } from './mnist.js';
 import { loadFashionMnist } from './fashion-mnist.js';
 import { loadImageFolder, type ImageFit, type ImageShape } from './folder.js';
 import { loadEmoji } from './emoji.js';
+import { loadDsprites } from './dsprites.js';
 
 export const describeDatasetSpecs =
   'mnist (the MNIST digits bundled with the toolkit), fashion-mnist (from the Debian package dataset-fashion-mnist), ' +
   'emoji (3,781 colour 64x64 emoji in 9 categories, from the npm package emoji-datasource-google, installed on demand), ' +
   'idx:DIR (a folder with the four MNIST-style IDX files train-images-idx3-ubyte, train-labels-idx1-ubyte, ' +
   't10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, plain or .gz) or folder:DIR (PNG/JPEG/WebP images, ' +
-  'optionally in one sub-folder per class, which names the class; kept in colour when they have colour, brought to --image-size by --fit, and split by seed)';
+  'optionally in one sub-folder per class, which names the class; kept in colour when they have colour, brought to --image-size by --fit, and split by seed), or dsprites (64x64 shapes on ' +
+  "dSprites' grid of shape, scale, orientation and position, drawn in code: 100,000 train / 10,000 test images unless " +
+  '--train-size / --test-size say otherwise)';
 
 export interface DatasetOptions {
   /** Size folder: (default 28) and emoji (default 64) images are brought to: a side, or height and width. */
@@ -28,6 +31,9 @@ export interface DatasetOptions {
   testFraction?: number;
   /** Skip (and count) unreadable images of a folder: dataset instead of refusing it. */
   skipBadImages?: boolean;
+  /** Images of a generated dataset (dsprites) to render for training and for testing (its defaults when absent). */
+  trainSize?: number;
+  testSize?: number;
 }
 
 /** Whether a spec's images are prepared by the toolkit (sized, channels chosen, split), rather than fixed by their files. */
@@ -50,6 +56,7 @@ export function loadDataset(spec: string, options: DatasetOptions = {}): DataSpl
   if (spec === 'emoji') {
     return loadEmoji({ size: options.imageSize, channels: options.channels, seed: options.seed, testFraction: options.testFraction });
   }
+  if (spec === 'dsprites') return loadDsprites({ trainSize: options.trainSize, testSize: options.testSize });
   if (spec.startsWith('idx:')) {
     const dir = spec.slice(4);
     if (dir === '') throw new UserError('dataset spec "idx:" needs a folder, e.g. idx:./fashion');
@@ -68,5 +75,5 @@ export function loadDataset(spec: string, options: DatasetOptions = {}): DataSpl
       skipBadImages: options.skipBadImages,
     });
   }
-  throw new UserError(`unknown dataset "${spec}" (expected mnist, fashion-mnist, emoji, idx:DIR or folder:DIR)`);
+  throw new UserError(`unknown dataset "${spec}" (expected mnist, fashion-mnist, emoji, dsprites, idx:DIR or folder:DIR)`);
 }

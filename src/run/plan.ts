@@ -111,6 +111,7 @@ function checkCombinations(req: TrainRequest): void {
   if (req.sigma !== undefined && req.likelihood !== 'gaussian-fixed') fail('--sigma sets the fixed standard deviation of --likelihood gaussian-fixed');
   if (req.k !== undefined && req.objective !== 'iwae') fail('--k sets the importance samples of --objective iwae');
   if (req.objective === 'iwae' && (req.beta !== undefined || req.klWarmup !== undefined)) fail('--beta and --kl-warmup weight the ELBO; --objective iwae takes neither');
+  if (req.objective === 'btcvae' && req.klWarmup !== undefined) fail('--kl-warmup ramps the weight of the ELBO; --objective btcvae takes none');
   if (req.likelihood !== 'bernoulli' && req.binarize === 'dynamic') {
     fail(`--likelihood ${req.likelihood} is a density over grey pixels; it cannot be fitted to binarized ones (drop --binarize dynamic)`);
   }
@@ -139,6 +140,9 @@ function datasetOptionsOf(req: TrainRequest): DatasetOptions {
     ...(req.testFraction !== undefined ? { testFraction: req.testFraction } : {}),
     seed: req.seed,
     skipBadImages: req.skipBadImages,
+    // A generated dataset (dsprites) renders only the images the run uses.
+    ...(req.trainSize !== undefined ? { trainSize: req.trainSize } : {}),
+    ...(req.testSize !== undefined ? { testSize: req.testSize } : {}),
   };
 }
 
@@ -170,7 +174,11 @@ function newRunConfig(req: TrainRequest, data: DataSplits, kernels: string): Run
   const objective: Pick<TrainingConfig, 'objective' | 'k' | 'beta' | 'klWarmup'> =
     req.objective === 'iwae'
       ? { objective: 'iwae', k: req.k ?? DEFAULT_IWAE_K }
-      : { ...(req.beta !== undefined ? { beta: req.beta } : {}), ...(req.klWarmup !== undefined ? { klWarmup: req.klWarmup } : {}) };
+      : {
+          ...(req.objective === 'btcvae' ? { objective: 'btcvae' as const } : {}),
+          ...(req.beta !== undefined ? { beta: req.beta } : {}),
+          ...(req.klWarmup !== undefined ? { klWarmup: req.klWarmup } : {}),
+        };
   const training: TrainingConfig = {
     dataset: req.dataset,
     epochs: req.epochs,

@@ -84,9 +84,9 @@ export const TRAIN_SETTINGS = {
     help: 'mlp: dense layers; conv: two stride-2 3x3 convolutions (32, 64 channels) then dense, mirrored by transposed convolutions',
     fixedOnResume: true,
   },
-  objective: { kind: 'enum', choices: OBJECTIVES, default: 'elbo', help: 'elbo, or iwae: the importance-weighted bound with --k samples', fixedOnResume: true },
+  objective: { kind: 'enum', choices: OBJECTIVES, default: 'elbo', help: 'elbo; iwae: the importance-weighted bound with --k samples; btcvae: the beta-TC-VAE, --beta weighting the total correlation', fixedOnResume: true },
   k: { kind: 'int', min: 1, max: MAX_TRAIN_K, help: `Importance samples per example for --objective iwae (default ${DEFAULT_IWAE_K})`, valueName: 'K', fixedOnResume: true },
-  beta: { kind: 'number', min: 0, max: 1000, help: 'Weight of the KL term (beta-VAE; default 1, the ELBO)', valueName: 'B', fixedOnResume: true },
+  beta: { kind: 'number', min: 0, max: 1000, help: 'Weight of the KL term (beta-VAE), or of the total correlation with --objective btcvae (default 1, the ELBO)', valueName: 'B', fixedOnResume: true },
   klWarmup: { kind: 'int', min: 0, max: 1e9, help: 'Ramp the KL weight linearly from 0 to beta over the first N steps', valueName: 'N', fixedOnResume: true },
   conditional: { kind: 'bool', help: 'Conditional VAE: encoder and decoder also see the one-hot class label', fixedOnResume: true },
   imageSize: {

@@ -18,5 +18,8 @@ export function datasetOptionsForModel(state: TrainingState): DatasetOptions {
     ...(training.testFraction !== undefined ? { testFraction: training.testFraction } : {}),
     // A run that skipped unreadable images skips them again; its record says which were used.
     skipBadImages: (state.dataset?.skipped ?? 0) > 0,
+    // A generated dataset (dsprites) renders only the images the run uses.
+    ...(training.trainSize !== undefined ? { trainSize: training.trainSize } : {}),
+    ...(training.testSize !== undefined ? { testSize: training.testSize } : {}),
   };
 }

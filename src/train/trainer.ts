@@ -115,7 +115,7 @@ export async function train(state: TrainingState, data: DataSplits, options: Tra
     for (const batch of batches(data.train, batchSize, { shuffle: rng, binarize, dequantize })) {
       if (options.signal?.aborted) throw new TrainingInterrupted(state.epoch);
       const x = new Tensor(batch.x, [batch.size, dim]);
-      const terms = objectiveLoss(model, x, batch.labels, rng, training, optimizer.step + 1);
+      const terms = objectiveLoss(model, x, batch.labels, rng, training, optimizer.step + 1, data.train.count);
       const loss = terms.loss.item();
       if (!Number.isFinite(loss)) {
         throw new DivergedError(

@@ -16,9 +16,10 @@ export function gaussianTraits(c: VaeConfig, fixedSigma: string): string[] {
   return traits;
 }
 
-/** The objective in a few words, for run headers and the report: `ELBO`, `beta-ELBO, beta = 4`, `IWAE bound, K = 5`. */
+/** The objective in a few words, for run headers and the report: `ELBO`, `beta-ELBO, beta = 4`, `IWAE bound, K = 5`, `beta-TC-VAE, beta = 6`. */
 export function describeObjective(t: ObjectiveConfig): string {
   const { objective, k, beta, klWarmup: warm } = resolveObjective(t);
   if (objective === 'iwae') return `IWAE bound, K = ${k}`;
+  if (objective === 'btcvae') return `beta-TC-VAE, beta = ${beta}`;
   return `${beta === 1 ? 'ELBO' : `beta-ELBO, beta = ${beta}`}${warm > 0 ? `, KL warm-up over ${warm} steps` : ''}`;
 }
