@@ -36,11 +36,11 @@ export const MAX_CONV_STAGES = 8;
 export interface VaeConfig {
   /** Values per example: channels x height x width (784 for MNIST). */
   inputDim: number;
-  /** Image channels (1 grey, 3 RGB); absent = 1. inputDim = channels * imageHeight * imageWidth. */
-  channels?: number;
   /** Image height and width, for pictures of inputs and outputs. */
   imageHeight: number;
   imageWidth: number;
+  /** Image channels (1 grey, 3 RGB); absent = 1. inputDim = channels * imageHeight * imageWidth. */
+  channels?: number;
   /** Hidden dense layer widths of the encoder; the decoder mirrors them. */
   hidden: number[];
   /** Dimension of the latent variable z. */
