@@ -22,6 +22,14 @@ export interface TrainingConfig extends ObjectiveConfig, LrScheduleConfig {
   trainSize?: number;
   /** Evaluate on only the first N test images; all when absent. */
   testSize?: number;
+  /**
+   * Optimizer steps the run is meant to reach, when its length is given in steps (--steps, or
+   * the default for small collections); `epochs` then says how many epochs those steps touch,
+   * the last maybe cut short. Absent: the run trains whole epochs.
+   */
+  steps?: number;
+  /** Shift (and, for colour, mirror) the training images as they are served (src/data/augment.ts); absent = off. */
+  augment?: boolean;
 }
 
 /**
@@ -117,6 +125,8 @@ export function validateTrainingConfig(t: TrainingConfig): void {
   if (t.binarize !== 'none' && t.binarize !== 'dynamic') throw new RangeError(`binarize must be none or dynamic, got ${t.binarize}`);
   if (t.trainSize !== undefined && !int(t.trainSize, 1)) throw new RangeError(`train size must be an integer >= 1, got ${t.trainSize}`);
   if (t.testSize !== undefined && !int(t.testSize, 1)) throw new RangeError(`test size must be an integer >= 1, got ${t.testSize}`);
+  if (t.steps !== undefined && !int(t.steps, 1)) throw new RangeError(`steps must be an integer >= 1, got ${t.steps}`);
+  if (t.augment !== undefined && typeof t.augment !== 'boolean') throw new RangeError(`augment must be true or false, got ${String(t.augment)}`);
   validateObjective(t);
   validateLrSchedule(t);
 }
