@@ -72,7 +72,7 @@ export {
   type ObjectiveConfig,
   type ObjectiveName,
 } from './vae/objectives.js';
-export { toTorchStateDict, fromTorchStateDict, torchExportProblem, TORCH_NAMES } from './vae/torch-interop.js';
+export { toTorchStateDict, fromTorchStateDict, toTorchExport, fromTorchExport, torchLayoutOf, TORCH_NAMES, TORCH_META } from './vae/torch-interop.js';
 export type { ImageDataset, DataSplits } from './data/dataset.js';
 export { subset, pixelsPerImage } from './data/dataset.js';
 export { loadDataset, type DatasetOptions } from './data/source.js';

@@ -11,45 +11,76 @@ import { Random } from '../engine/random.js';
 import { Adam } from '../nn/adam.js';
 import { CHECKPOINT_FILE, saveCheckpoint } from '../train/checkpoint.js';
 import { DEFAULT_TRAINING_CONFIG, type RunConfig } from '../train/config.js';
-import { fromTorchStateDict } from '../vae/torch-interop.js';
+import { fromTorchExport, type TorchImport } from '../vae/torch-interop.js';
+import type { VaeConfig } from '../vae/config.js';
 import { loadDataset } from '../data/source.js';
 import { pixelsPerImage } from '../data/dataset.js';
+import type { Binarize } from '../data/batches.js';
 
 const flags = {
-  from: { kind: 'string', required: true, help: "safetensors file with the classic PyTorch VAE's state dict (fc1, fc21, fc22, fc3, fc4)", valueName: 'FILE' },
+  from: {
+    kind: 'string',
+    required: true,
+    help: "safetensors file written by vae export or python/train_ddp.py, or the classic PyTorch VAE's state dict (fc1, fc21, fc22, fc3, fc4; sizes from the shapes)",
+    valueName: 'FILE',
+  },
   out: { kind: 'string', required: true, help: 'Run folder to create', valueName: 'DIR' },
   dataset: { kind: 'string', default: DEFAULT_TRAINING_CONFIG.dataset, help: 'The data the model belongs to, for eval, reconstruct and further training', valueName: 'SPEC' },
 } as const;
 
+/** What a run records of its data, as the checkpoint's config carries it. */
+interface RunData {
+  channels: number;
+  height: number;
+  width: number;
+  classNames: string[];
+  noun: 'digit' | 'image';
+}
+
 export const importCommand: Command = {
   name: 'import',
   summary:
-    "Turn a PyTorch-trained classic MLP VAE (safetensors, names fc1, fc21, fc22, fc3, fc4; sizes from the shapes) into a run folder " +
-    'that eval, sample, reconstruct and train --resume work on.',
+    'Turn a PyTorch state dict (from vae export, python/train_ddp.py, or the classic example: fc1, fc21, fc22, fc3, fc4) into a run folder ' +
+    'that eval, sample, reconstruct and train --resume work on; class names in the file are kept.',
   flags,
   async run(argv) {
     const opts = parseFlags('vae import', argv, flags);
     if (existsSync(join(opts.out, CHECKPOINT_FILE))) throw new UserError(`vae import: ${opts.out} already holds a run; choose another --out`);
     if (!existsSync(opts.from)) throw new UserError(`vae import: no such file: ${opts.from}`);
-    const { tensors } = readContainer(readRegularFile(opts.from, 'state dict file'), opts.from, { noun: 'state dict' });
+    const { tensors, metadata } = readContainer(readRegularFile(opts.from, 'state dict file'), opts.from, { noun: 'state dict' });
     const data = loadDataset(opts.dataset);
-    let model;
+    let imported: TorchImport;
     try {
-      model = fromTorchStateDict(tensors, { height: data.train.height, width: data.train.width });
+      imported = fromTorchExport(tensors, metadata, { height: data.train.height, width: data.train.width });
     } catch (err) {
-      throw new UserError(`vae import: ${opts.from} is not the classic VAE layout: ${(err as Error).message}`);
+      throw new UserError(`vae import: ${opts.from} is not a VAE state dict this toolkit reads: ${(err as Error).message}`);
     }
+    const { model } = imported;
     if (pixelsPerImage(data.train) !== model.config.inputDim) {
-      throw new UserError(`vae import: the model has ${model.config.inputDim} pixels per image, ${opts.dataset} has ${pixelsPerImage(data.train)}`);
+      throw new UserError(`vae import: the model has ${model.config.inputDim} values per image, ${opts.dataset} has ${pixelsPerImage(data.train)}`);
     }
-    const config: RunConfig = { model: model.config, training: { ...DEFAULT_TRAINING_CONFIG, dataset: opts.dataset }, kernels: kernels().name };
+    const binarize: Binarize = imported.binarize === 'dynamic' ? 'dynamic' : 'none';
+    const config: RunConfig & { data?: RunData } = {
+      model: model.config,
+      training: { ...DEFAULT_TRAINING_CONFIG, dataset: opts.dataset, binarize },
+      kernels: kernels().name,
+      ...(imported.classNames !== undefined ? { data: runData(model.config, imported.classNames) } : {}),
+    };
     // Epoch 0 with fresh optimizer moments: `vae train --resume` fine-tunes it from here.
     const state = { config, model, optimizer: new Adam(model.parameters(), { lr: config.training.lr }), rng: new Random(config.training.seed), epoch: 0 };
     ensureWritableDir(opts.out);
     saveCheckpoint(opts.out, state);
     writeFileAtomic(join(opts.out, 'config.json'), JSON.stringify(config, null, 2) + '\n');
     const { inputDim, hidden, latent } = model.config;
-    process.stdout.write(`imported a ${[inputDim, ...hidden, latent].join('-')} VAE into ${opts.out}\n`);
+    const names = imported.classNames === undefined ? '' : ` with its ${imported.classNames.length} class names`;
+    process.stdout.write(`imported a ${[inputDim, ...hidden, latent].join('-')} VAE${names} into ${opts.out}\n`);
     return 0;
   },
 };
+
+/** The run's data record from the model's image shape and the file's class names: digits only when the classes are 0 to 9 of grey images. */
+function runData(model: VaeConfig, classNames: string[]): RunData {
+  const channels = (model as VaeConfig & { channels?: number }).channels ?? 1;
+  const digits = channels === 1 && classNames.length === 10 && classNames.every((n, i) => n === String(i));
+  return { channels, height: model.imageHeight, width: model.imageWidth, classNames, noun: digits ? 'digit' : 'image' };
+}
