@@ -29,8 +29,10 @@ with the decoder's likelihood per value:
     bernoulli       cross-entropy with the logits (x in [0, 1])
     gaussian        N(x | m, exp(lv)), lv = F + softplus(raw - F), F = log(1/256^2)
     gaussian-fixed  N(x | m, sigma^2)
-    logistic        the discretized logistic of 8-bit values (PixelCNN++), mean and log-scale
-where m = sigmoid(output) when the config's gaussianMean is "sigmoid", else the output.
+    logistic        the discretized logistic of 8-bit values k = 255 x (PixelCNN++): mean
+                    sigmoid(output), log-scale G + softplus(raw - G), G = log(1/2040)
+where a Gaussian's m = sigmoid(output) when the config's gaussianMean is "sigmoid", else the
+output.
 
 safetensors files are read and written here (8-byte little-endian header length, JSON header,
 raw little-endian data), so only torch itself is needed.
@@ -47,6 +49,10 @@ from torch.nn import functional as F
 LOG_2PI = math.log(2 * math.pi)
 # The soft floor of a learned Gaussian log-variance: one grey level as the standard deviation.
 LOGVAR_FLOOR = -2 * math.log(256)
+# The soft floor of a logistic log-scale: an eighth of a grey level.
+LOG_SCALE_FLOOR = -math.log(8 * 255)
+# Half the width of one 8-bit level's bin on the [0, 1] scale.
+HALF_BIN = 1 / 510
 META_LAYOUT = "vae_toolkit.layout"
 META_MODEL = "vae_toolkit.model"
 META_CLASS_NAMES = "vae_toolkit.class_names"
@@ -304,23 +310,24 @@ def decoder_distribution(model, z, y=None):
 
 
 def logistic_parameters(cfg, out, raw):
-    """The discretized logistic's mean (in [0, 1]) and log-scale, as the toolkit's decoder forms them."""
-    return torch.sigmoid(out), raw.clamp(min=-7.0)
+    """The discretized logistic's mean sigmoid(output), in (0, 1) like the data, and its
+    log-scale, softly floored at an eighth of a grey level as the toolkit's decoder does."""
+    return torch.sigmoid(out), LOG_SCALE_FLOOR + F.softplus(raw - LOG_SCALE_FLOOR)
 
 
 def logistic_nll(mean, log_scale, x):
-    """-log P(k) per example of 8-bit values k = round(255 x), x in [0, 1], bins of width 1/255 (PixelCNN++)."""
-    k = torch.round(x * 255)
-    centered = k / 255 - mean
+    """-log P(k) per example of 8-bit values k = round(255 x), summed over values (PixelCNN++):
+    the logistic's mass over k's bin [k/255 - h, k/255 + h], h = 1/510, the edge levels 0 and
+    255 taking the tails. sigmoid(a) - sigmoid(b) = sigmoid(a) sigmoid(-b) (1 - exp(-(a - b)))
+    keeps every log finite however narrow the bin is against the scale."""
+    k = torch.round(x * 255).clamp(0, 255)
     inv = torch.exp(-log_scale)
-    plus = inv * (centered + 0.5 / 255)
-    minus = inv * (centered - 0.5 / 255)
-    cdf_delta = torch.sigmoid(plus) - torch.sigmoid(minus)
-    log_cdf_plus = plus - F.softplus(plus)  # log sigmoid(plus), for k = 0
-    log_one_minus_cdf_minus = -F.softplus(minus)  # log (1 - sigmoid(minus)), for k = 255
-    log_pdf_mid = inv * centered - log_scale - 2 * F.softplus(inv * centered) - math.log(255)
-    middle = torch.where(cdf_delta > 1e-5, torch.log(cdf_delta.clamp(min=1e-12)), log_pdf_mid)
-    logp = torch.where(k <= 0, log_cdf_plus, torch.where(k >= 255, log_one_minus_cdf_minus, middle))
+    centred = k / 255 - mean
+    a = (centred + HALF_BIN) * inv
+    b = (centred - HALF_BIN) * inv
+    zero = torch.zeros_like(a)
+    logp = torch.where(k < 255, F.logsigmoid(a), zero) + torch.where(k > 0, F.logsigmoid(-b), zero)
+    logp = logp + torch.where((k > 0) & (k < 255), torch.log(-torch.expm1(-2 * HALF_BIN * inv)), zero)
     return -logp.sum(1)
 
 

@@ -16,6 +16,7 @@ import {
   Tensor,
   VAE,
   createTrainingState,
+  datasetFloats,
   decodeSafetensors,
   defaultRunConfig,
   encodeContainer,
@@ -192,7 +193,7 @@ describe('DistributedDataParallel round trip', { skip: NO_TORCH ?? (existsSync(T
     // our number for the imported weights must equal torch's to float precision.
     const test = loadDataset(data).test;
     const n = 400;
-    const x = new Tensor(test.images.slice(0, n * 784), [n, 784]);
+    const x = new Tensor(datasetFloats(test, n), [n, 784]);
     const labels = Array.from(test.labels.subarray(0, n));
     const posterior = state.model.encode(x, labels);
     const recon = state.model.negLogLikelihood(state.model.decodeDistribution(posterior.mu, labels), x);

@@ -6,7 +6,7 @@ import { UserError } from '../errors.js';
 import { ensureParentDir, writeFileAtomic } from '../io/atomic.js';
 import { encodeContainer } from '../io/container.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
-import type { RunConfig } from '../train/config.js';
+import { dataDescriptionOf } from '../train/config.js';
 import { toTorchExport } from '../vae/torch-interop.js';
 import { archOf } from '../vae/config.js';
 
@@ -33,7 +33,7 @@ export const exportCommand: Command = {
     const opts = parseFlags('vae export', argv, flags);
     if (extname(opts.out).toLowerCase() !== '.safetensors') throw new UserError(`vae export: --out must name a .safetensors file, got ${opts.out}`);
     const { model, config } = loadCheckpoint(opts.checkpoint);
-    const classNames = runClassNames(config);
+    const { classNames } = dataDescriptionOf(config);
     const { tensors, fields, layout } = toTorchExport(model, { binarize: config.training.binarize, ...(classNames.length > 0 ? { classNames } : {}) });
     // 'pt' is what PyTorch's own safetensors writer puts in the format field.
     const bytes = encodeContainer({ noun: 'state dict', format: 'pt' }, tensors, fields);
@@ -47,8 +47,3 @@ export const exportCommand: Command = {
   },
 };
 
-/** The class names a run's config records (config.data.classNames), or [] when it records none. */
-function runClassNames(config: RunConfig): string[] {
-  const names = (config as RunConfig & { data?: { classNames?: unknown } }).data?.classNames;
-  return Array.isArray(names) && names.every((n) => typeof n === 'string') ? (names as string[]) : [];
-}

@@ -10,11 +10,10 @@ import { kernels } from '../engine/tensor.js';
 import { Random } from '../engine/random.js';
 import { Adam } from '../nn/adam.js';
 import { CHECKPOINT_FILE, saveCheckpoint } from '../train/checkpoint.js';
-import { DEFAULT_TRAINING_CONFIG, type RunConfig } from '../train/config.js';
+import { DEFAULT_TRAINING_CONFIG, runDataConfig, type RunConfig, type RunDataConfig } from '../train/config.js';
 import { fromTorchExport, type TorchImport } from '../vae/torch-interop.js';
-import type { VaeConfig } from '../vae/config.js';
 import { loadDataset } from '../data/source.js';
-import { pixelsPerImage } from '../data/dataset.js';
+import { namesAreDigits, valuesPerImage } from '../data/dataset.js';
 import type { Binarize } from '../data/batches.js';
 
 const flags = {
@@ -27,15 +26,6 @@ const flags = {
   out: { kind: 'string', required: true, help: 'Run folder to create', valueName: 'DIR' },
   dataset: { kind: 'string', default: DEFAULT_TRAINING_CONFIG.dataset, help: 'The data the model belongs to, for eval, reconstruct and further training', valueName: 'SPEC' },
 } as const;
-
-/** What a run records of its data, as the checkpoint's config carries it. */
-interface RunData {
-  channels: number;
-  height: number;
-  width: number;
-  classNames: string[];
-  noun: 'digit' | 'image';
-}
 
 export const importCommand: Command = {
   name: 'import',
@@ -56,15 +46,18 @@ export const importCommand: Command = {
       throw new UserError(`vae import: ${opts.from} is not a VAE state dict this toolkit reads: ${(err as Error).message}`);
     }
     const { model } = imported;
-    if (pixelsPerImage(data.train) !== model.config.inputDim) {
-      throw new UserError(`vae import: the model has ${model.config.inputDim} values per image, ${opts.dataset} has ${pixelsPerImage(data.train)}`);
+    if (valuesPerImage(data.train) !== model.config.inputDim || (model.config.channels ?? 1) !== data.train.channels) {
+      const shape = (c: number, n: number): string => `${n} values per image (${c === 1 ? 'grey' : `${c} channels`})`;
+      throw new UserError(
+        `vae import: the model has ${shape((model.config.channels ?? 1), model.config.inputDim)}, ${opts.dataset} has ${shape(data.train.channels, valuesPerImage(data.train))}`,
+      );
     }
     const binarize: Binarize = imported.binarize === 'dynamic' ? 'dynamic' : 'none';
-    const config: RunConfig & { data?: RunData } = {
+    const config: RunConfig = {
       model: model.config,
       training: { ...DEFAULT_TRAINING_CONFIG, dataset: opts.dataset, binarize },
       kernels: kernels().name,
-      ...(imported.classNames !== undefined ? { data: runData(model.config, imported.classNames) } : {}),
+      data: runData(runDataConfig(data.train), imported.classNames),
     };
     // Epoch 0 with fresh optimizer moments: `vae train --resume` fine-tunes it from here.
     const state = { config, model, optimizer: new Adam(model.parameters(), { lr: config.training.lr }), rng: new Random(config.training.seed), epoch: 0 };
@@ -78,9 +71,9 @@ export const importCommand: Command = {
   },
 };
 
-/** The run's data record from the model's image shape and the file's class names: digits only when the classes are 0 to 9 of grey images. */
-function runData(model: VaeConfig, classNames: string[]): RunData {
-  const channels = (model as VaeConfig & { channels?: number }).channels ?? 1;
-  const digits = channels === 1 && classNames.length === 10 && classNames.every((n, i) => n === String(i));
-  return { channels, height: model.imageHeight, width: model.imageWidth, classNames, noun: digits ? 'digit' : 'image' };
+/** The data's record, with the class names the file carries in place of the data's own: they are the model's. */
+function runData(fromData: RunDataConfig, fileNames: string[] | undefined): RunDataConfig {
+  if (fileNames === undefined) return fromData;
+  const digits = fromData.channels === 1 && namesAreDigits(fileNames);
+  return { ...fromData, classNames: [...fileNames], noun: digits ? 'digit' : 'image' };
 }
