@@ -36,6 +36,8 @@ const PYTHON = '/usr/bin/python3';
 const TORCHRUN = '/usr/bin/torchrun';
 const VAE_TORCH = fileURLToPath(new URL('../../python/vae_torch.py', import.meta.url));
 const TRAIN_DDP = fileURLToPath(new URL('../../python/train_ddp.py', import.meta.url));
+/** dist/test/ -> the repository root. */
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const root = tempRoot('torch-ddp');
 after(() => rmSync(root, { recursive: true, force: true }));
 
@@ -142,6 +144,23 @@ describe('PyTorch export of every model kind', { skip: NO_TORCH ?? false }, () =
       const other = imported.model.parameters().find(([n]) => n === name)![1];
       assert.deepEqual(other.data, t.data, `${name} changed on the way through torch`);
     }
+  });
+});
+
+describe('the README', { skip: NO_TORCH ?? false }, () => {
+  test('its Python snippet loads an export and prints a NELBO and the class names', () => {
+    const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Training beyond one machine'));
+    const snippet = /```python\n([\s\S]*?)```/.exec(section)?.[1];
+    assert.ok(snippet !== undefined, 'the section has a python block');
+    assert.ok(snippet.trim().split('\n').length <= 5, 'five lines at most');
+    const model = new VAE(KINDS[3]!.config, new Random(3));
+    const { tensors, fields } = toTorchExport(model, { classNames: ['a', 'b', 'c', 'd'] });
+    const file = join(root, 'readme.safetensors');
+    writeFileSync(file, encodeContainer({ noun: 'state dict', format: 'pt' }, tensors, fields));
+    const r = spawnSync(PYTHON, ['-c', snippet.replace('"conv.safetensors"', JSON.stringify(file))], { cwd: REPO, encoding: 'utf8', timeout: 120_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^tensor\(\[[-\d., \n]+\][^)]*\) \['a', 'b', 'c', 'd'\]$/m);
   });
 });
 
