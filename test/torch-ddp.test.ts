@@ -71,6 +71,16 @@ const KINDS: { name: string; config: VaeConfig }[] = [
     config: { inputDim: 64, imageHeight: 8, imageWidth: 8, hidden: [12], latent: 3, likelihood: 'gaussian', gaussianMean: 'sigmoid', arch: 'conv', classes: 4 },
   },
   { name: 'conv, fixed-variance Gaussian', config: { inputDim: 64, imageHeight: 8, imageWidth: 8, hidden: [12], latent: 2, likelihood: 'gaussian-fixed', sigma: 0.1, arch: 'conv' } },
+  { name: 'colour MLP, logistic', config: { inputDim: 3 * 36, channels: 3, imageHeight: 6, imageWidth: 6, hidden: [14], latent: 2, likelihood: 'logistic' } },
+  { name: 'colour MLP in the classic layout', config: { inputDim: 3 * 16, channels: 3, imageHeight: 4, imageWidth: 4, hidden: [10], latent: 2, likelihood: 'bernoulli' } },
+  {
+    name: 'colour conv, three stages, logistic',
+    config: { inputDim: 3 * 16 * 8, channels: 3, imageHeight: 16, imageWidth: 8, hidden: [10], latent: 3, likelihood: 'logistic', arch: 'conv', convChannels: [4, 6, 8] },
+  },
+  {
+    name: 'conditional colour conv, one stage, learned-variance Gaussian',
+    config: { inputDim: 3 * 36, channels: 3, imageHeight: 6, imageWidth: 6, hidden: [8, 6], latent: 2, likelihood: 'gaussian', gaussianMean: 'sigmoid', arch: 'conv', convChannels: [5], classes: 2 },
+  },
 ];
 
 describe('PyTorch export of every model kind', { skip: NO_TORCH ?? false }, () => {
@@ -103,8 +113,9 @@ describe('PyTorch export of every model kind', { skip: NO_TORCH ?? false }, () =
       assert.ok(worstDifference(posterior.mu.data, got.mu!.data) < 1e-4, `${name}: mu`);
       assert.ok(worstDifference(posterior.logvar.data, got.logvar!.data) < 1e-4, `${name}: logvar`);
       assert.ok(worstDifference(decoded.mean.data, got.first!.data) < 1e-4, `${name}: decoder mean (or logits), largest difference ${worstDifference(decoded.mean.data, got.first!.data)}`);
-      if (decoded.logvar === null) assert.equal(got.second, undefined, `${name}: torch has a second decoder parameter`);
-      else assert.ok(worstDifference(decoded.logvar.data, got.second!.data) < 1e-4, `${name}: decoder log-variance`);
+      const second = decoded.logScale ?? decoded.logvar;
+      if (second === null) assert.equal(got.second, undefined, `${name}: torch has a second decoder parameter`);
+      else assert.ok(worstDifference(second.data, got.second!.data) < 1e-4, `${name}: decoder log-variance or log-scale`);
       // The NELBO at the posterior mean: the same loss on both sides.
       const atMean = model.negLogLikelihood(model.decodeDistribution(posterior.mu, labels), x);
       for (let k = 0; k < x.shape[0]!; k++) {

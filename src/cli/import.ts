@@ -12,6 +12,7 @@ import { Adam } from '../nn/adam.js';
 import { CHECKPOINT_FILE, saveCheckpoint } from '../train/checkpoint.js';
 import { DEFAULT_TRAINING_CONFIG, runDataConfig, type RunConfig, type RunDataConfig } from '../train/config.js';
 import { fromTorchExport, type TorchImport } from '../vae/torch-interop.js';
+import { channelsOf } from '../vae/config.js';
 import { loadDataset } from '../data/source.js';
 import { namesAreDigits, valuesPerImage } from '../data/dataset.js';
 import type { Binarize } from '../data/batches.js';
@@ -46,10 +47,10 @@ export const importCommand: Command = {
       throw new UserError(`vae import: ${opts.from} is not a VAE state dict this toolkit reads: ${(err as Error).message}`);
     }
     const { model } = imported;
-    if (valuesPerImage(data.train) !== model.config.inputDim || (model.config.channels ?? 1) !== data.train.channels) {
+    if (valuesPerImage(data.train) !== model.config.inputDim || channelsOf(model.config) !== data.train.channels) {
       const shape = (c: number, n: number): string => `${n} values per image (${c === 1 ? 'grey' : `${c} channels`})`;
       throw new UserError(
-        `vae import: the model has ${shape((model.config.channels ?? 1), model.config.inputDim)}, ${opts.dataset} has ${shape(data.train.channels, valuesPerImage(data.train))}`,
+        `vae import: the model has ${shape(channelsOf(model.config), model.config.inputDim)}, ${opts.dataset} has ${shape(data.train.channels, valuesPerImage(data.train))}`,
       );
     }
     const binarize: Binarize = imported.binarize === 'dynamic' ? 'dynamic' : 'none';
