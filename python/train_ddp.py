@@ -13,8 +13,13 @@ the negative ELBO in nats per example, as `vae eval` computes it.
 
 Data: idx:DIR, a folder with the MNIST-named IDX files (train-images-idx3-ubyte,
 train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, plain or .gz).
-Image folders (folder:DIR) need an image decoder, and this machine's Python has no PIL
-(Debian python3-pil); turn a folder into IDX files first.
+Colour IDX files hold count x channels x height x width bytes. Image folders (folder:DIR)
+would need an image decoder, and Debian's Python here has no PIL (python3-pil); write the
+folder's images as IDX files first.
+
+Debian 12's torchrun (PyTorch 1.13 on Python 3.11) cannot parse its own default --redirects
+and --tee ("0": Python 3.11's enum.Flag no longer lists the empty flag); naming a rank that
+does not exist leaves every real one alone: torchrun --redirects 9:0 --tee 9:0 ...
 """
 import argparse
 import gzip

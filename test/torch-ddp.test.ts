@@ -29,7 +29,7 @@ import {
   TORCH_META,
   type VaeConfig,
 } from '../src/index.js';
-import { vaeOk } from './support/cli.js';
+import { assertUserFailure, vae, vaeOk } from './support/cli.js';
 import { tempRoot, writeIdxFolder } from './support/tiny.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -154,6 +154,32 @@ describe('PyTorch export of every model kind', { skip: NO_TORCH ?? false }, () =
     for (const [name, t] of model.parameters()) {
       const other = imported.model.parameters().find(([n]) => n === name)![1];
       assert.deepEqual(other.data, t.data, `${name} changed on the way through torch`);
+    }
+  });
+});
+
+describe('vae import of a damaged export', () => {
+  test('a broken config, a missing tensor or names that do not fit the classes: one line, exit 2, no run folder', async () => {
+    const dataDir = writeIdxFolder(join(root, 'idx-small'), { train: 20, test: 10 });
+    const config: VaeConfig = { inputDim: 784, imageHeight: 28, imageWidth: 28, hidden: [8], latent: 2, likelihood: 'bernoulli', arch: 'conv', classes: 3 };
+    const { tensors, fields } = toTorchExport(new VAE(config, new Random(1)), { classNames: ['a', 'b', 'c'] });
+    const cases: { name: string; tensors: typeof tensors; fields: Record<string, string>; pattern: RegExp }[] = [
+      { name: 'bad-config', tensors, fields: { ...fields, [TORCH_META.model]: '{"inputDim": 784' }, pattern: /model config \(metadata vae_toolkit\.model\) is invalid/ },
+      { name: 'wrong-config', tensors, fields: { ...fields, [TORCH_META.model]: JSON.stringify({ ...config, latent: 0 }) }, pattern: /latent must be a positive integer/ },
+      { name: 'names', tensors, fields: { ...fields, [TORCH_META.classNames]: '["a", "b"]' }, pattern: /names 2 classes, the conditional model has 3/ },
+      {
+        name: 'missing',
+        tensors: Object.fromEntries(Object.entries(tensors).filter(([k]) => k !== 'decoder.deconvs.1.bias')),
+        fields,
+        pattern: /tensor decoder\.deconvs\.1\.bias is missing/,
+      },
+      { name: 'extra', tensors: { ...tensors, 'decoder.deconvs.2.bias': { shape: [1], data: new Float32Array(1) } }, fields, pattern: /unexpected tensor decoder\.deconvs\.2\.bias/ },
+    ];
+    for (const c of cases) {
+      writeFileSync(join(root, `${c.name}.safetensors`), encodeContainer({ noun: 'state dict', format: 'pt' }, c.tensors, c.fields));
+      const r = await vae(['import', '--from', `${c.name}.safetensors`, '--dataset', `idx:${dataDir}`, '--out', `imp-${c.name}`], root);
+      assertUserFailure(r, c.pattern);
+      assert.equal(existsSync(join(root, `imp-${c.name}`)), false, `${c.name}: a run folder was left behind`);
     }
   });
 });

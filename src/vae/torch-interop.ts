@@ -186,8 +186,15 @@ export function fromTorchExport(tensors: Record<string, NamedTensor>, metadata: 
   });
   const extra = Object.keys(tensors).filter((k) => !taken.has(k));
   if (extra.length > 0) throw new RangeError(`unexpected tensor ${extra[0]} for this model config`);
+  const classes = classesOf(config);
+  if (classNames !== undefined && classes > 0 && classNames.length !== classes) {
+    throw new RangeError(`metadata ${TORCH_META.classNames} names ${classNames.length} classes, the conditional model has ${classes}`);
+  }
   return { model, layout, ...extras };
 }
+
+/** As many classes as 8-bit labels can tell apart, the most a run's config keeps. */
+const MAX_CLASS_NAMES = 256;
 
 function parseClassNames(text: string | undefined): string[] | undefined {
   if (text === undefined) return undefined;
@@ -197,6 +204,8 @@ function parseClassNames(text: string | undefined): string[] | undefined {
   } catch {
     throw new RangeError(`metadata ${TORCH_META.classNames} is not valid JSON`);
   }
-  if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) throw new RangeError(`metadata ${TORCH_META.classNames} must be a list of strings`);
+  if (!Array.isArray(names) || !names.every((n) => typeof n === 'string') || names.length > MAX_CLASS_NAMES) {
+    throw new RangeError(`metadata ${TORCH_META.classNames} must be a list of at most ${MAX_CLASS_NAMES} strings`);
+  }
   return names as string[];
 }
