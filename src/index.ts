@@ -82,7 +82,7 @@ export {
   type ObjectiveName,
 } from './vae/objectives.js';
 export { minibatchTotalCorrelation, klDecomposition, type KlDecomposition } from './vae/total-correlation.js';
-export { toTorchStateDict, fromTorchStateDict, torchExportProblem, TORCH_NAMES } from './vae/torch-interop.js';
+export { toTorchStateDict, fromTorchStateDict, toTorchExport, fromTorchExport, torchLayoutOf, TORCH_NAMES, TORCH_META } from './vae/torch-interop.js';
 export type { ImageDataset, DataSplits } from './data/dataset.js';
 export { subset, valuesPerImage, imageFloats, datasetFloats } from './data/dataset.js';
 export type { DataDescription } from './data/dataset.js';

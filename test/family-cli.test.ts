@@ -82,10 +82,9 @@ describe('bad input to the family flags: exit 2, one line', () => {
     { name: '--digit 11', args: () => ['sample', '--checkpoint', condDir, '--digit', '11', '--out', 'x.png'], pattern: /--digit 11 is not a class of this model \(0 to 9\)/ },
     { name: '--digit without a conditional model', args: () => ['sample', '--checkpoint', join(root, 'plain'), '--digit', '3', '--out', 'x.png'], pattern: /--digit needs a conditional model/ },
     { name: '--iw 0', args: () => ['eval', '--checkpoint', condDir, '--iw', '0'], pattern: /--iw must be >= 1, got 0/ },
-    { name: 'export of a conditional model', args: () => ['export', '--checkpoint', condDir, '--out', 'c.safetensors'], pattern: /the classic layout is not conditional/ },
     { name: 'export to a non-safetensors name', args: () => ['export', '--checkpoint', condDir, '--out', 'c.pt'], pattern: /--out must name a \.safetensors file/ },
     { name: 'import of a missing file', args: () => ['import', '--from', 'nothing.safetensors', '--out', 'imp'], pattern: /no such file: nothing\.safetensors/ },
-    { name: 'import of a checkpoint (not the classic layout)', args: () => ['import', '--from', join(condDir, 'checkpoint.safetensors'), '--out', 'imp2'], pattern: /is not the classic VAE layout: unexpected tensor/ },
+    { name: 'import of a checkpoint (not the classic layout)', args: () => ['import', '--from', join(condDir, 'checkpoint.safetensors'), '--out', 'imp2'], pattern: /is not a VAE state dict this toolkit reads: unexpected tensor/ },
   ];
   before(() => runOk(['train', ...TINY, ...DATA, '--out', join(root, 'plain')]));
   for (const c of cases) {

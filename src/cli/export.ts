@@ -6,32 +6,44 @@ import { UserError } from '../errors.js';
 import { ensureParentDir, writeFileAtomic } from '../io/atomic.js';
 import { encodeContainer } from '../io/container.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
-import { toTorchStateDict, torchExportProblem } from '../vae/torch-interop.js';
+import { dataDescriptionOf } from '../train/config.js';
+import { toTorchExport } from '../vae/torch-interop.js';
+import { archOf } from '../vae/config.js';
 
 const flags = {
   checkpoint: checkpointFlag,
-  format: { kind: 'enum', choices: ['torch-safetensors'], default: 'torch-safetensors', help: "torch-safetensors: the classic PyTorch VAE example's state dict (fc1, fc21, fc22, fc3, fc4)" },
+  format: {
+    kind: 'enum',
+    choices: ['torch-safetensors'],
+    default: 'torch-safetensors',
+    help:
+      "torch-safetensors: a PyTorch state dict; an MLP of the classic example's shape in its names (fc1, fc21, fc22, fc3, fc4), " +
+      "every other model in python/vae_torch.py's; the model config and class names in the metadata",
+  },
   out: { kind: 'string', required: true, help: 'File to write', valueName: 'FILE.safetensors' },
 } as const;
 
 export const exportCommand: Command = {
   name: 'export',
   summary:
-    "Write a trained MLP VAE's weights as a safetensors file in the classic PyTorch example's names and layouts, " +
-    'ready for load_state_dict in Python.',
+    "Write a trained VAE's weights as a safetensors PyTorch state dict (python/vae_torch.py builds the module from its metadata; " +
+    "the classic example's MLP loads into that example's class), ready for load_state_dict in Python.",
   flags,
   async run(argv) {
     const opts = parseFlags('vae export', argv, flags);
     if (extname(opts.out).toLowerCase() !== '.safetensors') throw new UserError(`vae export: --out must name a .safetensors file, got ${opts.out}`);
-    const { model } = loadCheckpoint(opts.checkpoint);
-    const problem = torchExportProblem(model.config);
-    if (problem !== null) throw new UserError(`vae export: ${problem}`);
+    const { model, config } = loadCheckpoint(opts.checkpoint);
+    const { classNames } = dataDescriptionOf(config);
+    const { tensors, fields, layout } = toTorchExport(model, { binarize: config.training.binarize, ...(classNames.length > 0 ? { classNames } : {}) });
     // 'pt' is what PyTorch's own safetensors writer puts in the format field.
-    const bytes = encodeContainer({ noun: 'state dict', format: 'pt' }, toTorchStateDict(model), {});
+    const bytes = encodeContainer({ noun: 'state dict', format: 'pt' }, tensors, fields);
     ensureParentDir(opts.out);
     writeFileAtomic(opts.out, bytes);
     const { inputDim, hidden, latent } = model.config;
-    process.stdout.write(`wrote the ${[inputDim, ...hidden, latent].join('-')} VAE as fc1, fc21, fc22, fc3, fc4 to ${opts.out}\n`);
+    const shape = `${archOf(model.config) === 'conv' ? 'conv ' : ''}${[inputDim, ...hidden, latent].join('-')}`;
+    const where = layout === 'classic' ? "in the classic example's names fc1, fc21, fc22, fc3, fc4" : "in python/vae_torch.py's names";
+    process.stdout.write(`wrote the ${shape} VAE ${where}${classNames.length > 0 ? `, with its ${classNames.length} class names,` : ''} to ${opts.out}\n`);
     return 0;
   },
 };
+

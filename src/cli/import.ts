@@ -10,13 +10,20 @@ import { kernels } from '../engine/tensor.js';
 import { Random } from '../engine/random.js';
 import { Adam } from '../nn/adam.js';
 import { CHECKPOINT_FILE, saveCheckpoint } from '../train/checkpoint.js';
-import { DEFAULT_TRAINING_CONFIG, runDataConfig, type RunConfig } from '../train/config.js';
-import { fromTorchStateDict } from '../vae/torch-interop.js';
+import { DEFAULT_TRAINING_CONFIG, runDataConfig, type RunConfig, type RunDataConfig } from '../train/config.js';
+import { fromTorchExport, type TorchImport } from '../vae/torch-interop.js';
+import { channelsOf } from '../vae/config.js';
 import { loadDataset } from '../data/source.js';
-import { valuesPerImage } from '../data/dataset.js';
+import { namesAreDigits, valuesPerImage } from '../data/dataset.js';
+import type { Binarize } from '../data/batches.js';
 
 const flags = {
-  from: { kind: 'string', required: true, help: "safetensors file with the classic PyTorch VAE's state dict (fc1, fc21, fc22, fc3, fc4)", valueName: 'FILE' },
+  from: {
+    kind: 'string',
+    required: true,
+    help: "safetensors file written by vae export or python/train_ddp.py, or the classic PyTorch VAE's state dict (fc1, fc21, fc22, fc3, fc4; sizes from the shapes)",
+    valueName: 'FILE',
+  },
   out: { kind: 'string', required: true, help: 'Run folder to create', valueName: 'DIR' },
   dataset: { kind: 'string', default: DEFAULT_TRAINING_CONFIG.dataset, help: 'The data the model belongs to, for eval, reconstruct and further training', valueName: 'SPEC' },
 } as const;
@@ -24,29 +31,34 @@ const flags = {
 export const importCommand: Command = {
   name: 'import',
   summary:
-    "Turn a PyTorch-trained classic MLP VAE (safetensors, names fc1, fc21, fc22, fc3, fc4; sizes from the shapes) into a run folder " +
-    'that eval, sample, reconstruct and train --resume work on.',
+    'Turn a PyTorch state dict (from vae export, python/train_ddp.py, or the classic example: fc1, fc21, fc22, fc3, fc4) into a run folder ' +
+    'that eval, sample, reconstruct and train --resume work on; class names in the file are kept.',
   flags,
   async run(argv) {
     const opts = parseFlags('vae import', argv, flags);
     if (existsSync(join(opts.out, CHECKPOINT_FILE))) throw new UserError(`vae import: ${opts.out} already holds a run; choose another --out`);
     if (!existsSync(opts.from)) throw new UserError(`vae import: no such file: ${opts.from}`);
-    const { tensors } = readContainer(readRegularFile(opts.from, 'state dict file'), opts.from, { noun: 'state dict' });
+    const { tensors, metadata } = readContainer(readRegularFile(opts.from, 'state dict file'), opts.from, { noun: 'state dict' });
     const data = loadDataset(opts.dataset);
-    let model;
+    let imported: TorchImport;
     try {
-      model = fromTorchStateDict(tensors, { height: data.train.height, width: data.train.width });
+      imported = fromTorchExport(tensors, metadata, { height: data.train.height, width: data.train.width });
     } catch (err) {
-      throw new UserError(`vae import: ${opts.from} is not the classic VAE layout: ${(err as Error).message}`);
+      throw new UserError(`vae import: ${opts.from} is not a VAE state dict this toolkit reads: ${(err as Error).message}`);
     }
-    if (valuesPerImage(data.train) !== model.config.inputDim) {
-      throw new UserError(`vae import: the model has ${model.config.inputDim} pixels per image, ${opts.dataset} has ${valuesPerImage(data.train)}`);
+    const { model } = imported;
+    if (valuesPerImage(data.train) !== model.config.inputDim || channelsOf(model.config) !== data.train.channels) {
+      const shape = (c: number, n: number): string => `${n} values per image (${c === 1 ? 'grey' : `${c} channels`})`;
+      throw new UserError(
+        `vae import: the model has ${shape(channelsOf(model.config), model.config.inputDim)}, ${opts.dataset} has ${shape(data.train.channels, valuesPerImage(data.train))}`,
+      );
     }
+    const binarize: Binarize = imported.binarize === 'dynamic' ? 'dynamic' : 'none';
     const config: RunConfig = {
       model: model.config,
-      training: { ...DEFAULT_TRAINING_CONFIG, dataset: opts.dataset },
+      training: { ...DEFAULT_TRAINING_CONFIG, dataset: opts.dataset, binarize },
       kernels: kernels().name,
-      data: runDataConfig(data.train),
+      data: runData(runDataConfig(data.train), imported.classNames),
     };
     // Epoch 0 with fresh optimizer moments: `vae train --resume` fine-tunes it from here.
     const state = { config, model, optimizer: new Adam(model.parameters(), { lr: config.training.lr }), rng: new Random(config.training.seed), epoch: 0 };
@@ -54,7 +66,15 @@ export const importCommand: Command = {
     saveCheckpoint(opts.out, state);
     writeFileAtomic(join(opts.out, 'config.json'), JSON.stringify(config, null, 2) + '\n');
     const { inputDim, hidden, latent } = model.config;
-    process.stdout.write(`imported a ${[inputDim, ...hidden, latent].join('-')} VAE into ${opts.out}\n`);
+    const names = imported.classNames === undefined ? '' : ` with its ${imported.classNames.length} class names`;
+    process.stdout.write(`imported a ${[inputDim, ...hidden, latent].join('-')} VAE${names} into ${opts.out}\n`);
     return 0;
   },
 };
+
+/** The data's record, with the class names the file carries in place of the data's own: they are the model's. */
+function runData(fromData: RunDataConfig, fileNames: string[] | undefined): RunDataConfig {
+  if (fileNames === undefined) return fromData;
+  const digits = fromData.channels === 1 && namesAreDigits(fileNames);
+  return { ...fromData, classNames: [...fileNames], noun: digits ? 'digit' : 'image' };
+}
