@@ -36,7 +36,10 @@ function bars(count: number, seed: number): { data: ImageDataset; slant: number[
     slant.push(angle);
     images.set(drawGrey(SIDE, SIDE, shearedBar(14, 14, 2 + 2.5 * rng.uniform(), 18, angle), 4), i * PIXELS);
   }
-  const data = { name: 'bars', images, labels: new Uint8Array(count), count, height: SIDE, width: SIDE } as unknown as ImageDataset;
+  // Both layouts of a dataset: float images, and 8-bit pixels with their channels and description.
+  const pixels = Uint8Array.from(images, (v) => Math.round(v * 255));
+  const description = { classNames: [], noun: 'image' };
+  const data = { name: 'bars', images, pixels, channels: 1, description, labels: new Uint8Array(count), count, height: SIDE, width: SIDE } as unknown as ImageDataset;
   return { data, slant };
 }
 
@@ -61,6 +64,8 @@ function handBuiltModel(calibration: ImageDataset, degreesPerUnit: number): VAE 
   for (const [, t] of model.parameters()) t.data.fill(0);
 
   const images = (calibration as unknown as { images: Float32Array }).images;
+  // Calibrated on the images as the encoder will see them: 8-bit where the dataset holds bytes.
+  for (let i = 0; i < images.length; i++) images[i] = Math.round(images[i]! * 255) / 255;
   const features = Array.from({ length: calibration.count }, (_, i) => shearFeature(images.subarray(i * PIXELS, (i + 1) * PIXELS)));
   const mean = features.reduce((a, b) => a + b, 0) / features.length;
   const sd = Math.sqrt(features.reduce((a, b) => a + (b - mean) ** 2, 0) / features.length);
