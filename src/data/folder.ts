@@ -132,7 +132,8 @@ export function decodePicture(path: string): { rgba: Uint8Array; width: number; 
     else if (kind === '.webp') decoded = webp().decode(bytes);
     else decoded = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_MEGAPIXELS, maxMemoryUsageInMB: 1024 });
   } catch (err) {
-    throw new UserError(`cannot decode image ${path}: ${decoderMessage(err)}`);
+    // libwebp says only that it failed; the header was checked, so its data are what failed.
+    throw new UserError(`cannot decode image ${path}: ${kind === '.webp' ? 'its image data is damaged' : decoderMessage(err)}`);
   }
   if (decoded.width !== size.width || decoded.height !== size.height || decoded.data.length !== 4 * size.width * size.height) {
     throw new UserError(`cannot decode image ${path}: decoded ${decoded.width}x${decoded.height}, its header says ${size.width}x${size.height}`);
