@@ -79,7 +79,7 @@ const MAX_FLAT = 128;
  * One palette for every frame. With at most 256 bins in use (grey frames, plots of few colors)
  * each bin gets its own entry, exact. Otherwise (anti-aliased plots, colour images) the bins
  * that cover at least 1/1000 of the pixels keep their own entry (up to 128 of them), so flat
- * colors stay exact, and median cut (Heckbert 1982) spreads the remaining entries over the
+ * colors stay exact, and median cut (see varianceCut) spreads the remaining entries over the
  * other bins, weighted by their pixels, so every region of color space in use has an entry near it.
  */
 function framesPalette(images: Uint8Array[]): Palette {
@@ -106,7 +106,7 @@ function framesPalette(images: Uint8Array[]): Palette {
     const flat = used.filter((b) => count[b]! >= FLAT_SHARE * pixels).slice(0, MAX_FLAT);
     const flatSet = new Set(flat);
     const rest = used.filter((b) => !flatSet.has(b)).map(binOf);
-    entries = [...flat.map((b) => binOf(b).rgb), ...medianCut(rest, 256 - flat.length)];
+    entries = [...flat.map((b) => binOf(b).rgb), ...varianceCut(rest, 256 - flat.length)];
   }
   const colors = new Uint8Array(256 * 3);
   entries.forEach((rgb, k) => {
@@ -144,34 +144,35 @@ function framesPalette(images: Uint8Array[]): Palette {
 }
 
 /**
- * Median cut: start with one box holding every bin; split the box whose widest channel range
- * times its pixel count is largest, at the pixel-weighted median of that channel, until there
- * are `boxes` boxes or none can be split. Each box gives the pixel-weighted mean of its colors.
+ * Median cut (Heckbert 1982) in its variance-based form (Wan, Wong and Prusinkiewicz 1988):
+ * start with one box holding every bin; split the box with the largest pixel-weighted squared
+ * error at its mean along its channel of largest variance, until there are `boxes` boxes or
+ * none can be split. Each box gives the pixel-weighted mean of its colors.
  */
-export function medianCut(bins: Bin[], boxes: number): Array<[number, number, number]> {
+export function varianceCut(bins: Bin[], boxes: number): Array<[number, number, number]> {
   if (bins.length === 0 || boxes < 1) return [];
-  const extent = (box: Bin[]): { channel: number; range: number; pixels: number } => {
-    let channel = 0;
-    let range = -1;
-    for (let c = 0; c < 3; c++) {
-      let lo = Infinity;
-      let hi = -Infinity;
-      for (const b of box) {
-        lo = Math.min(lo, b.rgb[c]!);
-        hi = Math.max(hi, b.rgb[c]!);
-      }
-      if (hi - lo > range) {
-        range = hi - lo;
-        channel = c;
+  // A box's spread: the pixel-weighted sum of squared distances from its mean color, and
+  // the channel along which it is largest.
+  const extent = (box: Bin[]): { channel: number; error: number; mean: number[] } => {
+    let pixels = 0;
+    const s = [0, 0, 0];
+    const s2 = [0, 0, 0];
+    for (const b of box) {
+      pixels += b.count;
+      for (let c = 0; c < 3; c++) {
+        s[c]! += b.count * b.rgb[c]!;
+        s2[c]! += b.count * b.rgb[c]! ** 2;
       }
     }
-    return { channel, range, pixels: box.reduce((n, b) => n + b.count, 0) };
+    const spread = [0, 1, 2].map((c) => s2[c]! - s[c]! ** 2 / pixels);
+    const channel = spread.indexOf(Math.max(...spread));
+    return { channel, error: spread[0]! + spread[1]! + spread[2]!, mean: s.map((v) => v / pixels) };
   };
   // Each box with its extent, computed once when the box is made.
-  const queue: Array<{ box: Bin[]; channel: number; score: number }> = [];
+  const queue: Array<{ box: Bin[]; channel: number; score: number; cut: number }> = [];
   const push = (box: Bin[]): void => {
     const e = extent(box);
-    queue.push({ box, channel: e.channel, score: box.length < 2 ? 0 : e.range * e.pixels });
+    queue.push({ box, channel: e.channel, score: box.length < 2 ? 0 : e.error, cut: e.mean[e.channel]! });
   };
   push(bins);
   while (queue.length < boxes) {
@@ -184,16 +185,11 @@ export function medianCut(bins: Bin[], boxes: number): Array<[number, number, nu
       }
     });
     if (pick < 0) break;
-    const { box: unsorted, channel } = queue[pick]!;
+    const { box: unsorted, channel, cut: at } = queue[pick]!;
     const box = unsorted.slice().sort((a, b) => a.rgb[channel]! - b.rgb[channel]!);
-    const half = box.reduce((n, b) => n + b.count, 0) / 2;
-    let acc = 0;
-    let cut = 1;
-    for (let i = 0; i < box.length - 1; i++) {
-      acc += box[i]!.count;
-      cut = i + 1;
-      if (acc >= half) break;
-    }
+    // Split at the box's mean along that channel (keeping at least one color on each side).
+    let cut = box.findIndex((b) => b.rgb[channel]! > at);
+    cut = Math.min(box.length - 1, Math.max(1, cut < 0 ? box.length - 1 : cut));
     queue.splice(pick, 1);
     push(box.slice(0, cut));
     push(box.slice(cut));
