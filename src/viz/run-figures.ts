@@ -109,12 +109,13 @@ function densityRows(test: ImageDataset, mu: Float32Array, plane: LatentPlane, l
     seen.add(label);
     const z = mu.slice(i * latent, (i + 1) * latent);
     const where = plane.kind === 'latent' && latent === 2 ? ` = (${z[0]!.toFixed(2)}, ${z[1]!.toFixed(2)})`.replace(/-/g, '\u2212') : '';
-    // "a test 7" for digits; other images by their class name, when they have one.
+    // "of a test 7" for digits; other images lead with their class name, when they have one.
     const name = className(words, label);
-    const which = words.noun === 'digit' ? `a test ${name}` : words.classNames.length > 0 ? `a test image (${name})` : `test image ${i + 1}`;
+    const which = words.noun === 'digit' ? `of a test ${name}` : words.classNames.length > 0 ? 'of a test image' : `of test image ${i + 1}`;
+    const lead = words.noun !== 'digit' && words.classNames.length > 0 ? `${name}: ` : '';
     // A conditional model decodes each code as the class its image was encoded with.
-    if (conditional) rows.push({ z, label: `\u03bc(x, y) of ${which}${where}, y = ${name}`, y: label });
-    else rows.push({ z, label: `\u03bc(x) of ${which}${where}` });
+    if (conditional) rows.push({ z, label: `${lead}\u03bc(x, y) ${which}${where}, y = ${name}`, y: label });
+    else rows.push({ z, label: `${lead}\u03bc(x) ${which}${where}` });
   }
   return rows;
 }
