@@ -110,7 +110,7 @@ test('colour reconstructions: originals above reconstructions, colours kept, byt
 
 test('a model\'s image shape follows its input size; displays scale small images up', () => {
   assert.deepEqual(modelImageShape(DEFAULT_VAE_CONFIG), { channels: 1, height: 28, width: 28 });
-  assert.deepEqual(modelImageShape({ ...DEFAULT_VAE_CONFIG, inputDim: 3 * 64 * 48, imageHeight: 64, imageWidth: 48 }), { channels: 3, height: 64, width: 48 });
+  assert.deepEqual(modelImageShape({ ...DEFAULT_VAE_CONFIG, inputDim: 3 * 64 * 48, imageHeight: 64, imageWidth: 48, channels: 3 }), { channels: 3, height: 64, width: 48 });
   assert.throws(() => modelImageShape({ ...DEFAULT_VAE_CONFIG, inputDim: 2 * 784 }), RangeError);
   assert.equal(displayScale({ height: 28, width: 28 }), 2);
   assert.equal(displayScale({ height: 64, width: 64 }), 1);

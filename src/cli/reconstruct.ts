@@ -25,7 +25,7 @@ export const reconstructCommand: Command = {
     applyKernels(opts.kernels);
     const state = loadCheckpoint(opts.checkpoint);
     const test = subset(datasetForRun('vae reconstruct', state).test, opts.count);
-    writePng(opts.out, reconstructionFigure((x) => state.model.reconstruct(x, test.labels), test.images, test.count, modelImageShape(state.model.config), opts.scale));
+    writePng(opts.out, reconstructionFigure((x) => state.model.reconstruct(x, test.labels), test.pixels, test.count, modelImageShape(state.model.config), opts.scale));
     process.stdout.write(`wrote ${test.count} originals and reconstructions to ${opts.out}\n`);
     return 0;
   },

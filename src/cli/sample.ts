@@ -9,7 +9,8 @@ import { UserError } from '../errors.js';
 import type { VAE } from '../vae/model.js';
 import { sampleLabels } from './family-flags.js';
 import { modelImageShape } from '../viz/image-shape.js';
-import { figureWordsOf, type FigureWords } from '../viz/words.js';
+import type { FigureWords } from '../viz/words.js';
+import { dataDescriptionOf } from '../train/config.js';
 
 /** "circle, square" or "0 to 9": the classes a user may name. */
 function classChoices(model: VAE, words: FigureWords): string {
@@ -70,7 +71,7 @@ export const sampleCommand: Command = {
     if (opts.class !== undefined && opts.digit !== undefined) throw new UserError('vae sample: give --class or --digit, not both');
     const state = loadCheckpoint(opts.checkpoint);
     const { model } = state;
-    const words = figureWordsOf(state.config);
+    const words = dataDescriptionOf(state.config);
     const label =
       opts.class !== undefined ? resolveClass(model, words, opts.class) : opts.digit !== undefined ? resolveDigit(model, words, opts.digit) : undefined;
     const labels = classLabels(model, opts.count, label);

@@ -2,6 +2,7 @@
 import { Tensor } from '../engine/tensor.js';
 import { imageRows, type ImageValues, type RasterImage } from './grid.js';
 import type { ImageShape } from './image-shape.js';
+import { bytesToUnit } from '../data/dataset.js';
 
 /** Images per row pair, so a large count wraps instead of making one endless strip. */
 const PER_ROW = 16;
@@ -22,7 +23,7 @@ export function reconstructionFigure(
   const dim = channels * height * width;
   const batch = images.subarray(0, count * dim);
   // Bytes become the floats b / 255 the model was trained on.
-  const x = batch instanceof Float32Array ? batch : Float32Array.from(batch, (b) => b / 255);
+  const x = batch instanceof Float32Array ? batch : bytesToUnit(batch);
   const recon = reconstruct(new Tensor(x, [count, dim]));
   const rows: ImageValues[] = [];
   for (let start = 0; start < count; start += PER_ROW) {

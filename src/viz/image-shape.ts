@@ -11,9 +11,9 @@ export interface ImageShape {
 /** A model's image shape: its input holds channels x height x width values (CHW). */
 export function modelImageShape(c: VaeConfig): ImageShape {
   const { imageHeight: height, imageWidth: width } = c;
-  const channels = c.inputDim / (height * width);
-  if (!Number.isInteger(channels) || (channels !== 1 && channels !== 3)) {
-    throw new RangeError(`a model with ${c.inputDim} inputs of ${height}x${width} images has neither 1 nor 3 channels`);
+  const channels = c.channels ?? 1;
+  if (channels * height * width !== c.inputDim) {
+    throw new RangeError(`a model with ${c.inputDim} inputs does not hold ${channels}x${height}x${width} images`);
   }
   return { channels, height, width };
 }

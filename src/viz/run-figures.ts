@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { Random } from '../engine/random.js';
 import { Tensor } from '../engine/tensor.js';
-import { subset, type ImageDataset } from '../data/dataset.js';
+import { valuesPerImage, subset, type ImageDataset } from '../data/dataset.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { encodeSubset } from '../train/snapshots.js';
 import type { VAE } from '../vae/model.js';
@@ -14,7 +14,7 @@ import { isContinuous } from '../vae/config.js';
 import { reconstructionFigure } from './figures.js';
 import { imageGrid, type RasterImage } from './grid.js';
 import { displayScale, modelImageShape } from './image-shape.js';
-import { className, figureWordsOf, pluralNoun, type FigureWords } from './words.js';
+import { className, pluralNoun, type FigureWords } from './words.js';
 import { clampUnit, decodeDisplayMean } from '../vae/decoded-pixels.js';
 import { encodePng } from './png.js';
 import { latentPlane, type LatentPlane } from './latent-plane.js';
@@ -59,11 +59,11 @@ const ENCODE_BATCH = 1000;
 /** Posterior means of a whole dataset, in batches to keep memory flat. */
 export function posteriorMeans(model: VAE, data: ImageDataset): Float32Array {
   const L = model.config.latent;
-  const dim = model.config.inputDim;
+  const dim = valuesPerImage(data);
   const out = new Float32Array(data.count * L);
   for (let start = 0; start < data.count; start += ENCODE_BATCH) {
     const n = Math.min(ENCODE_BATCH, data.count - start);
-    const part: ImageDataset = { ...data, images: data.images.subarray(start * dim, (start + n) * dim), labels: data.labels.subarray(start, start + n), count: n };
+    const part: ImageDataset = { ...data, pixels: data.pixels.subarray(start * dim, (start + n) * dim), labels: data.labels.subarray(start, start + n), count: n };
     out.set(encodeSubset(model, part).mu, start * L);
   }
   return out;
@@ -184,7 +184,8 @@ export function renderRunFigures(inputs: RunFigureInputs): RunFigures {
   const { model, test, seed } = inputs;
   const { latent } = model.config;
   const shape = modelImageShape(model.config);
-  const words = figureWordsOf(inputs.config);
+  // The test set's own description: a run from before names were kept gets them from its data.
+  const words = test.description;
   const files: Array<{ file: string; bytes: Uint8Array }> = [];
   const missing: Array<{ file: string; reason: string }> = [];
   const history = inputs.history.filter((m) => m.epoch <= inputs.epoch);
@@ -195,7 +196,7 @@ export function renderRunFigures(inputs: RunFigureInputs): RunFigures {
   const conditional = model.classes > 0;
   const shown = subset(test, RECONSTRUCTIONS);
   const reconstruct = (x: Tensor): Float32Array => clampUnit(model.reconstruct(x, conditional ? shown.labels : undefined));
-  const recon = reconstructionFigure(reconstruct, shown.images, shown.count, shape, displayScale(shape));
+  const recon = reconstructionFigure(reconstruct, shown.pixels, shown.count, shape, displayScale(shape));
   files.push({ file: 'reconstructions.png', bytes: encodePng(recon) });
   files.push({ file: 'samples.png', bytes: encodePng(samplesImage(model, new Random(seed))) });
 

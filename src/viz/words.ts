@@ -3,28 +3,14 @@
  * names and "test images" for everything else, so Fashion-MNIST's legend reads "Trouser" and
  * a folder of shapes reads "circle", never "digit 0".
  */
-import { FASHION_MNIST_CLASSES } from '../data/fashion-mnist.js';
-import type { RunConfig } from '../train/config.js';
+import { DIGIT_CLASSES, type DataDescription } from '../data/dataset.js';
 import { CLASS_COLORS, classColor, PRIOR_COLOR } from './palette.js';
 import type { LegendItem } from './plot.js';
 
-/** What the data are called: the same shape as the dataset's DataDescription. */
-export interface FigureWords {
-  /** Class names in label order; [] when the data have no classes. */
-  classNames: string[];
-  /** One item: 'digit' only for digit data. */
-  noun: 'digit' | 'image';
-}
+/** What the data are called: the dataset's description (class names, and "digit" or "image"). */
+export type FigureWords = DataDescription;
 
-export const DIGIT_WORDS: FigureWords = { classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'], noun: 'digit' };
-
-/** The words for a run from what its config says about its dataset. */
-export function figureWordsOf(config: RunConfig): FigureWords {
-  const dataset = config.training.dataset;
-  if (dataset === 'mnist' || dataset.startsWith('idx:')) return DIGIT_WORDS;
-  if (dataset === 'fashion-mnist') return { classNames: [...FASHION_MNIST_CLASSES], noun: 'image' };
-  return { classNames: [], noun: 'image' };
-}
+export const DIGIT_WORDS: FigureWords = { classNames: [...DIGIT_CLASSES], noun: 'digit' };
 
 /** "digits" or "images". */
 export function pluralNoun(words: FigureWords): string {
