@@ -151,7 +151,7 @@ function aboutFigures(w: FigureWords): Record<(typeof FIGURE_FILES)[number], { t
     },
     'latent_evolution.gif': {
       title: 'The posterior during training, animated',
-      caption: 'The same snapshots as the strip above, one frame each, in order.',
+      caption: 'Every snapshot of the run in order, one frame each (a long run keeps at most 40, spread evenly over it).',
     },
     'latent_marginals.png': {
       title: 'Latent marginals against the prior',
