@@ -123,7 +123,6 @@ function densityRows(test: ImageDataset, mu: Float32Array, plane: LatentPlane, l
 /** Title and caption of each figure, in the data's words ("test digits", "test images"). */
 function aboutFigures(w: FigureWords): Record<(typeof FIGURE_FILES)[number], { title: string; caption: string }> {
   const items = pluralNoun(w);
-  const digits = w.noun === 'digit';
   return {
     'loss_curves.png': {
       title: 'Training curves',
@@ -139,7 +138,7 @@ function aboutFigures(w: FigureWords): Record<(typeof FIGURE_FILES)[number], { t
     },
     'latent_scatter.png': {
       title: 'The latent space',
-      caption: `Each test ${w.noun} placed at its posterior mean and colored by its label: ${digits ? 'digits' : 'images'} of one class gather in regions of the latent space, learned without ever seeing a label.`,
+      caption: `Each test ${w.noun} placed at its posterior mean and colored by its label: ${items} of one class gather in regions of the latent space, learned without ever seeing a label.`,
     },
     'latent_manifold.png': {
       title: 'The decoder over the latent plane',
