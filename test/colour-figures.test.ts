@@ -266,3 +266,35 @@ test('the evolution GIF has at most 40 frames, the first and the last snapshot a
   assert.equal(picks[0], 0);
   assert.equal(picks.at(-1), n - 1);
 });
+
+test('every figure of a colour run is RGB, its report names the classes and never says digit', async () => {
+  const { defaultRunConfig } = await import('../src/train/config.js');
+  const { createTrainingState } = await import('../src/train/checkpoint.js');
+  const { renderRunFigures } = await import('../src/viz/run-figures.js');
+  const [C, H, W] = [3, 8, 10];
+  const count = 12;
+  const pixels = new Uint8Array(count * C * H * W);
+  const labels = Uint8Array.from({ length: count }, (_, i) => i % 2);
+  // Class 1 (red) images are pure red, class 0 (blue) pure blue: image 0 is blue, image 1 red.
+  for (let i = 0; i < count; i++) pixels.fill(255, i * C * H * W + (labels[i] === 1 ? 0 : 2) * H * W, i * C * H * W + ((labels[i] === 1 ? 0 : 2) + 1) * H * W);
+  const test = { name: 'shapes', pixels, labels, count, channels: C, height: H, width: W, description: SHAPES };
+  for (const classes of [0, 2]) {
+    const config = defaultRunConfig();
+    config.training.dataset = 'folder:shapes';
+    config.model = { ...config.model, inputDim: C * H * W, imageHeight: H, imageWidth: W, channels: C, hidden: [16], latent: 2, ...(classes > 0 ? { classes } : {}) };
+    config.data = { channels: C, height: H, width: W, classNames: SHAPES.classNames, noun: 'image' };
+    const state = createTrainingState(config);
+    const drawn = renderRunFigures({ model: state.model, config, epoch: 0, step: 0, test, history: [], snapshots: null, seed: 0 });
+    const file = (name: string): Uint8Array => drawn.files.find((f) => f.file === name)!.bytes;
+    for (const name of ['reconstructions.png', 'samples.png']) assert.equal(file(name)[25], 2, `${name} is an RGB PNG (colour type 2)`);
+    // The originals' row: image 0 (blue) then image 1 (red), each 10 x 8 pixels scaled by 6, after 2 pixels of padding.
+    const recon = decodePng(file('reconstructions.png'));
+    assert.deepEqual(pixel(recon, 2 + 5, 2 + 5), [0, 0, 255]);
+    assert.deepEqual(pixel(recon, 2 + 60 + 2 + 5, 2 + 5), [255, 0, 0]);
+    const html = new TextDecoder().decode(file('report.html')).replace(/data:[^"]*"/g, '"');
+    assert.doesNotMatch(html, /digit/i);
+    assert.match(html, /10\u00d78 colour images, 2 classes: blue, red/);
+    assert.match(html, /test images/);
+    if (classes > 0) assert.match(html, /y = blue/);
+  }
+});
