@@ -293,7 +293,7 @@ test('every figure of a colour run is RGB, its report names the classes and neve
     assert.deepEqual(pixel(recon, 2 + 60 + 2 + 5, 2 + 5), [255, 0, 0]);
     const html = new TextDecoder().decode(file('report.html')).replace(/data:[^"]*"/g, '"');
     assert.doesNotMatch(html, /digit/i);
-    assert.match(html, /10\u00d78 colour images, 2 classes: blue, red/);
+    assert.match(html, /8\u00d710 colour images, 2 classes: blue, red/);
     assert.match(html, /test images/);
     if (classes > 0) assert.match(html, /y = blue/);
   }

@@ -55,10 +55,10 @@ function describeDecoder(c: VaeConfig): string {
   return `Gaussian decoder (${gaussianTraits(c, `\u03c3 = ${c.sigma}`).join(', ')})`;
 }
 
-/** "28×28 grey digits, 10 classes: 0, 1, …" or "64×64 colour images, 2 classes: circle, square". */
+/** "28×28 grey digits, 10 classes: 0, 1, …" or "64×48 colour images, 2 classes: circle, square" (height × width, as --image-size). */
 function describeImages(c: VaeConfig, words: FigureWords): string {
   const { channels, height, width } = modelImageShape(c);
-  const what = `${width}\u00d7${height} ${channels === 3 ? 'colour' : 'grey'} ${pluralNoun(words)}`;
+  const what = `${height}\u00d7${width} ${channels === 3 ? 'colour' : 'grey'} ${pluralNoun(words)}`;
   const names = words.classNames;
   if (names.length === 0) return `${what}, no classes`;
   return `${what}, ${names.length} ${names.length === 1 ? 'class' : 'classes'}: ${names.join(', ')}`;
