@@ -112,7 +112,7 @@ export { encodeContainer, readContainer, Container, type ContainerKind } from '.
 export { modelFromTensors } from './vae/from-tensors.js';
 export { checkDatasetUnchanged } from './data/fingerprint.js';
 export { encodePng, type PngImage } from './viz/png.js';
-export { imageGrid, imageRows, type GrayImage, type GridOptions } from './viz/grid.js';
+export { imageGrid, imageRows, type GrayImage, type RasterImage, type GridOptions } from './viz/grid.js';
 export { reconstructionFigure } from './viz/figures.js';
 export { renderRunFigures, writeRunFigures, posteriorMeans, FIGURE_FILES, type RunFigureInputs, type RunFigures } from './viz/run-figures.js';
 export { latentScatterFigure, latentManifoldFigure } from './viz/latent-figures.js';
