@@ -158,7 +158,7 @@ export {
   type MeasureSet,
 } from './measure/index.js';
 export { encodePng, type PngImage } from './viz/png.js';
-export { imageGrid, imageRows, type GrayImage, type GridOptions } from './viz/grid.js';
+export { imageGrid, imageRows, type GrayImage, type RasterImage, type GridOptions } from './viz/grid.js';
 export { reconstructionFigure } from './viz/figures.js';
 export { renderRunFigures, writeRunFigures, posteriorMeans, FIGURE_FILES, type RunFigureInputs, type RunFigures } from './viz/run-figures.js';
 export { latentScatterFigure, latentManifoldFigure } from './viz/latent-figures.js';

@@ -155,7 +155,7 @@ describe('good paths', () => {
     assert.equal(state.model.config.classes, 2);
     const ev = JSON.parse((await runOk(['eval', '--checkpoint', run1, '--json'])).stdout);
     assert.equal(ev.examples, 2, '10% of 24 images are held out');
-    await runOk(['sample', '--checkpoint', run1, '--digit', '1', '-n', '4', '--out', join(root, 'folder-samples.png')]);
+    await runOk(['sample', '--checkpoint', run1, '--class', '1', '-n', '4', '--out', join(root, 'folder-samples.png')]);
   });
 
   test('the PyTorch example round trip: import a torch-written file, match its outputs, export, load in torch', async (t) => {

@@ -19,6 +19,7 @@ import { lossCurvesFigure } from '../src/viz/loss-curves.js';
 import { reportHtml, escapeHtml } from '../src/viz/report.js';
 import { defaultRunConfig } from '../src/train/config.js';
 import { CLASS_COLORS } from '../src/viz/palette.js';
+import { DIGIT_WORDS } from '../src/viz/words.js';
 import type { EpochMetrics } from '../src/train/trainer.js';
 import { decodePng, parseGif } from './viz-helpers.js';
 
@@ -206,7 +207,7 @@ test('plots are drawn at their size, not blank, with the class colors in them', 
   const record = fakeSnapshots(2, 300, [0, 2, 4, 8, 12, 16]);
   const last = record.snapshots[record.snapshots.length - 1]!;
   const plane = latentPlane(last.mu, record.count, 2);
-  const scatter = decodePng(latentScatterFigure(plane, last.mu, record.labels, record.count));
+  const scatter = decodePng(latentScatterFigure(plane, last.mu, record.labels, record.count, false, DIGIT_WORDS));
   assert.equal(scatter.width, 860);
   assert.equal(scatter.height, 720);
   assert.ok(scatter.variance > 100, `variance ${scatter.variance}`);
@@ -217,7 +218,7 @@ test('plots are drawn at their size, not blank, with the class colors in them', 
     for (let i = 0; i < scatter.rgba.length && !found; i += 4) found = scatter.rgba[i] === r && scatter.rgba[i + 1] === g && scatter.rgba[i + 2] === b;
     assert.ok(found, `color ${hex} missing from the scatter`);
   }
-  for (const bytes of [evolutionStripFigure(plane, record), latentMarginalsFigure(record, 1)]) {
+  for (const bytes of [evolutionStripFigure(plane, record, DIGIT_WORDS), latentMarginalsFigure(record, 1, DIGIT_WORDS)]) {
     const img = decodePng(bytes);
     assert.ok(img.width > 600 && img.height > 400, `${img.width}x${img.height}`);
     assert.ok(img.variance > 100);
@@ -237,7 +238,7 @@ test('the report escapes what it quotes and embeds what it shows', () => {
   const config = defaultRunConfig();
   config.training.dataset = 'idx:/data/<odd>';
   const png = new Uint8Array([1, 2, 3]);
-  const html = reportHtml({ config, epoch: 3, final: undefined, figures: [{ file: 'a.png', title: 'A', caption: 'says <what>', bytes: png }], missing: [{ file: 'b.gif', reason: 'none' }] });
+  const html = reportHtml({ config, epoch: 3, final: undefined, figures: [{ file: 'a.png', title: 'A', caption: 'says <what>', bytes: png }], missing: [{ file: 'b.gif', reason: 'none' }], words: DIGIT_WORDS });
   assert.ok(html.includes('idx:/data/&lt;odd&gt;'));
   assert.ok(!html.includes('<odd>'));
   assert.ok(html.includes(`src="data:image/png;base64,${Buffer.from(png).toString('base64')}"`));

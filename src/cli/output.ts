@@ -3,10 +3,10 @@ import { extname } from 'node:path';
 import { UserError } from '../errors.js';
 import { ensureParentDir, writeFileAtomic } from '../io/atomic.js';
 import { encodePng } from '../viz/png.js';
-import type { GrayImage } from '../viz/grid.js';
+import type { RasterImage } from '../viz/grid.js';
 
 /** Writes a PNG atomically, creating its folder; the path must end in .png. */
-export function writePng(path: string, image: GrayImage): void {
+export function writePng(path: string, image: RasterImage): void {
   if (extname(path).toLowerCase() !== '.png') throw new UserError(`--out must name a .png file, got ${path}`);
   ensureParentDir(path);
   writeFileAtomic(path, encodePng(image));

@@ -1,9 +1,12 @@
 /**
- * Latent snapshots: where a fixed set of test digits sit in latent space at regular points of
+ * Latent snapshots: where a fixed set of test images sit in latent space at regular points of
  * training, for the figures that show the posterior moving toward N(0, I). Each snapshot holds
  * the posterior means and log-variances of the first 1000 test images (a few hundred KB per
  * run at latent 2), taken before the first step, at 1/8, 1/4, 1/2 and 3/4 of the first epoch
- * (early training moves fastest), and at the end of every epoch.
+ * (early training moves fastest), and at the end of every epoch. A long run (a small folder
+ * trained for hundreds of epochs) would make hundreds of them, and an animation and report as
+ * large; so a run takes at most MAX_SNAPSHOTS, spread evenly over its planned length, always
+ * the first and the last.
  *
  * The file is rewritten atomically at the end of every epoch, before the checkpoint. On
  * resume the snapshots past the checkpoint's optimizer step are dropped, as metrics.jsonl is
@@ -20,10 +23,13 @@ import { readRegularFile } from '../io/bounded-read.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { VAE } from '../vae/model.js';
 import type { TrainingState } from './checkpoint.js';
+import type { RunConfig } from './config.js';
 
 export const SNAPSHOTS_FILE = 'latent_snapshots.safetensors';
 /** Test images encoded at each snapshot. */
 export const SNAPSHOT_IMAGES = 1000;
+/** Snapshots of one run at most. */
+export const MAX_SNAPSHOTS = 40;
 const KIND: ContainerKind = { noun: 'latent snapshots', format: 'vae-toolkit/latent-snapshots', versions: ['1'] };
 
 export interface LatentSnapshot {
@@ -51,6 +57,34 @@ export function isSnapshotStep(step: number, batchesPerEpoch: number): boolean {
   return [1 / 8, 1 / 4, 1 / 2, 3 / 4].some((f) => Math.round(f * batchesPerEpoch) === step);
 }
 
+/** The optimizer steps a run is planned to take. */
+export function plannedSteps(config: RunConfig, batchesPerEpoch: number): number {
+  return config.training.epochs * batchesPerEpoch;
+}
+
+/**
+ * The steps at which a run of `totalSteps` takes its snapshots, in order: the uncapped schedule
+ * (isSnapshotStep, and the last step) when it has at most `max`, else the steps of that
+ * schedule nearest to `max` evenly spaced points from the first step to the last, so a
+ * 300-epoch run gives 40 snapshots at epoch ends about 7.7 epochs apart.
+ */
+export function snapshotSchedule(totalSteps: number, batchesPerEpoch: number, max = MAX_SNAPSHOTS): number[] {
+  if (!Number.isSafeInteger(totalSteps) || totalSteps < 0) throw new RangeError(`snapshotSchedule: bad step count ${totalSteps}`);
+  if (!Number.isInteger(max) || max < 2) throw new RangeError(`snapshotSchedule: max must be at least 2, got ${max}`);
+  const every: number[] = [];
+  for (let step = 0; step <= totalSteps; step++) if (isSnapshotStep(step, batchesPerEpoch) || step === totalSteps) every.push(step);
+  if (every.length <= max) return every;
+  const picked = new Set<number>();
+  let j = 0;
+  for (let k = 0; k < max; k++) {
+    const target = (k * totalSteps) / (max - 1);
+    // `every` is sorted and the targets increase, so the nearest candidate only moves forward.
+    while (j + 1 < every.length && Math.abs(every[j + 1]! - target) < Math.abs(every[j]! - target)) j++;
+    picked.add(every[j]!);
+  }
+  return [...picked];
+}
+
 /** Training progress of a snapshot in epochs (fractional within the first). */
 export function snapshotEpoch(s: LatentSnapshot, batchesPerEpoch: number): number {
   return s.step / batchesPerEpoch;
@@ -70,12 +104,17 @@ export class SnapshotRecorder {
   /** Set when an existing file could not be continued and was started afresh. */
   warning: string | undefined;
 
+  /** The steps this run takes its snapshots at. */
+  private readonly due: Set<number>;
+
   private constructor(
     private readonly dir: string,
     private readonly state: TrainingState,
     private readonly images: ImageDataset,
     readonly record: LatentSnapshots,
-  ) {}
+  ) {
+    this.due = new Set(snapshotSchedule(plannedSteps(state.config, record.batchesPerEpoch), record.batchesPerEpoch));
+  }
 
   /**
    * For a fresh run, takes the snapshot before the first step. For a resumed run, continues
@@ -114,7 +153,7 @@ export class SnapshotRecorder {
 
   /** Call after every optimizer step; encodes the subset when a snapshot is due. */
   onStep(step: number): void {
-    if (isSnapshotStep(step, this.record.batchesPerEpoch)) this.take();
+    if (this.due.has(step)) this.take();
   }
 
   /** Writes the file (atomically). Call at the end of each epoch, before the checkpoint. */

@@ -1,13 +1,16 @@
 /**
  * decoder_density.png: the decoder is a distribution, not an image. For a few latent codes
- * (the posterior means of test digits of different classes): the mean E[x|z], the per-pixel
- * spread, and images drawn pixel by pixel from p(x|z): variations of one digit from one z.
+ * (the posterior means of test images of different classes): the mean E[x|z], the per-pixel
+ * spread, and images drawn pixel by pixel from p(x|z): variations of one image from one z.
+ * Colour images show their mean and draws in colour, and the spread of each pixel as one
+ * intensity: the mean of its three channels' spreads, on the sequential color map.
  */
 import type { Random } from '../engine/random.js';
 import { imageGrid } from './grid.js';
 import { sequentialColor } from './palette.js';
 import { type DecoderDistribution } from './decoder-distribution.js';
-import { createFigure, drawGray, figurePng, text, type Context } from './plot.js';
+import { createFigure, drawImage, figurePng, text, type Context } from './plot.js';
+import type { ImageShape } from './image-shape.js';
 import { formatTick, niceTicks } from './ticks.js';
 import { font, registerPlotFonts } from './fonts.js';
 import { createCanvas } from '@napi-rs/canvas';
@@ -15,7 +18,7 @@ import { createCanvas } from '@napi-rs/canvas';
 export interface DensityRow {
   /** The latent code. */
   z: Float32Array;
-  /** Where it came from, e.g. "μ(x) of a test 7". */
+  /** Where it came from, e.g. "μ(x) of a test 7" or "μ(x) of a test image (circle)". */
   label: string;
   /** The class a conditional model decodes it as. */
   y?: number;
@@ -23,8 +26,10 @@ export interface DensityRow {
 
 export const DENSITY_DRAWS = 8;
 
-export function decoderDensityFigure(dist: DecoderDistribution, rows: DensityRow[], height: number, width: number, rng: Random, scale = 3): Uint8Array {
+export function decoderDensityFigure(dist: DecoderDistribution, rows: DensityRow[], shape: ImageShape, rng: Random, scale = 3): Uint8Array {
   if (rows.length === 0) throw new RangeError('decoderDensityFigure: no latent points');
+  const { channels, height, width } = shape;
+  const values = channels * height * width;
   const cellW = width * scale;
   const cellH = height * scale;
   const gap = 14;
@@ -40,11 +45,11 @@ export function decoderDensityFigure(dist: DecoderDistribution, rows: DensityRow
     const d = dist.at(row.z, row.y);
     const y = top + r * rowH;
     text(ctx, row.label, labelW, y + cellH / 2, { size: 13, align: 'right', baseline: 'middle' });
-    drawGray(ctx, imageGrid(d.mean, 1, height, width, { scale, padding: 0 }), left, y);
-    drawColored(ctx, d.spread, dist.spreadMax, height, width, scale, left + cellW + gap, y);
-    const draws = new Float32Array(DENSITY_DRAWS * height * width);
-    for (let k = 0; k < DENSITY_DRAWS; k++) draws.set(d.sample(rng), k * height * width);
-    drawGray(ctx, imageGrid(draws, DENSITY_DRAWS, height, width, { cols: DENSITY_DRAWS, scale, padding: 4, background: 0.6 }), drawsX - 4, y - 4);
+    drawImage(ctx, imageGrid(d.mean, 1, height, width, { scale, padding: 0, channels }), left, y);
+    drawColored(ctx, channelMean(d.spread, channels, height * width), dist.spreadMax, height, width, scale, left + cellW + gap, y);
+    const draws = new Float32Array(DENSITY_DRAWS * values);
+    for (let k = 0; k < DENSITY_DRAWS; k++) draws.set(d.sample(rng), k * values);
+    drawImage(ctx, imageGrid(draws, DENSITY_DRAWS, height, width, { cols: DENSITY_DRAWS, scale, padding: 4, background: 0.6, channels }), drawsX - 4, y - 4);
   });
   const header = top - 14;
   text(ctx, 'mean', left + cellW / 2, header - 17, { size: 13, bold: true });
@@ -56,8 +61,17 @@ export function decoderDensityFigure(dist: DecoderDistribution, rows: DensityRow
   text(ctx, dist.drawsName, drawsMid, header, { size: 13 });
   colorbar(ctx, dist.spreadMax, dist.spreadName, totalW - 80, top, rows.length * rowH - 24);
   text(ctx, 'The decoder as a distribution over every pixel, for single latent points z', fig.width / 2, 30, { size: 17, bold: true });
-  text(ctx, 'one z gives a mean image, a spread per pixel, and many different draws: the variations the model allows', fig.width / 2, 52, { size: 13 });
+  const perPixel = channels === 1 ? 'a spread per pixel' : 'a spread per pixel (the mean of its R, G and B spreads)';
+  text(ctx, `one z gives a mean image, ${perPixel}, and many different draws: the variations the model allows`, fig.width / 2, 52, { size: 13 });
   return figurePng(fig);
+}
+
+/** Per pixel, the mean over the channel planes of a CHW image (the plane itself when grey). */
+export function channelMean(values: Float32Array, channels: number, plane: number): Float32Array {
+  if (channels === 1) return values;
+  const out = new Float32Array(plane);
+  for (let c = 0; c < channels; c++) for (let i = 0; i < plane; i++) out[i]! += values[c * plane + i]! / channels;
+  return out;
 }
 
 /** Values in [0, max] as an image on the sequential color map, scaled up by nearest neighbor. */

@@ -48,7 +48,11 @@ export function decoderDistribution(model: VAE): DecoderDistribution {
       return {
         spreadName: 'p(1 \u2212 p)',
         spreadMax: 0.25,
-        spreadMeaning: 'the Bernoulli variance p(1 \u2212 p), largest (0.25) where the decoder is least sure whether a pixel is ink',
+        // Grey data are ink on paper; a colour channel's intensity is not ink.
+        spreadMeaning:
+          (model.config.channels ?? 1) === 1
+            ? 'the Bernoulli variance p(1 \u2212 p), largest (0.25) where the decoder is least sure whether a pixel is ink'
+            : 'the Bernoulli variance p(1 \u2212 p) of each channel\u2019s intensity, largest (0.25) where the decoder is least sure of it',
         drawsName: 'x ~ p(x|z), each pixel independently',
         at,
       };

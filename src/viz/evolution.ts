@@ -1,18 +1,25 @@
 /**
- * How the posterior moves during training: the same test digits encoded at each snapshot,
+ * How the posterior moves during training: the same test images encoded at each snapshot,
  * drawn on the same axes with the prior's 1-sigma and 2-sigma circles. At step 0 the untrained
- * encoder maps every digit near the origin; the KL term then holds the codes near N(0, I)
- * while the reconstruction term pulls the digits apart.
+ * encoder maps every image near the origin; the KL term then holds the codes near N(0, I)
+ * while the reconstruction term pulls the classes apart.
  */
 import { encodeGif } from './gif.js';
 import { project, type LatentPlane } from './latent-plane.js';
-import { digitLegend, planeDescription, squareRange } from './latent-figures.js';
+import { planeDescription, squareRange } from './latent-figures.js';
 import { classColor, PRIOR_COLOR } from './palette.js';
-import { Axes, createFigure, figurePng, figureRgb, legend, priorCircles, scatter, text, type Context } from './plot.js';
-import { snapshotEpoch, type LatentSnapshots } from '../train/snapshots.js';
+import { Axes, createFigure, figurePng, figureRgb, legend, legendSize, priorCircles, scatter, text, type Context } from './plot.js';
+import { MAX_SNAPSHOTS, snapshotEpoch, type LatentSnapshots } from '../train/snapshots.js';
+import { classLegend, testCount, type FigureWords } from './words.js';
 
 /** Frames in the strip: at most this many, spread evenly over the snapshots. */
 export const STRIP_FRAMES = 8;
+
+/**
+ * Frames of the animation at most: a long run records at most this many snapshots anyway,
+ * and a file from a run whose length changed on resume may hold a few more.
+ */
+export const GIF_FRAMES = MAX_SNAPSHOTS;
 
 interface Projected {
   x: Float64Array[];
@@ -57,7 +64,7 @@ function panel(ctx: Context, box: { x: number; y: number; width: number; height:
 }
 
 /** latent_evolution.png: a strip of up to 8 snapshots, left to right, top to bottom. */
-export function evolutionStripFigure(plane: LatentPlane, record: LatentSnapshots): Uint8Array {
+export function evolutionStripFigure(plane: LatentPlane, record: LatentSnapshots, words: FigureWords): Uint8Array {
   if (record.snapshots.length === 0) throw new RangeError('evolutionStripFigure: no snapshots');
   const p = projectAll(plane, record);
   const picks = evenlySpread(record.snapshots.length, STRIP_FRAMES);
@@ -67,29 +74,38 @@ export function evolutionStripFigure(plane: LatentPlane, record: LatentSnapshots
   const cellW = size + 80;
   const cellH = size + 90;
   const top = 80;
-  const fig = createFigure(cols * cellW + 30, top + rows * cellH + 50);
+  const width = cols * cellW + 30;
+  const items = classLegend(words, record.labels, true);
+  // One legend row across the bottom; long class names wrap it onto more rows.
+  let legendRows = 1;
+  while (legendRows < items.length && legendSize(items, { size: 12, columns: Math.ceil(items.length / legendRows) }).width > width - 40) legendRows++;
+  const columns = Math.ceil(items.length / legendRows);
+  const legendHeight = Math.ceil(legendSize(items, { size: 12, columns }).height);
+  const fig = createFigure(width, top + rows * cellH + 23 + legendHeight);
   picks.forEach((idx, k) => {
     const box = { x: 70 + (k % cols) * cellW, y: top + 30 + Math.floor(k / cols) * cellH, width: size, height: size };
     panel(fig.ctx, box, plane, p, idx, snapshotLabel(record, idx), true);
   });
-  text(fig.ctx, `The posterior during training: ${record.count.toLocaleString('en-US')} test digits' \u03bc(x) at ${picks.length} points of training`, fig.width / 2, 30, { size: 17, bold: true });
+  text(fig.ctx, `The posterior during training: ${testCount(record.count, words)}' \u03bc(x) at ${picks.length} points of training`, fig.width / 2, 30, { size: 17, bold: true });
   text(fig.ctx, `(${planeDescription(plane)}; same axes in every frame; circles: 1\u03c3 and 2\u03c3 of N(0, I))`, fig.width / 2, 54, { size: 13 });
-  legend(fig.ctx, digitLegend(10, true), 20, fig.height - 38, { size: 12, columns: 12 });
+  legend(fig.ctx, items, 20, fig.height - 11 - legendHeight, { size: 12, columns });
   return figurePng(fig);
 }
 
-/** latent_evolution.gif: every snapshot as one frame, the last held longer. */
-export function evolutionGif(plane: LatentPlane, record: LatentSnapshots): Uint8Array {
+/** latent_evolution.gif: one frame per snapshot (at most GIF_FRAMES, spread evenly), the last held longer. */
+export function evolutionGif(plane: LatentPlane, record: LatentSnapshots, words: FigureWords): Uint8Array {
   if (record.snapshots.length === 0) throw new RangeError('evolutionGif: no snapshots');
   const p = projectAll(plane, record);
-  const width = 720;
+  const items = classLegend(words, record.labels, true);
+  const width = Math.max(720, 560 + Math.ceil(legendSize(items, { size: 12 }).width) + 10);
   const height = 600;
-  const frames = record.snapshots.map((_, i) => {
+  const picks = evenlySpread(record.snapshots.length, GIF_FRAMES);
+  const frames = picks.map((i, k) => {
     const fig = createFigure(width, height);
     panel(fig.ctx, { x: 80, y: 80, width: 460, height: 460 }, plane, p, i, snapshotLabel(record, i), false);
     text(fig.ctx, `The posterior during training (${planeDescription(plane)})`, 310, 30, { size: 16, bold: true });
-    legend(fig.ctx, digitLegend(10, true), 560, 80, { size: 12 });
-    return { rgb: figureRgb(fig), delay: i === record.snapshots.length - 1 ? 250 : 80 };
+    legend(fig.ctx, items, 560, 80, { size: 12 });
+    return { rgb: figureRgb(fig), delay: k === picks.length - 1 ? 250 : 80 };
   });
   return encodeGif(width, height, frames);
 }

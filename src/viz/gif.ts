@@ -1,8 +1,9 @@
 /**
  * Animated GIF (GIF89a) encoding: one palette shared by all frames, LZW-compressed frames,
  * and the looping extension so viewers play the animation over and over. Plots are mostly a
- * few flat colors with anti-aliased edges, so a popularity palette (the 256 most used colors
- * at 5 bits per channel) keeps every class color exact and loses only the faint edge blends.
+ * few flat colors with anti-aliased edges, and grey frames have at most 32 levels at 5 bits:
+ * both get an entry for each color bin they use. Frames with more colors (colour images) get median cut for
+ * all but their flat colors (see framesPalette).
  */
 
 export interface GifFrame {
@@ -20,7 +21,7 @@ export function encodeGif(width: number, height: number, frames: GifFrame[]): Ui
   for (const [i, f] of frames.entries()) {
     if (f.rgb.length !== width * height * 3) throw new RangeError(`encodeGif: frame ${i} has ${f.rgb.length} bytes, expected ${width * height * 3}`);
   }
-  const palette = popularityPalette(frames.map((f) => f.rgb));
+  const palette = framesPalette(frames.map((f) => f.rgb));
   const out = new ByteWriter();
   out.ascii('GIF89a');
   out.u16(width);
@@ -63,10 +64,29 @@ interface Palette {
   indices(rgb: Uint8Array): Uint8Array;
 }
 
-function popularityPalette(images: Uint8Array[]): Palette {
+/** Colors in 5-bit-per-channel bins: how many pixels fall in each, and the mean color of those pixels. */
+interface Bin {
+  count: number;
+  rgb: [number, number, number];
+}
+
+/** Pixels that make a color "flat" (a background, a class color, a line): kept exactly. */
+const FLAT_SHARE = 1 / 1000;
+/** Palette entries at most for flat colors; the rest go to median cut. */
+const MAX_FLAT = 128;
+
+/**
+ * One palette for every frame. With at most 256 bins in use (grey frames, plots of few colors)
+ * each bin gets its own entry, exact. Otherwise (anti-aliased plots, colour images) the bins
+ * that cover at least 1/1000 of the pixels keep their own entry (up to 128 of them), so flat
+ * colors stay exact, and median cut (see varianceCut) spreads the remaining entries over the
+ * other bins, weighted by their pixels, so every region of color space in use has an entry near it.
+ */
+function framesPalette(images: Uint8Array[]): Palette {
   const BINS = 1 << 15;
   const count = new Float64Array(BINS);
   const sum = new Float64Array(BINS * 3);
+  let pixels = 0;
   for (const rgb of images) {
     for (let i = 0; i < rgb.length; i += 3) {
       const bin = ((rgb[i]! >> 3) << 10) | ((rgb[i + 1]! >> 3) << 5) | (rgb[i + 2]! >> 3);
@@ -75,13 +95,24 @@ function popularityPalette(images: Uint8Array[]): Palette {
       sum[3 * bin + 1]! += rgb[i + 1]!;
       sum[3 * bin + 2]! += rgb[i + 2]!;
     }
+    pixels += rgb.length / 3;
   }
-  const used = [...count.keys()].filter((b) => count[b]! > 0).sort((a, b) => count[b]! - count[a]! || a - b).slice(0, 256);
+  const used = [...count.keys()].filter((b) => count[b]! > 0).sort((a, b) => count[b]! - count[a]! || a - b);
+  const binOf = (b: number): Bin => ({ count: count[b]!, rgb: [0, 1, 2].map((c) => sum[3 * b + c]! / count[b]!) as [number, number, number] });
+  let entries: Array<[number, number, number]>;
+  if (used.length <= 256) {
+    entries = used.map((b) => binOf(b).rgb);
+  } else {
+    const flat = used.filter((b) => count[b]! >= FLAT_SHARE * pixels).slice(0, MAX_FLAT);
+    const flatSet = new Set(flat);
+    const rest = used.filter((b) => !flatSet.has(b)).map(binOf);
+    entries = [...flat.map((b) => binOf(b).rgb), ...varianceCut(rest, 256 - flat.length)];
+  }
   const colors = new Uint8Array(256 * 3);
-  used.forEach((bin, k) => {
-    for (let c = 0; c < 3; c++) colors[3 * k + c] = Math.round(sum[3 * bin + c]! / count[bin]!);
+  entries.forEach((rgb, k) => {
+    for (let c = 0; c < 3; c++) colors[3 * k + c] = Math.round(rgb[c]!);
   });
-  const size = used.length;
+  const size = entries.length;
   const cache = new Map<number, number>();
   const nearest = (r: number, g: number, b: number): number => {
     const key = (r << 16) | (g << 8) | b;
@@ -110,6 +141,63 @@ function popularityPalette(images: Uint8Array[]): Palette {
       return out;
     },
   };
+}
+
+/**
+ * Median cut (Heckbert 1982) in its variance-based form (Wan, Wong and Prusinkiewicz 1988):
+ * start with one box holding every bin; split the box with the largest pixel-weighted squared
+ * error at its mean along its channel of largest variance, until there are `boxes` boxes or
+ * none can be split. Each box gives the pixel-weighted mean of its colors.
+ */
+export function varianceCut(bins: Bin[], boxes: number): Array<[number, number, number]> {
+  if (bins.length === 0 || boxes < 1) return [];
+  // A box's spread: the pixel-weighted sum of squared distances from its mean color, and
+  // the channel along which it is largest.
+  const extent = (box: Bin[]): { channel: number; error: number; mean: number[] } => {
+    let pixels = 0;
+    const s = [0, 0, 0];
+    const s2 = [0, 0, 0];
+    for (const b of box) {
+      pixels += b.count;
+      for (let c = 0; c < 3; c++) {
+        s[c]! += b.count * b.rgb[c]!;
+        s2[c]! += b.count * b.rgb[c]! ** 2;
+      }
+    }
+    const spread = [0, 1, 2].map((c) => s2[c]! - s[c]! ** 2 / pixels);
+    const channel = spread.indexOf(Math.max(...spread));
+    return { channel, error: spread[0]! + spread[1]! + spread[2]!, mean: s.map((v) => v / pixels) };
+  };
+  // Each box with its extent, computed once when the box is made.
+  const queue: Array<{ box: Bin[]; channel: number; score: number; cut: number }> = [];
+  const push = (box: Bin[]): void => {
+    const e = extent(box);
+    queue.push({ box, channel: e.channel, score: box.length < 2 ? 0 : e.error, cut: e.mean[e.channel]! });
+  };
+  push(bins);
+  while (queue.length < boxes) {
+    let pick = -1;
+    let score = 0;
+    queue.forEach((q, i) => {
+      if (q.score > score) {
+        score = q.score;
+        pick = i;
+      }
+    });
+    if (pick < 0) break;
+    const { box: unsorted, channel, cut: at } = queue[pick]!;
+    const box = unsorted.slice().sort((a, b) => a.rgb[channel]! - b.rgb[channel]!);
+    // Split at the box's mean along that channel (keeping at least one color on each side).
+    let cut = box.findIndex((b) => b.rgb[channel]! > at);
+    cut = Math.min(box.length - 1, Math.max(1, cut < 0 ? box.length - 1 : cut));
+    queue.splice(pick, 1);
+    push(box.slice(0, cut));
+    push(box.slice(cut));
+  }
+  return queue.map(({ box }) => {
+    const pixels = box.reduce((n, b) => n + b.count, 0);
+    return [0, 1, 2].map((c) => box.reduce((s, b) => s + b.rgb[c]! * b.count, 0) / pixels) as [number, number, number];
+  });
 }
 
 /**

@@ -7,14 +7,29 @@ export interface GridOptions {
   padding?: number;
   /** Background gray in [0, 1]; default 0.5. */
   background?: number;
+  /**
+   * Channels of the source images: 1 (grey) or 3 (RGB, the channel planes one after another
+   * in each image, CHW). Default 1. The grid comes out grey or RGB to match.
+   */
+  channels?: number;
 }
 
-export interface GrayImage {
+/** A grid ready for encodePng: grey, or RGB with the channels interleaved per pixel. */
+export interface RasterImage {
   width: number;
   height: number;
-  channels: 1;
+  channels: 1 | 3;
   pixels: Uint8Array;
 }
+
+/** The older name, from when every grid was grey. */
+export type GrayImage = RasterImage;
+
+/**
+ * Source images: floats in [0, 1] (0 = black), or bytes 0..255 as a dataset holds them. Either
+ * way CHW per image, images one after another.
+ */
+export type ImageValues = Float32Array | Uint8Array;
 
 function toByte(v: number): number {
   // NaN would otherwise become 0 silently via the typed array; make that explicit.
@@ -26,13 +41,21 @@ function checkPositiveInt(name: string, v: number): void {
   if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${v}`);
 }
 
+/** The grid's channel count from the options: only grey and RGB images make sense here. */
+function channelsOf(opts: GridOptions): 1 | 3 {
+  const c = opts.channels ?? 1;
+  if (c !== 1 && c !== 3) throw new RangeError(`channels must be 1 (grey) or 3 (RGB), got ${c}`);
+  return c;
+}
+
 interface Canvas {
-  image: GrayImage;
+  image: RasterImage;
   /** Draw image number `index` of `source` into grid cell (row, col). */
-  blit(source: Float32Array, index: number, row: number, col: number): void;
+  blit(source: ImageValues, index: number, row: number, col: number): void;
 }
 
 function makeCanvas(rows: number, cols: number, height: number, width: number, opts: GridOptions): Canvas {
+  const channels = channelsOf(opts);
   const scale = opts.scale ?? 1;
   const padding = opts.padding ?? 2;
   const background = opts.background ?? 0.5;
@@ -44,21 +67,25 @@ function makeCanvas(rows: number, cols: number, height: number, width: number, o
   const cellH = height * scale;
   const outW = cols * cellW + (cols + 1) * padding;
   const outH = rows * cellH + (rows + 1) * padding;
-  const pixels = new Uint8Array(outW * outH).fill(toByte(background));
-  const pixelsPerImage = height * width;
+  const pixels = new Uint8Array(outW * outH * channels).fill(toByte(background));
+  const plane = height * width;
 
   return {
-    image: { width: outW, height: outH, channels: 1, pixels },
+    image: { width: outW, height: outH, channels, pixels },
     blit(source, index, row, col) {
       const x0 = padding + col * (cellW + padding);
       const y0 = padding + row * (cellH + padding);
-      const base = index * pixelsPerImage;
-      for (let y = 0; y < height; y++) {
-        for (let x = 0; x < width; x++) {
-          const v = toByte(source[base + y * width + x]!);
-          for (let dy = 0; dy < scale; dy++) {
-            const start = (y0 + y * scale + dy) * outW + x0 + x * scale;
-            pixels.fill(v, start, start + scale);
+      const base = index * plane * channels;
+      const bytes = source instanceof Uint8Array;
+      for (let c = 0; c < channels; c++) {
+        for (let y = 0; y < height; y++) {
+          for (let x = 0; x < width; x++) {
+            const s = source[base + c * plane + y * width + x]!;
+            const v = bytes ? s : toByte(s);
+            for (let dy = 0; dy < scale; dy++) {
+              const start = ((y0 + y * scale + dy) * outW + x0 + x * scale) * channels + c;
+              for (let dx = 0; dx < scale; dx++) pixels[start + dx * channels] = v;
+            }
           }
         }
       }
@@ -67,22 +94,23 @@ function makeCanvas(rows: number, cols: number, height: number, width: number, o
 }
 
 /**
- * Tile `count` grayscale images (row-major, each height*width values in [0, 1],
- * 0 = black) into one image. `images` may hold more than `count` images; the
- * extras are ignored so a caller can pass a whole batch.
+ * Tile `count` images (each opts.channels x height x width values, see ImageValues) into one
+ * image. `images` may hold more than `count` images; the extras are ignored so a caller can
+ * pass a whole batch.
  */
 export function imageGrid(
-  images: Float32Array,
+  images: ImageValues,
   count: number,
   height: number,
   width: number,
   opts: GridOptions = {},
-): GrayImage {
+): RasterImage {
   checkPositiveInt('count', count);
   checkPositiveInt('height', height);
   checkPositiveInt('width', width);
-  if (images.length < count * height * width) {
-    throw new RangeError(`imageGrid: need ${count} images of ${height}x${width}, got only ${images.length} values`);
+  const channels = channelsOf(opts);
+  if (images.length < count * channels * height * width) {
+    throw new RangeError(`imageGrid: need ${count} images of ${channels}x${height}x${width}, got only ${images.length} values`);
   }
   const cols = opts.cols ?? Math.ceil(Math.sqrt(count));
   checkPositiveInt('cols', cols);
@@ -94,27 +122,28 @@ export function imageGrid(
 
 /**
  * One grid row per array, e.g. originals above their reconstructions, so
- * matching images line up in columns. Each array holds whole height*width
- * images; a row with fewer than `countPerRow` leaves background cells at its
+ * matching images line up in columns. Each array holds whole
+ * channels*height*width images; a row with fewer than `countPerRow` leaves background cells at its
  * end, and images beyond `countPerRow` are ignored (as in imageGrid).
  */
 export function imageRows(
-  rowsOfImages: Float32Array[],
+  rowsOfImages: ImageValues[],
   countPerRow: number,
   height: number,
   width: number,
   opts: GridOptions = {},
-): GrayImage {
+): RasterImage {
   checkPositiveInt('countPerRow', countPerRow);
   checkPositiveInt('height', height);
   checkPositiveInt('width', width);
   if (rowsOfImages.length === 0) throw new RangeError('imageRows: need at least one row');
-  const pixelsPerImage = height * width;
+  const channels = channelsOf(opts);
+  const valuesPerImage = channels * height * width;
   const counts = rowsOfImages.map((row, r) => {
-    if (row.length % pixelsPerImage !== 0) {
-      throw new RangeError(`imageRows: row ${r} has ${row.length} values, not a multiple of ${height}x${width}`);
+    if (row.length % valuesPerImage !== 0) {
+      throw new RangeError(`imageRows: row ${r} has ${row.length} values, not a multiple of ${channels}x${height}x${width}`);
     }
-    return Math.min(countPerRow, row.length / pixelsPerImage);
+    return Math.min(countPerRow, row.length / valuesPerImage);
   });
   const canvas = makeCanvas(rowsOfImages.length, countPerRow, height, width, opts);
   rowsOfImages.forEach((row, r) => {

@@ -1,6 +1,6 @@
 /**
  * The latent marginals against the prior: histograms of z ~ q(z|x) over the snapshot's test
- * digits (the aggregate posterior), one latent dimension per row, at the start, middle and end
+ * images (the aggregate posterior), one latent dimension per row, at the start, middle and end
  * of training, each over the N(0, 1) density. The KL term pulls each q(z|x) toward N(0, 1);
  * when the aggregate matches the prior, samples z ~ N(0, I) land where the decoder has learned.
  */
@@ -10,6 +10,7 @@ import { CLASS_COLORS, PRIOR_COLOR } from './palette.js';
 import { Axes, createFigure, figurePng, legend, line, text, type Context } from './plot.js';
 import { snapshotLabel } from './evolution.js';
 import type { LatentSnapshot, LatentSnapshots } from '../train/snapshots.js';
+import { testCount, type FigureWords } from './words.js';
 
 /** Dimensions shown at most; with more, the most active ones (largest variance of mu at the end). */
 export const MARGINAL_DIMS = 4;
@@ -91,7 +92,7 @@ function histogramPanel(ctx: Context, box: { x: number; y: number; width: number
 }
 
 /** latent_marginals.png */
-export function latentMarginalsFigure(record: LatentSnapshots, seed: number): Uint8Array {
+export function latentMarginalsFigure(record: LatentSnapshots, seed: number, words: FigureWords): Uint8Array {
   if (record.snapshots.length === 0) throw new RangeError('latentMarginalsFigure: no snapshots');
   const times = marginalSnapshots(record);
   const dims = activeDimensions(record);
@@ -123,7 +124,7 @@ export function latentMarginalsFigure(record: LatentSnapshots, seed: number): Ui
     });
   });
   const which = record.latent <= MARGINAL_DIMS ? `each of the ${record.latent} latent dimensions` : `the ${dims.length} most active of ${record.latent} latent dimensions`;
-  text(fig.ctx, `Latent marginals against the prior: z ~ q(z|x) for ${record.count.toLocaleString('en-US')} test digits`, fig.width / 2, 30, { size: 17, bold: true });
+  text(fig.ctx, `Latent marginals against the prior: z ~ q(z|x) for ${testCount(record.count, words)}`, fig.width / 2, 30, { size: 17, bold: true });
   text(fig.ctx, `(${which}; one row per dimension)`, fig.width / 2, 52, { size: 13 });
   legend(fig.ctx, [
     { label: 'histogram of z ~ q(z|x)', color: CLASS_COLORS[0], kind: 'fill' },

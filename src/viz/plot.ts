@@ -8,7 +8,7 @@ import { encodePng } from './png.js';
 import { font, registerPlotFonts } from './fonts.js';
 import { GRID, INK } from './palette.js';
 import { formatTick, niceTicks, type Ticks } from './ticks.js';
-import type { GrayImage } from './grid.js';
+import type { RasterImage } from './grid.js';
 
 export type Context = SKRSContext2D;
 type TextAlign = 'left' | 'right' | 'center' | 'start' | 'end';
@@ -65,14 +65,16 @@ export function text(ctx: Context, s: string, x: number, y: number, opts: { size
   ctx.fillText(s, x, y);
 }
 
-/** A grayscale image grid drawn into the figure at (x, y), pixel for pixel (no smoothing). */
-export function drawGray(ctx: Context, image: GrayImage, x: number, y: number): void {
+/** An image grid (grey or RGB) drawn into the figure at (x, y), pixel for pixel (no smoothing). */
+export function drawImage(ctx: Context, image: RasterImage, x: number, y: number): void {
   const data = ctx.createImageData(image.width, image.height);
-  for (let i = 0; i < image.pixels.length; i++) {
-    const v = image.pixels[i]!;
-    data.data[4 * i] = v;
-    data.data[4 * i + 1] = v;
-    data.data[4 * i + 2] = v;
+  const n = image.width * image.height;
+  const c = image.channels;
+  for (let i = 0; i < n; i++) {
+    // A grey pixel's one value serves all three colours.
+    data.data[4 * i] = image.pixels[c * i]!;
+    data.data[4 * i + 1] = image.pixels[c * i + (c === 3 ? 1 : 0)]!;
+    data.data[4 * i + 2] = image.pixels[c * i + (c === 3 ? 2 : 0)]!;
     data.data[4 * i + 3] = 255;
   }
   ctx.putImageData(data, Math.round(x), Math.round(y));
@@ -216,10 +218,15 @@ export class Axes {
   }
 }
 
-/** A legend: one row per item, a marker then its label, on a white box with a thin border. */
-export function legend(ctx: Context, items: LegendItem[], x: number, y: number, opts: { size?: number; columns?: number } = {}): Box {
-  const size = opts.size ?? 12;
-  const columns = opts.columns ?? 1;
+interface LegendLayout {
+  rows: number;
+  colStart: number[];
+  rowHeight: number;
+  width: number;
+  height: number;
+}
+
+function legendLayout(ctx: Context, items: LegendItem[], size: number, columns: number): LegendLayout {
   const rows = Math.ceil(items.length / columns);
   ctx.font = font(size);
   // Each column as wide as its longest label.
@@ -228,7 +235,21 @@ export function legend(ctx: Context, items: LegendItem[], x: number, y: number, 
   );
   const colStart = colWidths.map((_, c) => colWidths.slice(0, c).reduce((a, b) => a + b, 0));
   const rowHeight = size + 7;
-  const box: Box = { x, y, width: colWidths.reduce((a, b) => a + b, 0) - 6 + 8, height: rows * rowHeight + 8 };
+  return { rows, colStart, rowHeight, width: colWidths.reduce((a, b) => a + b, 0) - 6 + 8, height: rows * rowHeight + 8 };
+}
+
+/** The size a legend will take, so a figure can make room for long class names before drawing. */
+export function legendSize(items: LegendItem[], opts: { size?: number; columns?: number } = {}): { width: number; height: number } {
+  registerPlotFonts();
+  const { width, height } = legendLayout(createCanvas(1, 1).getContext('2d'), items, opts.size ?? 12, opts.columns ?? 1);
+  return { width, height };
+}
+
+/** A legend: one row per item, a marker then its label, on a white box with a thin border. */
+export function legend(ctx: Context, items: LegendItem[], x: number, y: number, opts: { size?: number; columns?: number } = {}): Box {
+  const size = opts.size ?? 12;
+  const { rows, colStart, rowHeight, width, height } = legendLayout(ctx, items, size, opts.columns ?? 1);
+  const box: Box = { x, y, width, height };
   ctx.save();
   ctx.fillStyle = 'rgba(255, 255, 255, 0.92)';
   ctx.fillRect(box.x, box.y, box.width, box.height);

@@ -8,6 +8,8 @@ import type { EpochMetrics } from '../train/trainer.js';
 import { describeLr } from '../train/lr-schedule.js';
 import { archOf, classesOf, type VaeConfig } from '../vae/config.js';
 import { describeObjective, gaussianTraits } from '../vae/describe.js';
+import { modelImageShape } from './image-shape.js';
+import { pluralNoun, type FigureWords } from './words.js';
 
 export interface ReportFigure {
   file: string;
@@ -27,6 +29,8 @@ export interface ReportInput {
   missing: Array<{ file: string; reason: string }>;
   /** The "hidden factors" section (src/viz/factors-report.ts), placed after the figures; absent: none. */
   factorsHtml?: string;
+  /** What the data are called, and their class names. */
+  words: FigureWords;
 }
 
 const MIME: Record<string, string> = { png: 'image/png', gif: 'image/gif' };
@@ -54,6 +58,15 @@ function describeDecoder(c: VaeConfig): string {
   return `Gaussian decoder (${gaussianTraits(c, `\u03c3 = ${c.sigma}`).join(', ')})`;
 }
 
+/** "28×28 grey digits, 10 classes: 0, 1, …" or "64×48 colour images, 2 classes: circle, square" (height × width, as --image-size). */
+function describeImages(c: VaeConfig, words: FigureWords): string {
+  const { channels, height, width } = modelImageShape(c);
+  const what = `${height}\u00d7${width} ${channels === 3 ? 'colour' : 'grey'} ${pluralNoun(words)}`;
+  const names = words.classNames;
+  if (names.length === 0) return `${what}, no classes`;
+  return `${what}, ${names.length} ${names.length === 1 ? 'class' : 'classes'}: ${names.join(', ')}`;
+}
+
 function row(key: string, value: string): string {
   return `<tr><th>${escapeHtml(key)}</th><td>${escapeHtml(value)}</td></tr>`;
 }
@@ -72,6 +85,7 @@ export function reportHtml(input: ReportInput): string {
   const arch = [model.inputDim, ...model.hidden, model.latent].join('\u2013');
   const settings = [
     row('dataset', `${training.dataset}${training.trainSize !== undefined ? `, first ${training.trainSize} training images` : ''}${training.testSize !== undefined ? `, first ${training.testSize} test images` : ''}`),
+    row('images', describeImages(model, input.words)),
     row('model', `${describeNetworks(model)} ${arch}, ${describeDecoder(model)}, latent ${model.latent}`),
     row('objective', describeObjective(training)),
     row('training', `${input.epoch} of ${training.epochs} epochs, batch ${training.batchSize}, Adam lr ${describeLr(training)}, seed ${training.seed}, binarize ${training.binarize}`),
