@@ -240,8 +240,8 @@ export function renderRunFigures(inputs: RunFigureInputs): RunFigures {
   };
   const figures: ReportFigure[] = files.map((f) => ({ ...f, ...about(f.file) }));
   const final = history.find((m) => m.epoch === inputs.epoch);
-  const { measures, shape } = factorMeasuresFor(inputs.config);
-  const factors = renderFactorFiles(analyzeFactors(model, test, measures), shape);
+  const { measures, shape: factorShape } = factorMeasuresFor(inputs.config);
+  const factors = renderFactorFiles(analyzeFactors(model, test, measures), factorShape);
   files.push(...factors.figures.map(({ file, bytes }) => ({ file, bytes })));
   const html = reportHtml({ config: inputs.config, epoch: inputs.epoch, final, figures, missing, words, factorsHtml: factors.html });
   files.push({ file: 'report.html', bytes: new TextEncoder().encode(html) });
