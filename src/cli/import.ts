@@ -10,10 +10,10 @@ import { kernels } from '../engine/tensor.js';
 import { Random } from '../engine/random.js';
 import { Adam } from '../nn/adam.js';
 import { CHECKPOINT_FILE, saveCheckpoint } from '../train/checkpoint.js';
-import { DEFAULT_TRAINING_CONFIG, type RunConfig } from '../train/config.js';
+import { DEFAULT_TRAINING_CONFIG, runDataConfig, type RunConfig } from '../train/config.js';
 import { fromTorchStateDict } from '../vae/torch-interop.js';
 import { loadDataset } from '../data/source.js';
-import { pixelsPerImage } from '../data/dataset.js';
+import { valuesPerImage } from '../data/dataset.js';
 
 const flags = {
   from: { kind: 'string', required: true, help: "safetensors file with the classic PyTorch VAE's state dict (fc1, fc21, fc22, fc3, fc4)", valueName: 'FILE' },
@@ -39,10 +39,15 @@ export const importCommand: Command = {
     } catch (err) {
       throw new UserError(`vae import: ${opts.from} is not the classic VAE layout: ${(err as Error).message}`);
     }
-    if (pixelsPerImage(data.train) !== model.config.inputDim) {
-      throw new UserError(`vae import: the model has ${model.config.inputDim} pixels per image, ${opts.dataset} has ${pixelsPerImage(data.train)}`);
+    if (valuesPerImage(data.train) !== model.config.inputDim) {
+      throw new UserError(`vae import: the model has ${model.config.inputDim} pixels per image, ${opts.dataset} has ${valuesPerImage(data.train)}`);
     }
-    const config: RunConfig = { model: model.config, training: { ...DEFAULT_TRAINING_CONFIG, dataset: opts.dataset }, kernels: kernels().name };
+    const config: RunConfig = {
+      model: model.config,
+      training: { ...DEFAULT_TRAINING_CONFIG, dataset: opts.dataset },
+      kernels: kernels().name,
+      data: runDataConfig(data.train),
+    };
     // Epoch 0 with fresh optimizer moments: `vae train --resume` fine-tunes it from here.
     const state = { config, model, optimizer: new Adam(model.parameters(), { lr: config.training.lr }), rng: new Random(config.training.seed), epoch: 0 };
     ensureWritableDir(opts.out);
