@@ -6,6 +6,7 @@
  * same run.
  */
 import { describeDatasetSpecs } from '../data/source.js';
+import { DEFAULT_TEST_FRACTION, IMAGE_FITS } from '../data/folder.js';
 import { KERNEL_CHOICES } from '../kernels/select.js';
 import { DEFAULT_TRAINING_CONFIG } from '../train/config.js';
 import { LR_SCHEDULES } from '../train/lr-schedule.js';
@@ -16,6 +17,14 @@ const d = DEFAULT_TRAINING_CONFIG;
 
 /** Importance samples of a new run with --objective iwae and no --k (a saved config without k means 1). */
 export const DEFAULT_IWAE_K = 5;
+/**
+ * A folder with fewer training images than this trains DEFAULT_SMALL_STEPS optimizer steps
+ * when neither --epochs nor --steps is given: the 10 default epochs are then only tens of
+ * steps, far too few for recognizable samples (README, "Small collections").
+ */
+export const SMALL_COLLECTION = 2000;
+export const DEFAULT_SMALL_STEPS = 3000;
+
 /** Where `vae train --ui` listens unless --host says otherwise. */
 export const DEFAULT_UI_HOST = '127.0.0.1';
 
@@ -23,7 +32,22 @@ export const TRAIN_SETTINGS = {
   dataset: { kind: 'string', default: d.dataset, help: `Training data: ${describeDatasetSpecs}`, valueName: 'SPEC', fixedOnResume: true },
   latent: { kind: 'int', min: 1, max: 4096, default: DEFAULT_VAE_CONFIG.latent, help: 'Latent dimensions (2 gives a plane to explore)', fixedOnResume: true },
   hidden: { kind: 'intList', min: 1, max: 65536, default: DEFAULT_VAE_CONFIG.hidden, help: 'Hidden layer widths, e.g. 512,256', valueName: 'H[,H...]', fixedOnResume: true },
-  epochs: { kind: 'int', min: 1, max: 100000, default: d.epochs, help: 'Epochs to train (with --resume: the total to reach)', fixedOnResume: false },
+  epochs: {
+    kind: 'int',
+    min: 1,
+    max: 100000,
+    default: d.epochs,
+    help: `Epochs to train (with --resume: the total to reach); a folder of fewer than ${SMALL_COLLECTION} training images trains ${DEFAULT_SMALL_STEPS} steps unless --epochs or --steps is given`,
+    fixedOnResume: false,
+  },
+  steps: {
+    kind: 'int',
+    min: 1,
+    max: 1e9,
+    help: 'Optimizer steps to train, instead of --epochs; the last epoch may stop short (with --resume: the total to reach)',
+    valueName: 'N',
+    fixedOnResume: false,
+  },
   batchSize: { kind: 'int', min: 1, max: 1000000, default: d.batchSize, help: 'Examples per optimizer step', fixedOnResume: true },
   lr: { kind: 'number', min: 0, exclusiveMin: true, max: 10, default: d.lr, help: 'Adam learning rate (the starting rate under a schedule)', fixedOnResume: true },
   lrSchedule: {
@@ -98,7 +122,38 @@ export const TRAIN_SETTINGS = {
   beta: { kind: 'number', min: 0, max: 1000, help: 'Weight of the KL term (beta-VAE; default 1, the ELBO)', valueName: 'B', fixedOnResume: true },
   klWarmup: { kind: 'int', min: 0, max: 1e9, help: 'Ramp the KL weight linearly from 0 to beta over the first N steps', valueName: 'N', fixedOnResume: true },
   conditional: { kind: 'bool', help: 'Conditional VAE: encoder and decoder also see the one-hot class label', fixedOnResume: true },
-  imageSize: { kind: 'int', min: 4, max: 256, help: 'Side that folder: images are resized to (default 28)', valueName: 'N', fixedOnResume: true },
+  imageSize: {
+    kind: 'string',
+    help: 'Size folder: images (default 28) and emoji (default 64) are brought to: N for N x N, or HxW, e.g. 64x48 (height x width; 4 to 512)',
+    valueName: 'N|HxW',
+    fixedOnResume: true,
+  },
+  channels: {
+    kind: 'enum',
+    choices: ['1', '3'],
+    help: 'Channels of folder: and emoji images: 1 grey, 3 colour (default: colour when any image has colour)',
+    fixedOnResume: true,
+  },
+  fit: {
+    kind: 'enum',
+    choices: IMAGE_FITS,
+    help: 'How folder: images of another shape than --image-size are fitted: crop (default: the centred part of that shape), pad (the whole image, framed by the background) or stretch',
+    fixedOnResume: true,
+  },
+  testFraction: {
+    kind: 'number',
+    min: 0,
+    exclusiveMin: true,
+    max: 0.9,
+    help: `Share of a folder: or emoji dataset held out for testing (default ${DEFAULT_TEST_FRACTION})`,
+    valueName: 'F',
+    fixedOnResume: true,
+  },
+  augment: {
+    kind: 'bool',
+    help: 'Shift the training images of a folder: dataset by up to 1/16 of their side as they are served, and mirror colour ones left to right',
+    fixedOnResume: true,
+  },
   skipBadImages: {
     kind: 'bool',
     help: 'Skip and count the images of a folder: dataset that cannot be read, instead of stopping at the first',
