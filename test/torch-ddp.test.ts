@@ -201,6 +201,26 @@ describe('the README', { skip: NO_TORCH ?? false }, () => {
   });
 });
 
+describe('train_ddp.py refuses what it cannot read', { skip: NO_TORCH ?? false }, () => {
+  test('folder data, a missing IDX folder and an --out that is not safetensors: one line on stderr, exit 2', () => {
+    const model = new VAE(KINDS[0]!.config, new Random(1));
+    const { tensors, fields } = toTorchExport(model);
+    writeFileSync(join(root, 'small.safetensors'), encodeContainer({ noun: 'state dict', format: 'pt' }, tensors, fields));
+    const cases: [string[], RegExp][] = [
+      [['--data', 'folder:pics', '--out', 'o.safetensors'], /folder:DIR needs PIL/],
+      [['--data', 'idx:nowhere', '--out', 'o.safetensors'], /no such IDX file: nowhere\/train-images-idx3-ubyte/],
+      [['--data', 'idx:nowhere', '--out', 'o.pt'], /--out must name a \.safetensors file/],
+    ];
+    for (const [args, pattern] of cases) {
+      const r = spawnSync(PYTHON, [TRAIN_DDP, '--init', 'small.safetensors', '--epochs', '1', ...args], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+      assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
+      assert.match(r.stderr, pattern);
+      assert.equal(existsSync(join(root, 'o.safetensors')), false);
+    }
+  });
+});
+
 describe('DistributedDataParallel round trip', { skip: NO_TORCH ?? (existsSync(TORCHRUN) ? false : `${TORCHRUN} is missing`) }, () => {
   test('torchrun --nproc_per_node=2 trains a conv export one epoch; vae import and vae eval agree with torch', async (t) => {
     const dataDir = writeIdxFolder(join(root, 'idx'), { train: 512, test: 400 });
