@@ -174,6 +174,11 @@ describe('vae import of a damaged export', () => {
         pattern: /tensor decoder\.deconvs\.1\.bias is missing/,
       },
       { name: 'extra', tensors: { ...tensors, 'decoder.deconvs.2.bias': { shape: [1], data: new Float32Array(1) } }, fields, pattern: /unexpected tensor decoder\.deconvs\.2\.bias/ },
+      {
+        name: 'other-data',
+        ...toTorchExport(new VAE({ ...config, arch: 'mlp', imageHeight: 14, imageWidth: 56 }, new Random(1))),
+        pattern: /the model takes grey 14x56 images, idx:.* has grey 28x28 images/,
+      },
     ];
     for (const c of cases) {
       writeFileSync(join(root, `${c.name}.safetensors`), encodeContainer({ noun: 'state dict', format: 'pt' }, c.tensors, c.fields));
