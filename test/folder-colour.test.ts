@@ -14,6 +14,7 @@ import { EMOJI_CATEGORIES, EMOJI_INSTALL_HINT, EMOJI_PACKAGE, emojiFiles, emojiP
 import { loadDataset } from '../src/data/source.js';
 import { imageFloats, valuesPerImage, type ImageDataset } from '../src/data/dataset.js';
 import { UserError } from '../src/errors.js';
+import { Random } from '../src/engine/random.js';
 import { assertUserFailure, vae, vaeOk } from './support/cli.js';
 import { parseFlagsGiven } from '../src/cli/args.js';
 import { planNewRun } from '../src/run/plan.js';
@@ -276,6 +277,35 @@ describe('WebP pictures and damaged ones', () => {
     const reds = all.flatMap((s) => Array.from({ length: s.count }, (_, i) => i).filter((i) => s.labels[i] === 1).map((i) => Array.from(imageFloats(s, i))));
     assert.equal(reds.length, 2);
     assert.deepEqual(reds[0], reds[1]);
+  });
+
+  test('changed bytes in a WebP: refused with the file named, or a picture of the size its header says', () => {
+    const rgba = new Uint8Array(12 * 9 * 4);
+    for (let i = 0; i < 12 * 9; i++) rgba.set(i % 3 === 0 ? RED : [0, 255, 255, 0], 4 * i);
+    const good = encodeLosslessWebp(12, 9, rgba);
+    const path = join(root, 'fuzzed.webp');
+    const rng = new Random(77);
+    let refused = 0;
+    for (let t = 0; t < 300; t++) {
+      const bytes = good.slice();
+      for (let k = 0; k < 2; k++) bytes[Math.floor(rng.uniform() * bytes.length)] = Math.floor(rng.uniform() * 256);
+      writeFileSync(path, bytes);
+      try {
+        const p = decodePicture(path);
+        // VP8L has no checksum: changed code bits decode to other pixels, but never another size.
+        const view = new DataView(bytes.buffer);
+        const bits = view.getUint32(21, true);
+        assert.deepEqual([p.width, p.height], [(bits & 0x3fff) + 1, ((bits >>> 14) & 0x3fff) + 1]);
+        assert.equal(p.rgba.length, 4 * p.width * p.height);
+      } catch (err) {
+        assert.ok(err instanceof UserError && err.message.startsWith(`cannot decode image ${path}: `), String(err));
+        refused++;
+      }
+    }
+    assert.ok(refused > 100, `${refused} of 300 refused`);
+    // The decoder is left in working order.
+    writeFileSync(path, good);
+    assert.deepEqual(Array.from(decodePicture(path).rgba), Array.from(rgba));
   });
 
   test('a damaged WebP or PNG is an error naming the file; vae train exits 2 with one line', async () => {
