@@ -9,7 +9,8 @@ DDP averages the gradients, so one step sees --batch-size images over all proces
 takes its share of them). The backend is nccl when CUDA is available (one GPU per process),
 gloo on CPUs. Rank 0 writes OUT atomically in the same layout and metadata as the export
 (`vae import --from OUT` reads it back, class names included) and evaluates the test set:
-the negative ELBO in nats per example, as `vae eval` computes it.
+the negative ELBO in nats per example, as `vae eval` computes it. Run without torchrun
+(python3 python/train_ddp.py ...), it trains in one process.
 
 Data: idx:DIR, a folder with the MNIST-named IDX files (train-images-idx3-ubyte,
 train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, plain or .gz).

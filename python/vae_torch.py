@@ -299,13 +299,13 @@ def decoder_distribution(model, z, y=None):
     lik = cfg["likelihood"]
     if lik == "bernoulli":
         return out, None
+    if lik == "logistic":
+        return logistic_parameters(cfg, out, raw)
     mean = torch.sigmoid(out) if cfg.get("gaussianMean") == "sigmoid" else out
     if lik == "gaussian":
         return mean, LOGVAR_FLOOR + F.softplus(raw - LOGVAR_FLOOR)
     if lik == "gaussian-fixed":
         return mean, torch.full_like(mean, 2 * math.log(cfg["sigma"]))
-    if lik == "logistic":
-        return logistic_parameters(cfg, out, raw)
     raise ValueError(f"unknown likelihood {lik}")
 
 

@@ -174,6 +174,11 @@ describe('vae import of a damaged export', () => {
         pattern: /tensor decoder\.deconvs\.1\.bias is missing/,
       },
       { name: 'extra', tensors: { ...tensors, 'decoder.deconvs.2.bias': { shape: [1], data: new Float32Array(1) } }, fields, pattern: /unexpected tensor decoder\.deconvs\.2\.bias/ },
+      {
+        name: 'other-data',
+        ...toTorchExport(new VAE({ ...config, arch: 'mlp', imageHeight: 14, imageWidth: 56 }, new Random(1))),
+        pattern: /the model takes grey 14x56 images, idx:.* has grey 28x28 images/,
+      },
     ];
     for (const c of cases) {
       writeFileSync(join(root, `${c.name}.safetensors`), encodeContainer({ noun: 'state dict', format: 'pt' }, c.tensors, c.fields));
@@ -198,6 +203,26 @@ describe('the README', { skip: NO_TORCH ?? false }, () => {
     const r = spawnSync(PYTHON, ['-c', snippet.replace('"conv.safetensors"', JSON.stringify(file))], { cwd: REPO, encoding: 'utf8', timeout: 120_000 });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^tensor\(\[[-\d., \n]+\][^)]*\) \['a', 'b', 'c', 'd'\]$/m);
+  });
+});
+
+describe('train_ddp.py refuses what it cannot read', { skip: NO_TORCH ?? false }, () => {
+  test('folder data, a missing IDX folder and an --out that is not safetensors: one line on stderr, exit 2', () => {
+    const model = new VAE(KINDS[0]!.config, new Random(1));
+    const { tensors, fields } = toTorchExport(model);
+    writeFileSync(join(root, 'small.safetensors'), encodeContainer({ noun: 'state dict', format: 'pt' }, tensors, fields));
+    const cases: [string[], RegExp][] = [
+      [['--data', 'folder:pics', '--out', 'o.safetensors'], /folder:DIR needs PIL/],
+      [['--data', 'idx:nowhere', '--out', 'o.safetensors'], /no such IDX file: nowhere\/train-images-idx3-ubyte/],
+      [['--data', 'idx:nowhere', '--out', 'o.pt'], /--out must name a \.safetensors file/],
+    ];
+    for (const [args, pattern] of cases) {
+      const r = spawnSync(PYTHON, [TRAIN_DDP, '--init', 'small.safetensors', '--epochs', '1', ...args], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+      assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
+      assert.match(r.stderr, pattern);
+      assert.equal(existsSync(join(root, 'o.safetensors')), false);
+    }
   });
 });
 

@@ -47,11 +47,11 @@ export const importCommand: Command = {
       throw new UserError(`vae import: ${opts.from} is not a VAE state dict this toolkit reads: ${(err as Error).message}`);
     }
     const { model } = imported;
-    if (valuesPerImage(data.train) !== model.config.inputDim || channelsOf(model.config) !== data.train.channels) {
-      const shape = (c: number, n: number): string => `${n} values per image (${c === 1 ? 'grey' : `${c} channels`})`;
-      throw new UserError(
-        `vae import: the model has ${shape(channelsOf(model.config), model.config.inputDim)}, ${opts.dataset} has ${shape(data.train.channels, valuesPerImage(data.train))}`,
-      );
+    const m = model.config;
+    const d = data.train;
+    if (valuesPerImage(d) !== m.inputDim || channelsOf(m) !== d.channels || m.imageHeight !== d.height || m.imageWidth !== d.width) {
+      const shape = (c: number, h: number, w: number): string => `${c === 1 ? 'grey' : `${c}-channel`} ${h}x${w} images`;
+      throw new UserError(`vae import: the model takes ${shape(channelsOf(m), m.imageHeight, m.imageWidth)}, ${opts.dataset} has ${shape(d.channels, d.height, d.width)}`);
     }
     const binarize: Binarize = imported.binarize === 'dynamic' ? 'dynamic' : 'none';
     const config: RunConfig = {
