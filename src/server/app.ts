@@ -14,6 +14,7 @@ import { nameUnder, plainPath } from './request-path.js';
 import type { RunSource } from './run-source.js';
 import type { Asset, WebApp } from './static-assets.js';
 import { trainPageRoute } from './train-page.js';
+import { pageDataOf } from './page-data.js';
 
 /** No route takes more than a few bytes of body; anything larger is refused. */
 export const MAX_BODY_BYTES = 1024;
@@ -203,8 +204,12 @@ function info(run: RunSource, live: boolean): unknown {
             epochs: loaded.state.config.training.epochs,
             dataset: loaded.state.config.training.dataset,
             config: loaded.state.model.config,
+            data: pageDataOf(loaded.state.config),
           },
-    files: run.filesDir === null ? [] : ['metrics.jsonl', 'config.json', 'samples.png', 'reconstructions.png'].filter((n) => run.hasFile(n)),
+    files:
+      run.filesDir === null
+        ? []
+        : ['metrics.jsonl', 'config.json', 'samples.png', 'reconstructions.png', 'factors.json', 'latent_traversals.png'].filter((n) => run.hasFile(n)),
   };
 }
 
