@@ -1,0 +1,446 @@
+/**
+ * The Morpho-MNIST measures of a glyph (Castro et al. 2019, "Morpho-MNIST: quantitative
+ * assessment and diagnostics for representation learning", section 2.1), implemented here
+ * from the paper's definitions:
+ *
+ * - the image is upscaled (4x for small images, as the paper does, by cubic interpolation)
+ *   and binarized at half its intensity range (min + (max - min) / 2);
+ * - area: ink pixels of the binary image;
+ * - length: the skeleton's length, each step between 8-neighbouring skeleton pixels counted
+ *   1 (straight) or sqrt(2) (diagonal);
+ * - thickness: twice the mean Euclidean distance transform along the skeleton (the distance
+ *   from a skeleton pixel to the nearest background pixel is half the local stroke width);
+ * - slant: the horizontal shear that the second-order central moments of the upscaled grey
+ *   image give, atan(-mu11 / mu02) with x to the right and y down, in degrees;
+ * - width and height: of the bounding parallelogram, that is the box in shear-corrected
+ *   coordinates (x - shear * (y - centroid y)), over the central 98% of the ink (the paper
+ *   trims 1% on each side so that a stray speck does not stretch the box; a uniform box so
+ *   measures 2% short of its full size). The paper weighs the grey upscaled image here; we
+ *   count the binary ink pixels, so that anti-aliased edges and the haze of a decoded image
+ *   do not widen the box.
+ *
+ * Every length is in pixels of the image given (the upscale is divided out), area in square
+ * pixels. Slant sign: positive when the top of the glyph leans to the right, as handwriting
+ * slanted right; that is also the sign of the paper's slant (its atan(-shear) with y pointing
+ * down), which it gives in radians and we in degrees.
+ *
+ * The skeleton is Zhang-Suen thinning followed by one pass that removes the corner pixels of
+ * staircases (so a diagonal stroke is a chain of diagonal steps, not of right angles, and its
+ * length is not overcounted); the paper uses scikit-image's medial axis, which differs from
+ * it mainly at stroke ends and corners. The distance transform is exact (Felzenszwalb and
+ * Huttenlocher 2012), with the outside of the image counted as background.
+ */
+
+export const GLYPH_MEASURES = ['area', 'length', 'thickness', 'slant_deg', 'width', 'height'] as const;
+export type GlyphMeasure = (typeof GLYPH_MEASURES)[number];
+
+/** Mass trimmed from the bounding parallelogram, both sides together (the paper's 2%). */
+const BOX_TRIM = 0.02;
+/** The upscaled image stays below about this side, so large images do not cost quadratically more than the paper's 112 x 112. */
+const MAX_UPSCALED_SIDE = 256;
+
+/** The upscale factor: the paper's 4 for small images, less for large ones, never below 1. */
+export function glyphScale(height: number, width: number): number {
+  return Math.max(1, Math.min(4, Math.floor(MAX_UPSCALED_SIDE / Math.max(height, width))));
+}
+
+/**
+ * The Morpho-MNIST measures of one grey image: height*width values in [0, 1] (ink bright,
+ * background dark), row-major. An image without contrast (blank, or one grey level) has no
+ * glyph: every measure is 0.
+ */
+export function measureGlyph(image: Float32Array, height: number, width: number): Record<GlyphMeasure, number> {
+  if (!Number.isInteger(height) || !Number.isInteger(width) || height < 1 || width < 1) {
+    throw new RangeError(`measureGlyph: image size must be positive integers, got ${height}x${width}`);
+  }
+  if (image.length !== height * width) {
+    throw new RangeError(`measureGlyph: expected ${height * width} values for ${height}x${width}, got ${image.length}`);
+  }
+  const s = glyphScale(height, width);
+  const g = upscaled(image, height, width, s);
+  const ink = binarized(g);
+  if (ink === null) return { area: 0, length: 0, thickness: 0, slant_deg: 0, width: 0, height: 0 };
+
+  let area = 0;
+  for (let i = 0; i < ink.pixels.length; i++) area += ink.pixels[i]!;
+
+  const skeleton = thinned(ink.pixels, g.paddedWidth, g.paddedHeight);
+  const d2 = squaredDistanceToBackground(ink.pixels, g.paddedWidth, g.paddedHeight);
+  let length = 0;
+  let distanceSum = 0;
+  const pw = g.paddedWidth;
+  const skel = skeleton.pixels;
+  let skeletonCount = 0;
+  for (const p of skeleton.indices) {
+    if (skel[p] === 0) continue;
+    skeletonCount++;
+    distanceSum += Math.sqrt(d2[p]!);
+    // Each step counted once: from every pixel, only the neighbours east, south-east, south and south-west.
+    length += skel[p + 1]! + skel[p + pw]! + Math.SQRT2 * (skel[p + pw + 1]! + skel[p + pw - 1]!);
+  }
+
+  const m = moments(g);
+  const shear = m.u02 > 0 ? m.u11 / m.u02 : 0;
+  const box = boundingParallelogram(ink.pixels, g, shear, m.cy);
+  return {
+    area: area / (s * s),
+    length: length / s,
+    thickness: skeletonCount > 0 ? (2 * distanceSum) / skeletonCount / s : 0,
+    slant_deg: (Math.atan(-shear) * 180) / Math.PI,
+    width: box.width / s,
+    height: box.height / s,
+  };
+}
+
+/** An upscaled grey image inside a one-pixel frame of background, so neighbour lookups never leave the array. */
+interface Upscaled {
+  values: Float32Array;
+  height: number;
+  width: number;
+  paddedWidth: number;
+  paddedHeight: number;
+}
+
+/** Catmull-Rom weights (cubic convolution with a = -0.5, Keys 1981) of the 4 taps around t in [0, 1). */
+function cubicWeights(t: number, into: Float64Array, at: number): void {
+  const t2 = t * t;
+  const t3 = t2 * t;
+  into[at] = -0.5 * t3 + t2 - 0.5 * t;
+  into[at + 1] = 1.5 * t3 - 2.5 * t2 + 1;
+  into[at + 2] = -1.5 * t3 + 2 * t2 + 0.5 * t;
+  into[at + 3] = 0.5 * t3 - 0.5 * t2;
+}
+
+interface Taps {
+  first: Int32Array;
+  weights: Float64Array;
+}
+
+const tapCache = new Map<string, Taps>();
+
+/** For each of n*s output samples, its first input index and 4 weights; pixel centres aligned (output i sits at input (i + 0.5)/s - 0.5). */
+function taps(n: number, s: number): Taps {
+  const key = `${n}x${s}`;
+  const cached = tapCache.get(key);
+  if (cached !== undefined) return cached;
+  const out = n * s;
+  const first = new Int32Array(out);
+  const weights = new Float64Array(out * 4);
+  for (let i = 0; i < out; i++) {
+    const u = (i + 0.5) / s - 0.5;
+    const base = Math.floor(u);
+    first[i] = base - 1;
+    cubicWeights(u - base, weights, i * 4);
+  }
+  const made = { first, weights };
+  if (tapCache.size > 64) tapCache.clear();
+  tapCache.set(key, made);
+  return made;
+}
+
+/** Separable cubic upscale; outside the image counts as 0 (dark background), results clamped to [0, 1]. */
+function upscaled(image: Float32Array, h: number, w: number, s: number): Upscaled {
+  const H = h * s;
+  const W = w * s;
+  const pw = W + 2;
+  const ph = H + 2;
+  const rows = new Float32Array(h * W);
+  const tx = taps(w, s);
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    for (let X = 0; X < W; X++) {
+      const f = tx.first[X]!;
+      let v = 0;
+      for (let k = 0; k < 4; k++) {
+        const x = f + k;
+        if (x >= 0 && x < w) v += tx.weights[X * 4 + k]! * image[row + x]!;
+      }
+      rows[y * W + X] = v;
+    }
+  }
+  const values = new Float32Array(pw * ph);
+  const ty = taps(h, s);
+  for (let Y = 0; Y < H; Y++) {
+    const f = ty.first[Y]!;
+    const out = (Y + 1) * pw + 1;
+    for (let k = 0; k < 4; k++) {
+      const y = f + k;
+      if (y < 0 || y >= h) continue;
+      const wk = ty.weights[Y * 4 + k]!;
+      const src = y * W;
+      for (let X = 0; X < W; X++) values[out + X] = values[out + X]! + wk * rows[src + X]!;
+    }
+    for (let X = 0; X < W; X++) {
+      const v = values[out + X]!;
+      values[out + X] = v < 0 ? 0 : v > 1 ? 1 : v;
+    }
+  }
+  return { values, height: H, width: W, paddedWidth: pw, paddedHeight: ph };
+}
+
+/** Ink (1) where the upscaled image reaches half its intensity range; null when it has no contrast. */
+function binarized(g: Upscaled): { pixels: Uint8Array } | null {
+  let lo = Infinity;
+  let hi = -Infinity;
+  const pw = g.paddedWidth;
+  for (let Y = 0; Y < g.height; Y++) {
+    const row = (Y + 1) * pw + 1;
+    for (let X = 0; X < g.width; X++) {
+      const v = g.values[row + X]!;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  }
+  if (!(hi - lo > 1e-6)) return null;
+  const threshold = lo + 0.5 * (hi - lo);
+  const pixels = new Uint8Array(g.values.length);
+  for (let Y = 0; Y < g.height; Y++) {
+    const row = (Y + 1) * pw + 1;
+    for (let X = 0; X < g.width; X++) if (g.values[row + X]! >= threshold) pixels[row + X] = 1;
+  }
+  return { pixels };
+}
+
+/*
+ * Neighbourhood codes: bit 0 north, then clockwise: 1 north-east, 2 east, 3 south-east,
+ * 4 south, 5 south-west, 6 west, 7 north-west (Zhang and Suen's P2..P9).
+ */
+function neighbourCode(b: Uint8Array, p: number, pw: number): number {
+  return (
+    b[p - pw]! |
+    (b[p - pw + 1]! << 1) |
+    (b[p + 1]! << 2) |
+    (b[p + pw + 1]! << 3) |
+    (b[p + pw]! << 4) |
+    (b[p + pw - 1]! << 5) |
+    (b[p - 1]! << 6) |
+    (b[p - pw - 1]! << 7)
+  );
+}
+
+const bit = (code: number, i: number): number => (code >> i) & 1;
+
+/** Zhang and Suen (1984): which codes each of the two sub-iterations deletes. */
+function zhangSuenTables(): [Uint8Array, Uint8Array] {
+  const first = new Uint8Array(256);
+  const second = new Uint8Array(256);
+  for (let c = 0; c < 256; c++) {
+    let neighbours = 0;
+    let transitions = 0;
+    for (let i = 0; i < 8; i++) {
+      neighbours += bit(c, i);
+      if (bit(c, i) === 0 && bit(c, (i + 1) % 8) === 1) transitions++;
+    }
+    if (neighbours < 2 || neighbours > 6 || transitions !== 1) continue;
+    // Zhang-Suen erases a lone 2 x 2 block whole (a disc thins down to one): keep its top-left pixel.
+    if (c === 0b00011100) continue;
+    const [n, e, s, w] = [bit(c, 0), bit(c, 2), bit(c, 4), bit(c, 6)];
+    if (n * e * s === 0 && e * s * w === 0) first[c] = 1;
+    if (n * e * w === 0 && n * s * w === 0) second[c] = 1;
+  }
+  return [first, second];
+}
+
+/**
+ * Codes of a staircase corner: a pixel with two 4-neighbours at a right angle, whose removal
+ * keeps its neighbours connected (Yokoi's 8-connectivity number is 1). Removing it turns two
+ * unit steps into one diagonal one.
+ */
+function staircaseTable(): Uint8Array {
+  const table = new Uint8Array(256);
+  // Counter-clockwise from east, as Yokoi's formula reads them: E, NE, N, NW, W, SW, S, SE.
+  const ring = [2, 1, 0, 7, 6, 5, 4, 3];
+  for (let c = 0; c < 256; c++) {
+    const [n, e, s, w] = [bit(c, 0), bit(c, 2), bit(c, 4), bit(c, 6)];
+    if (!((n && e) || (e && s) || (s && w) || (w && n))) continue;
+    const off = (k: number): number => 1 - bit(c, ring[k % 8]!);
+    let connectivity = 0;
+    for (const k of [0, 2, 4, 6]) connectivity += off(k) - off(k) * off(k + 1) * off(k + 2);
+    if (connectivity === 1) table[c] = 1;
+  }
+  return table;
+}
+
+const [ZS_FIRST, ZS_SECOND] = zhangSuenTables();
+const STAIRCASE = staircaseTable();
+
+/** The skeleton as a fresh binary image, and the indices it may be set at (a superset: test the pixel). */
+function thinned(ink: Uint8Array, pw: number, ph: number): { pixels: Uint8Array; indices: Int32Array } {
+  const b = ink.slice();
+  let live: number[] = [];
+  for (let Y = 1; Y < ph - 1; Y++) {
+    for (let X = 1; X < pw - 1; X++) if (b[Y * pw + X]) live.push(Y * pw + X);
+  }
+  const doomed: number[] = [];
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const table of [ZS_FIRST, ZS_SECOND]) {
+      doomed.length = 0;
+      const kept: number[] = [];
+      for (const p of live) {
+        // Interior pixels are never deleted and need no table lookup.
+        if (table[neighbourCode(b, p, pw)]) doomed.push(p);
+        else kept.push(p);
+      }
+      if (doomed.length > 0) {
+        changed = true;
+        for (const p of doomed) b[p] = 0;
+      }
+      live = kept;
+    }
+  }
+  // Sequential, so that each removal sees the ones before it and a staircase loses every other corner, not all.
+  for (const p of live) if (STAIRCASE[neighbourCode(b, p, pw)]) b[p] = 0;
+  return { pixels: b, indices: Int32Array.from(live) };
+}
+
+/**
+ * One line of Felzenszwalb and Huttenlocher's squared distance transform, in place on f
+ * (n cells, `stride` apart): the lower envelope of parabolas rooted at each cell. Foreground
+ * cells hold a large finite value rather than Infinity, which the intersection formula needs;
+ * every line has a background cell (the frame), so none stays at that value.
+ */
+function distanceLine(f: Float64Array, base: number, stride: number, n: number, scratch: { v: Int32Array; z: Float64Array; d: Float64Array }): void {
+  const { v, z, d } = scratch;
+  let k = 0;
+  v[0] = 0;
+  z[0] = -Infinity;
+  z[1] = Infinity;
+  for (let q = 1; q < n; q++) {
+    const fq = f[base + q * stride]! + q * q;
+    let r = v[k]!;
+    let meet = (fq - (f[base + r * stride]! + r * r)) / (2 * (q - r));
+    while (meet <= z[k]!) {
+      k--;
+      r = v[k]!;
+      meet = (fq - (f[base + r * stride]! + r * r)) / (2 * (q - r));
+    }
+    k++;
+    v[k] = q;
+    z[k] = meet;
+    z[k + 1] = Infinity;
+  }
+  k = 0;
+  for (let q = 0; q < n; q++) {
+    while (z[k + 1]! < q) k++;
+    const r = v[k]!;
+    d[q] = (q - r) * (q - r) + f[base + r * stride]!;
+  }
+  for (let q = 0; q < n; q++) f[base + q * stride] = d[q]!;
+}
+
+const FAR = 1e20;
+
+/** Squared Euclidean distance from each pixel to the nearest background pixel (0 on background). */
+function squaredDistanceToBackground(ink: Uint8Array, pw: number, ph: number): Float64Array {
+  const f = new Float64Array(pw * ph);
+  for (let i = 0; i < f.length; i++) f[i] = ink[i] ? FAR : 0;
+  const n = Math.max(pw, ph);
+  const scratch = { v: new Int32Array(n), z: new Float64Array(n + 1), d: new Float64Array(n) };
+  for (let x = 0; x < pw; x++) distanceLine(f, x, pw, ph, scratch);
+  for (let y = 0; y < ph; y++) distanceLine(f, y * pw, 1, pw, scratch);
+  return f;
+}
+
+/** Intensity moments of the upscaled image (x = column, y = row, in upscaled pixels). */
+function moments(g: Upscaled): { cx: number; cy: number; u20: number; u11: number; u02: number } {
+  let m00 = 0;
+  let m10 = 0;
+  let m01 = 0;
+  let m20 = 0;
+  let m11 = 0;
+  let m02 = 0;
+  const pw = g.paddedWidth;
+  for (let Y = 0; Y < g.height; Y++) {
+    const row = (Y + 1) * pw + 1;
+    let rowMass = 0;
+    let rowX = 0;
+    let rowXX = 0;
+    for (let X = 0; X < g.width; X++) {
+      const v = g.values[row + X]!;
+      rowMass += v;
+      rowX += v * X;
+      rowXX += v * X * X;
+    }
+    m00 += rowMass;
+    m10 += rowX;
+    m01 += rowMass * Y;
+    m20 += rowXX;
+    m11 += rowX * Y;
+    m02 += rowMass * Y * Y;
+  }
+  if (m00 <= 0) return { cx: 0, cy: 0, u20: 0, u11: 0, u02: 0 };
+  const cx = m10 / m00;
+  const cy = m01 / m00;
+  return { cx, cy, u20: m20 / m00 - cx * cx, u11: m11 / m00 - cx * cy, u02: m02 / m00 - cy * cy };
+}
+
+/** Where the cumulative mass of unit-width bins (starting at `origin`) reaches q, interpolating inside a bin. */
+function quantile(bins: Float64Array, total: number, q: number, origin: number): number {
+  const target = q * total;
+  let below = 0;
+  for (let k = 0; k < bins.length; k++) {
+    const m = bins[k]!;
+    if (m > 0 && below + m >= target) return origin + k + (target - below) / m;
+    below += m;
+  }
+  return origin + bins.length;
+}
+
+/**
+ * Width and height (upscaled pixels) of the parallelogram whose sides follow the slant:
+ * horizontally in coordinates x - shear * (y - middle), each ink pixel spread over its unit
+ * width; the central 1 - BOX_TRIM of the ink.
+ */
+function boundingParallelogram(ink: Uint8Array, g: Upscaled, shear: number, middle: number): { width: number; height: number } {
+  const pw = g.paddedWidth;
+  const H = g.height;
+  const W = g.width;
+  const rowMass = new Float64Array(H);
+  let total = 0;
+  for (let Y = 0; Y < H; Y++) {
+    const row = (Y + 1) * pw + 1;
+    let m = 0;
+    for (let X = 0; X < W; X++) m += ink[row + X]!;
+    rowMass[Y] = m;
+    total += m;
+  }
+  if (total <= 0) return { width: 0, height: 0 };
+  const top = quantile(rowMass, total, BOX_TRIM / 2, 0);
+  const bottom = quantile(rowMass, total, 1 - BOX_TRIM / 2, 0);
+
+  // Offsets of the rows that carry mass bound the corrected coordinates; a huge shear (a nearly flat glyph) gets coarser bins.
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let Y = 0; Y < H; Y++) {
+    if (rowMass[Y] === 0) continue;
+    const shift = -shear * (Y - middle);
+    lo = Math.min(lo, shift);
+    hi = Math.max(hi, shift + W);
+  }
+  const binWidth = Math.max(1, (hi - lo) / 4096);
+  const bins = new Float64Array(Math.ceil((hi - lo) / binWidth) + 2);
+  for (let Y = 0; Y < H; Y++) {
+    if (rowMass[Y] === 0) continue;
+    const row = (Y + 1) * pw + 1;
+    const start = (-shear * (Y - middle) - lo) / binWidth;
+    const span = 1 / binWidth;
+    for (let X = 0; X < W; X++) {
+      const m = ink[row + X]!;
+      if (m === 0) continue;
+      // A pixel covers [a, a + span) in bin units; span <= 1, so it touches at most two bins.
+      const a = start + X * span;
+      const k = Math.floor(a);
+      const end = a + span;
+      if (end <= k + 1) bins[k] = bins[k]! + m;
+      else {
+        const inFirst = (k + 1 - a) / span;
+        bins[k] = bins[k]! + m * inFirst;
+        bins[k + 1] = bins[k + 1]! + m * (1 - inFirst);
+      }
+    }
+  }
+  const left = quantile(bins, total, BOX_TRIM / 2, 0);
+  const right = quantile(bins, total, 1 - BOX_TRIM / 2, 0);
+  return { width: (right - left) * binWidth, height: bottom - top };
+}
