@@ -316,9 +316,9 @@ class Explorer {
         : this.channels === 3
           ? 'each colour value is its Bernoulli probability, shown as intensity.'
           : 'each pixel is its probability of ink.');
-    byId('variations-hint').firstChild!.textContent = gaussian
-      ? `The mean image, then ${noun}s drawn pixel by pixel: mean + \u03c3\u00b7\u03b5, clamped to [0, 1]. `
-      : `The mean image, then ${noun}s drawn pixel by pixel from those probabilities. `;
+    byId('variations-hint').textContent = gaussian
+      ? `The mean image, then ${noun}s drawn pixel by pixel: mean + \u03c3\u00b7\u03b5, clamped to [0, 1].`
+      : `The mean image, then ${noun}s drawn pixel by pixel from those probabilities.`;
     byId('encoder-hint').textContent =
       noun === 'digit' && this.channels === 1
         ? 'Draw a digit. The encoder places it on the plane (a red cross at its mean, an ellipse one \u03c3 wide) and the decoder redraws it.'

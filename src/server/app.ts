@@ -176,6 +176,12 @@ function routeFor({ run, web, live, timeouts }: ServingOptions, path: string): R
         const encodings = await run.encodings(loaded);
         sendJson(res, 200, { version: loaded.version, ...encodings });
       };
+    case '/api/measures':
+      return async (_req, res) => {
+        const loaded = run.model();
+        if (loaded === null) return sendJson(res, 404, { error: 'no checkpoint yet' });
+        sendJson(res, 200, await run.measures(loaded));
+      };
     case '/api/events':
       return live === undefined ? null : (req, res) => live.hub.attach(req, res);
   }

@@ -1,0 +1,35 @@
+/**
+ * What each test image shows, measured once for the explorer's "colour the dots by" control:
+ * the Morpho-MNIST measures for glyph-like grey data (slant, thickness, ...), the picture
+ * measures otherwise. A chunk at a time with the event loop free in between, since measuring
+ * ten thousand glyphs takes tens of seconds and the server must keep answering meanwhile.
+ */
+import type { ImageDataset } from '../data/dataset.js';
+import { GLYPH_MEASURES, measureGlyph } from '../measure/glyph.js';
+import type { PageData } from './page-data.js';
+
+export interface ImageMeasures {
+  names: string[];
+  count: number;
+  /** count x names.length values, row-major, rounded to what a colour map can show. */
+  values: number[];
+}
+
+const CHUNK = 50;
+
+export async function measureImagesAsync(test: ImageDataset, data: PageData, onProgress?: (imagesDone: number) => void): Promise<ImageMeasures> {
+  const { height, width } = test;
+  const names = [...GLYPH_MEASURES];
+  const size = data.channels * height * width;
+  const values: number[] = new Array<number>(test.count * names.length);
+  for (let start = 0; start < test.count; start += CHUNK) {
+    const end = Math.min(test.count, start + CHUNK);
+    for (let i = start; i < end; i++) {
+      const m = measureGlyph(test.images.subarray(i * size, (i + 1) * size), height, width) as Record<string, number>;
+      names.forEach((name, k) => (values[i * names.length + k] = Number.isFinite(m[name]) ? Math.round(m[name]! * 1000) / 1000 : NaN));
+    }
+    onProgress?.(end);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  return { names, count: test.count, values };
+}
