@@ -74,7 +74,8 @@ export {
 } from './vae/objectives.js';
 export { toTorchStateDict, fromTorchStateDict, torchExportProblem, TORCH_NAMES } from './vae/torch-interop.js';
 export type { ImageDataset, DataSplits } from './data/dataset.js';
-export { subset, pixelsPerImage } from './data/dataset.js';
+export { subset, valuesPerImage, imageFloats, datasetFloats } from './data/dataset.js';
+export type { DataDescription } from './data/dataset.js';
 export { loadDataset, type DatasetOptions } from './data/source.js';
 export { loadFashionMnist, FASHION_MNIST_DIR, FASHION_MNIST_CLASSES } from './data/fashion-mnist.js';
 export { loadImageFolder, resizeArea, decodeImage, type FolderOptions } from './data/folder.js';

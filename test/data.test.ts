@@ -9,7 +9,7 @@ import { Random } from '../src/engine/random.js';
 import { readIdxFile } from '../src/data/idx.js';
 import { loadIdxFolder, loadMnist } from '../src/data/mnist.js';
 import { loadDataset } from '../src/data/source.js';
-import { subset, pixelsPerImage, type DataSplits, type ImageDataset } from '../src/data/dataset.js';
+import { datasetFloats, imageFloats, subset, valuesPerImage, type DataSplits, type ImageDataset } from '../src/data/dataset.js';
 import { batches, numBatches, type Batch } from '../src/data/batches.js';
 
 /** An unsigned-byte IDX file with the given shape and data. */
@@ -48,27 +48,24 @@ describe('MNIST', () => {
       assert.equal(split.count, n);
       assert.equal(split.height, 28);
       assert.equal(split.width, 28);
-      assert.equal(split.images.length, n * 784);
+      assert.equal(split.pixels.length, n * 784);
+      assert.equal(split.channels, 1);
       assert.equal(split.labels.length, n);
     }
   });
 
-  test('pixels are in [0, 1] and reach both ends', () => {
+  test('pixels are bytes that reach both ends', () => {
     for (const split of [mnist.train, mnist.test]) {
       let min = Infinity;
       let max = -Infinity;
-      let ones = 0;
-      let zeros = 0;
-      for (const v of split.images) {
+      for (const v of split.pixels) {
         if (v < min) min = v;
         if (v > max) max = v;
-        if (v === 1) ones++;
-        if (v === 0) zeros++;
       }
       assert.equal(min, 0);
-      assert.equal(max, 1);
-      assert.ok(ones > 0 && zeros > 0);
+      assert.equal(max, 255);
     }
+    assert.deepEqual(mnist.test.description, { classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'], noun: 'digit' });
   });
 
   test('label counts match the published ones', () => {
@@ -79,14 +76,14 @@ describe('MNIST', () => {
   test('loadMnist gives the same data as the spec', () => {
     const again = loadMnist();
     assert.deepEqual(again.test.labels, mnist.test.labels);
-    assert.equal(again.test.images[200 * 784 + 14 * 28 + 14], mnist.test.images[200 * 784 + 14 * 28 + 14]);
+    assert.equal(again.test.pixels[200 * 784 + 14 * 28 + 14], mnist.test.pixels[200 * 784 + 14 * 28 + 14]);
   });
 
   test('subset takes views of the first examples', () => {
     const s = subset(mnist.test, 100);
     assert.equal(s.count, 100);
-    assert.equal(s.images.length, 100 * pixelsPerImage(s));
-    assert.equal(s.images.buffer, mnist.test.images.buffer);
+    assert.equal(s.pixels.length, 100 * valuesPerImage(s));
+    assert.equal(s.pixels.buffer, mnist.test.pixels.buffer);
     assert.deepEqual(s.labels, mnist.test.labels.slice(0, 100));
     assert.equal(subset(mnist.test, 1e9).count, 10000);
   });
@@ -94,13 +91,13 @@ describe('MNIST', () => {
   test('dynamic binarization of real digits keeps the mean intensity', () => {
     const s = subset(mnist.train, 2000);
     let pixelMean = 0;
-    for (const v of s.images) pixelMean += v;
-    pixelMean /= s.images.length;
+    for (const v of s.pixels) pixelMean += v / 255;
+    pixelMean /= s.pixels.length;
     let onesMean = 0;
     for (const b of batches(s, 500, { shuffle: new Random(3), binarize: 'dynamic' })) {
       for (const v of b.x) onesMean += v;
     }
-    onesMean /= s.images.length;
+    onesMean /= s.pixels.length;
     assert.ok(Math.abs(onesMean - pixelMean) < 0.002, `${onesMean} vs ${pixelMean}`);
   });
 });
@@ -145,11 +142,12 @@ describe('IDX folders', () => {
     assert.equal(ds.test.count, 2);
     assert.equal(ds.train.height, 2);
     assert.equal(ds.train.width, 3);
-    assert.deepEqual(Array.from(ds.train.images), trainPixels.map((p) => Math.fround(p / 255)));
-    assert.deepEqual(Array.from(ds.test.images), testPixels.map((p) => Math.fround(p / 255)));
+    assert.deepEqual(Array.from(ds.train.pixels), trainPixels);
+    assert.deepEqual(Array.from(ds.test.pixels), testPixels);
+    assert.deepEqual(Array.from(datasetFloats(ds.test)), testPixels.map((p) => Math.fround(p / 255)));
     assert.deepEqual(Array.from(ds.train.labels), trainLabels);
     assert.deepEqual(Array.from(ds.test.labels), testLabels);
-    assert.equal(ds.test.images[1], 1);
+    assert.equal(imageFloats(ds.test, 0)[1], 1);
   }
 
   test('plain files round-trip through idx:DIR', () => {
@@ -247,18 +245,20 @@ describe('batches', () => {
   const count = 23;
   const ds: ImageDataset = {
     name: 'toy',
-    images: Float32Array.from({ length: count * 2 }, (_, k) => Math.floor(k / 2) / 100),
+    pixels: Uint8Array.from({ length: count * 2 }, (_, k) => Math.floor(k / 2)),
     labels: Uint8Array.from({ length: count }, (_, i) => i),
     count,
+    channels: 1,
     height: 1,
     width: 2,
+    description: { classNames: [], noun: 'image' },
   };
 
   function epochOrder(gen: Generator<Batch>): number[] {
     const seen: number[] = [];
     for (const b of gen) {
       for (let j = 0; j < b.size; j++) {
-        const fromPixels = Math.round(b.x[2 * j]! * 100);
+        const fromPixels = Math.round(b.x[2 * j]! * 255);
         assert.equal(fromPixels, b.labels[j], 'pixels and label come from the same example');
         seen.push(b.labels[j]!);
       }
@@ -322,21 +322,24 @@ describe('batches', () => {
   });
 
   test('dynamic binarization: 0/1 values with the right mean, fresh each epoch', () => {
-    const probs = [0, 0.1, 0.5, 0.9, 1, 0.3];
+    const levels = [0, 26, 128, 230, 255, 77];
+    const probs = levels.map((b) => b / 255);
     const n = 1000;
     const grey: ImageDataset = {
       name: 'grey',
-      images: Float32Array.from({ length: n * probs.length }, (_, k) => probs[k % probs.length]!),
+      pixels: Uint8Array.from({ length: n * probs.length }, (_, k) => levels[k % levels.length]!),
       labels: new Uint8Array(n),
       count: n,
+      channels: 1,
       height: 2,
       width: 3,
+      description: { classNames: [], noun: 'image' },
     };
     const rng = new Random(5);
     const sums = new Float64Array(probs.length);
     const epochs: Float32Array[] = [];
     for (let e = 0; e < 4; e++) {
-      const copy = new Float32Array(grey.images.length);
+      const copy = new Float32Array(grey.pixels.length);
       let offset = 0;
       for (const b of batches(grey, 64, { shuffle: null, binarize: 'dynamic', rng })) {
         for (let k = 0; k < b.x.length; k++) {
@@ -356,7 +359,7 @@ describe('batches', () => {
     });
     assert.notDeepEqual(epochs[0], epochs[1]);
     // The source data is never overwritten.
-    assert.equal(grey.images[2], 0.5);
+    assert.equal(grey.pixels[2], 128);
   });
 
   test('binarization is reproducible from the seed', () => {

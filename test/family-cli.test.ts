@@ -227,13 +227,13 @@ describe('data sources', () => {
     assert.deepEqual([a.train.count, a.test.count, a.train.height], [8, 2, 4]);
     assert.ok(a.train.labels.every((l) => l === 0));
     // 8x8 -> 4x4: the left half stays black, the right half keeps its grey level.
-    const img = a.test.images.subarray(0, 16);
+    const img = a.test.pixels.subarray(0, 16);
     assert.equal(img[0], 0);
-    assert.ok(img[3]! > 0 || a.test.images.subarray(16, 32)[3]! > 0);
+    assert.ok(img[3]! > 0 || a.test.pixels.subarray(16, 32)[3]! > 0);
     const same = loadImageFolder(dir, { size: 4, seed: 1, testFraction: 0.2 });
-    assert.deepEqual(same.test.images, a.test.images);
+    assert.deepEqual(same.test.pixels, a.test.pixels);
     const other = loadImageFolder(dir, { size: 4, seed: 2, testFraction: 0.2 });
-    assert.notDeepEqual(other.test.images, a.test.images);
+    assert.notDeepEqual(other.test.pixels, a.test.pixels);
     assert.deepEqual([...resizeArea(Float32Array.from([0, 1, 1, 0]), 2, 2, 1, 1)], [0.5]);
     assert.deepEqual([...resizeArea(Float32Array.from([0, 1]), 2, 1, 4, 1)], [0, 0, 1, 1]);
     const mixed = join(root, 'mixed');

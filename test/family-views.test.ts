@@ -31,6 +31,7 @@ import { TrainingFeed } from '../src/server/training-feed.js';
 import { toBytes } from '../src/server/latent-codes.js';
 import { clampUnit, decodeDisplayMean } from '../src/vae/decoded-pixels.js';
 import type { VAE } from '../src/vae/model.js';
+import { imageFloats } from '../src/data/dataset.js';
 
 // The page's globals, for the functions page.evaluate runs in the browser.
 interface PageCanvas {
@@ -133,7 +134,7 @@ test('vae serve hands out each model and its encodings; the page payload round-t
       assert.equal(enc.mu.length, 600, name);
       // The server encodes as the library does, a conditional model with each image's label.
       const test = runData(mnistOnce(), state.config.training).test;
-      const first = state.model.encode(new Tensor(test.images.subarray(0, 784), [1, 784]), model.classes > 0 ? [test.labels[0]!] : undefined).mu.data;
+      const first = state.model.encode(new Tensor(imageFloats(test, 0), [1, 784]), model.classes > 0 ? [test.labels[0]!] : undefined).mu.data;
       assert.ok(Math.abs(enc.mu[0]! - first[0]!) < 1e-3 && Math.abs(enc.mu[1]! - first[1]!) < 1e-3, `${name}: ${enc.mu.slice(0, 2)} vs ${first}`);
     } finally {
       await stopServe(child);
@@ -161,7 +162,7 @@ test('the live feed reconstructs a conditional model\u2019s digits with their la
     // The page's digits were rounded to bytes; reconstruct the exact test images instead.
     const idx = run.digitLabels.map((l) => data.test.labels.indexOf(l));
     const exact = new Float32Array(idx.length * 784);
-    idx.forEach((i, k) => exact.set(data.test.images.subarray(i * 784, (i + 1) * 784), k * 784));
+    idx.forEach((i, k) => exact.set(imageFloats(data.test, i), k * 784));
     assert.equal(run.digits.length, exact.length);
     const expected = toBytes(clampUnit(state.model.reconstruct(new Tensor(exact, [idx.length, 784]), run.digitLabels)));
     assert.deepEqual(snapshot.recon, expected);

@@ -30,6 +30,7 @@ import {
   useKernels,
 } from '../src/index.js';
 import { gradcheck } from './support/gradcheck.js';
+import { datasetFloats } from '../src/data/dataset.js';
 
 // What these models learn does not depend on the kernels: train on the native ones when built,
 // as the CLI does (the js kernels are held to the native ones in kernels.test and native-training.test).
@@ -74,7 +75,7 @@ test('dequantized batches: each pixel k/255 becomes (k + u)/256, u ~ U(0, 1), re
   assert.deepEqual(x, draw(), 'same seed, same noise');
   let uSum = 0;
   for (let i = 0; i < x.length; i++) {
-    const k = Math.round(ds.images[i]! * 255);
+    const k = ds.pixels[i]!;
     const u = x[i]! * 256 - k;
     assert.ok(u >= -1e-3 && u <= 1 + 1e-3, `pixel ${i}: k ${k}, x ${x[i]}`);
     uSum += u;
@@ -122,7 +123,7 @@ test('beta and KL warm-up: the schedule, and a larger beta buys a smaller KL', a
 
   // beta = 0: the loss is the reconstruction term alone.
   const model = new VAE({ ...config({}).model }, new Random(1));
-  const x = new Tensor(mnist.test.images.slice(0, 8 * 784), [8, 784]);
+  const x = new Tensor(datasetFloats(mnist.test, 8), [8, 784]);
   const t0 = model.loss(x, new Random(2), { klWeight: 0 });
   const meanRecon = t0.recon.reduce((s, v) => s + v, 0) / 8;
   assert.ok(Math.abs(t0.loss.item() - meanRecon) < 1e-3 * meanRecon);
@@ -208,7 +209,7 @@ test('conditional VAE: decoded means of class d are closest to the class-d test 
   for (let i = 0; i < data.test.count; i++) {
     const c = data.test.labels[i]!;
     counts[c]!++;
-    for (let j = 0; j < dim; j++) classMeans[c]![j]! += data.test.images[i * dim + j]!;
+    for (let j = 0; j < dim; j++) classMeans[c]![j]! += data.test.pixels[i * dim + j]! / 255;
   }
   classMeans.forEach((m, c) => m.forEach((v, j) => (m[j] = v / counts[c]!)));
   const nearest = (img: Float32Array, offset: number): number => {

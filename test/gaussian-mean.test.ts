@@ -28,6 +28,7 @@ import {
   useKernels,
 } from '../src/index.js';
 import { gradcheck } from './support/gradcheck.js';
+import { datasetFloats } from '../src/data/dataset.js';
 
 const tiny: VaeConfig = { inputDim: 6, imageHeight: 2, imageWidth: 3, hidden: [5], latent: 2, likelihood: 'gaussian', gaussianMean: 'sigmoid' };
 
@@ -95,7 +96,7 @@ test('on the same seed, the sigmoid mean fits MNIST far better than the unbounde
   const mnist = loadMnist();
   const data: DataSplits = { ...mnist, train: subset(mnist.train, 3000), test: subset(mnist.test, 500) };
   const latent = 4;
-  const testImages = new Tensor(data.test.images.slice(0, 64 * 784), [64, 784]);
+  const testImages = new Tensor(datasetFloats(data.test, 64), [64, 784]);
   const result: Record<string, { nelbo: number; priorOutside: number; reconOutside: number }> = {};
   for (const gaussianMean of ['unbounded', 'sigmoid'] as const) {
     const run = defaultRunConfig();

@@ -23,6 +23,7 @@ import { decodeModelPayload } from '../src/server/model-payload.js';
 import { nameUnder, plainPath } from '../src/server/request-path.js';
 import { openEventStream, type EventStream } from './support/sse.js';
 import { tinyConfig } from './support/tiny.js';
+import { datasetFloats } from '../src/data/dataset.js';
 
 let root: string;
 let runDir: string;
@@ -198,7 +199,7 @@ describe('the server', () => {
     assert.equal(enc.latent, 2);
     assert.deepEqual(enc.labels, Array.from(test.labels));
     const model = loadCheckpoint(runDir).model;
-    const mu = noGrad(() => model.encode(new Tensor(test.images, [300, 784])).mu.data);
+    const mu = noGrad(() => model.encode(new Tensor(datasetFloats(test), [300, 784])).mu.data);
     assert.equal(enc.mu.length, mu.length);
     for (let i = 0; i < mu.length; i++) assert.ok(Math.abs(enc.mu[i]! - mu[i]!) < 1e-4, `mu[${i}]`);
   });

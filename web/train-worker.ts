@@ -12,8 +12,8 @@ import { createTrainingState, encodeCheckpoint, type TrainingState } from '../sr
 import { train, TrainingInterrupted } from '../src/train/trainer.js';
 import { describeModel } from '../src/vae/describe.js';
 import { parameterCount } from '../src/vae/config.js';
-import type { ImageDataset } from '../src/data/dataset.js';
 import { packedToDataset } from '../src/data/packed-images.js';
+import { datasetFloats, valuesPerImage, type ImageDataset } from '../src/data/dataset.js';
 import type { FromWorker, ImageBytes, StartMessage, ToWorker } from './train-protocol.js';
 
 interface WorkerScope {
@@ -173,8 +173,8 @@ async function run(start: StartMessage): Promise<void> {
 /** Posterior means of the first images of a split, their first two dimensions, for the plane. */
 function planeOf(state: TrainingState, test: ImageDataset): () => { xy: Float32Array; labels: Uint8Array } {
   const n = Math.min(PLANE_POINTS, test.count);
-  const dim = test.height * test.width;
-  const x = new Tensor(test.images.subarray(0, n * dim), [n, dim]);
+  const dim = valuesPerImage(test);
+  const x = new Tensor(datasetFloats(test, n), [n, dim]);
   const latent = state.model.config.latent;
   return () => {
     const mu = noGrad(() => state.model.encode(x).mu.data);

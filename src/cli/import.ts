@@ -13,7 +13,7 @@ import { CHECKPOINT_FILE, saveCheckpoint } from '../train/checkpoint.js';
 import { DEFAULT_TRAINING_CONFIG, type RunConfig } from '../train/config.js';
 import { fromTorchStateDict } from '../vae/torch-interop.js';
 import { loadDataset } from '../data/source.js';
-import { pixelsPerImage } from '../data/dataset.js';
+import { valuesPerImage } from '../data/dataset.js';
 
 const flags = {
   from: { kind: 'string', required: true, help: "safetensors file with the classic PyTorch VAE's state dict (fc1, fc21, fc22, fc3, fc4)", valueName: 'FILE' },
@@ -39,8 +39,8 @@ export const importCommand: Command = {
     } catch (err) {
       throw new UserError(`vae import: ${opts.from} is not the classic VAE layout: ${(err as Error).message}`);
     }
-    if (pixelsPerImage(data.train) !== model.config.inputDim) {
-      throw new UserError(`vae import: the model has ${model.config.inputDim} pixels per image, ${opts.dataset} has ${pixelsPerImage(data.train)}`);
+    if (valuesPerImage(data.train) !== model.config.inputDim) {
+      throw new UserError(`vae import: the model has ${model.config.inputDim} pixels per image, ${opts.dataset} has ${valuesPerImage(data.train)}`);
     }
     const config: RunConfig = { model: model.config, training: { ...DEFAULT_TRAINING_CONFIG, dataset: opts.dataset }, kernels: kernels().name };
     // Epoch 0 with fresh optimizer moments: `vae train --resume` fine-tunes it from here.

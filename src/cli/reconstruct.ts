@@ -4,7 +4,7 @@ import { checkpointFlag, pngOutFlag, scaleFlag, applyKernels, kernelsFlag } from
 import { writePng } from './output.js';
 import { datasetForRun } from './run-data.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
-import { subset } from '../data/dataset.js';
+import { datasetFloats, subset } from '../data/dataset.js';
 import { reconstructionFigure } from '../viz/figures.js';
 
 const flags = {
@@ -24,7 +24,7 @@ export const reconstructCommand: Command = {
     applyKernels(opts.kernels);
     const state = loadCheckpoint(opts.checkpoint);
     const test = subset(datasetForRun('vae reconstruct', state).test, opts.count);
-    writePng(opts.out, reconstructionFigure((x) => state.model.reconstruct(x, test.labels), test.images, test.count, test.height, test.width, opts.scale));
+    writePng(opts.out, reconstructionFigure((x) => state.model.reconstruct(x, test.labels), datasetFloats(test), test.count, test.height, test.width, opts.scale));
     process.stdout.write(`wrote ${test.count} originals and reconstructions to ${opts.out}\n`);
     return 0;
   },

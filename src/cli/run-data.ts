@@ -1,7 +1,7 @@
 /** Data for looking at a trained model, shared by the commands that read a checkpoint. */
 import { UserError } from '../errors.js';
 import { loadDataset } from '../data/source.js';
-import { pixelsPerImage, type DataSplits } from '../data/dataset.js';
+import { valuesPerImage, type DataSplits } from '../data/dataset.js';
 import { checkLabelsFit } from '../data/labels.js';
 import { checkDatasetUnchanged } from '../data/fingerprint.js';
 import { runData } from '../train/config.js';
@@ -27,7 +27,7 @@ export function datasetForRun(command: string, state: TrainingState, other?: str
   } else {
     data = runData(loadDataset(other, options), { ...training, trainSize: undefined, testSize });
   }
-  const dim = pixelsPerImage(data.test);
+  const dim = valuesPerImage(data.test);
   if (dim !== state.model.config.inputDim) {
     throw new UserError(`${command}: the dataset has ${dim} pixels per image, the model expects ${state.model.config.inputDim}`);
   }

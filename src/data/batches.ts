@@ -1,6 +1,10 @@
-/** Minibatches for training and evaluation, with optional shuffling and binarization. */
+/**
+ * Minibatches for training and evaluation, with optional shuffling and binarization. Datasets
+ * hold bytes; a batch is where they become floats (scaled, binarized or dequantized), so
+ * only one batch of floats exists at a time.
+ */
 import type { Random } from '../engine/random.js';
-import { pixelsPerImage, type ImageDataset } from './dataset.js';
+import { BYTE_TO_UNIT, valuesPerImage, type ImageDataset } from './dataset.js';
 
 /**
  * 'dynamic' resamples every pixel as Bernoulli(intensity) each time it is served, the usual
@@ -9,7 +13,7 @@ import { pixelsPerImage, type ImageDataset } from './dataset.js';
 export type Binarize = 'none' | 'dynamic';
 
 export interface Batch {
-  /** size * pixels, row-major per example. */
+  /** size * values per image (CHW per example), in [0, 1]. */
   x: Float32Array;
   labels: Uint8Array;
   size: number;
@@ -26,7 +30,7 @@ export interface BatchOptions {
   /**
    * Serve 8-bit pixels as x = (k + u) / 256 with u ~ U(0, 1) drawn afresh each time: the
    * dequantization a continuous density needs (it could otherwise pile infinite density on
-   * the 256 grey levels). Pixels are read as k = round(255 p) from their [0, 1] values.
+   * the 256 grey levels).
    */
   dequantize?: boolean;
 }
@@ -69,33 +73,33 @@ function* generate(
   binRng: Random | null,
   deqRng: Random | null = null,
 ): Generator<Batch> {
-  const pixels = pixelsPerImage(ds);
+  const values = valuesPerImage(ds);
   const full = Math.min(batchSize, ds.count);
-  const xBuf = new Float32Array(full * pixels);
+  const xBuf = new Float32Array(full * values);
   const labelBuf = new Uint8Array(full);
-  const { images, labels, count } = ds;
+  const { pixels, labels, count } = ds;
+  const lut = BYTE_TO_UNIT;
 
   for (let start = 0, index = 0; start < count; start += batchSize, index++) {
     const size = Math.min(batchSize, count - start);
     // The short last batch gets views of the same buffers rather than new arrays.
-    const x = size === full ? xBuf : xBuf.subarray(0, size * pixels);
+    const x = size === full ? xBuf : xBuf.subarray(0, size * values);
     const lab = size === full ? labelBuf : labelBuf.subarray(0, size);
 
-    if (order === null) {
-      x.set(images.subarray(start * pixels, (start + size) * pixels));
-      lab.set(labels.subarray(start, start + size));
-    } else {
-      for (let b = 0; b < size; b++) {
-        const i = order[start + b]!;
-        x.set(images.subarray(i * pixels, (i + 1) * pixels), b * pixels);
-        lab[b] = labels[i]!;
+    for (let b = 0; b < size; b++) {
+      const i = order === null ? start + b : order[start + b]!;
+      const from = i * values;
+      const to = b * values;
+      // Draws go pixel by pixel in batch order, and compare against the float32 of b / 255,
+      // as they did when datasets held those floats: the same seed gives the same batches.
+      if (binRng !== null) {
+        for (let k = 0; k < values; k++) x[to + k] = binRng.uniform() < lut[pixels[from + k]!]! ? 1 : 0;
+      } else if (deqRng !== null) {
+        for (let k = 0; k < values; k++) x[to + k] = (pixels[from + k]! + deqRng.uniform()) / 256;
+      } else {
+        for (let k = 0; k < values; k++) x[to + k] = lut[pixels[from + k]!]!;
       }
-    }
-    if (binRng !== null) {
-      for (let k = 0; k < x.length; k++) x[k] = binRng.uniform() < x[k]! ? 1 : 0;
-    }
-    if (deqRng !== null) {
-      for (let k = 0; k < x.length; k++) x[k] = (Math.round(x[k]! * 255) + deqRng.uniform()) / 256;
+      lab[b] = labels[i]!;
     }
     yield { x, labels: lab, size, index };
   }

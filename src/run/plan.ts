@@ -11,11 +11,11 @@ import { loadDataset } from '../data/source.js';
 import { checkLabelsFit } from '../data/labels.js';
 import { checkDatasetUnchanged } from '../data/fingerprint.js';
 import { datasetOptionsForModel } from '../train/run-data.js';
-import { pixelsPerImage, type DataSplits } from '../data/dataset.js';
+import { valuesPerImage, type DataSplits } from '../data/dataset.js';
 import { describeKernels } from '../kernels/select.js';
 import { useKernels } from '../engine/use-kernels.js';
 import { CHECKPOINT_FILE, createTrainingState, loadCheckpoint, type TrainingState } from '../train/checkpoint.js';
-import { resolveTrainingConfig, runData, validateTrainingConfig, type ResolvedTrainingConfig, type RunConfig, type TrainingConfig } from '../train/config.js';
+import { resolveTrainingConfig, runData, runDataConfig, validateRunDataConfig, validateTrainingConfig, type ResolvedTrainingConfig, type RunConfig, type TrainingConfig } from '../train/config.js';
 import { truncateMetrics } from '../train/metrics-log.js';
 import {
   DEFAULT_SIGMA,
@@ -127,9 +127,11 @@ function newRunConfig(req: TrainRequest, data: DataSplits, kernels: string): Run
     if (classes < 2) fail(`--conditional needs labelled data with at least two classes; ${data.name} has ${classes}`);
   }
   const model: VaeConfig = {
-    inputDim: pixelsPerImage(data.train),
+    inputDim: valuesPerImage(data.train),
     imageHeight: data.train.height,
     imageWidth: data.train.width,
+    // Absent means grey, so grey runs keep the config they always had.
+    ...(data.train.channels !== 1 ? { channels: data.train.channels } : {}),
     hidden: req.hidden,
     latent: req.latent,
     likelihood: req.likelihood,
@@ -156,7 +158,7 @@ function newRunConfig(req: TrainRequest, data: DataSplits, kernels: string): Run
     ...(req.testSize !== undefined ? { testSize: req.testSize } : {}),
     ...objective,
   };
-  return { model, training, kernels };
+  return { model, training, kernels, data: runDataConfig(data.train) };
 }
 
 function validateConfig(config: RunConfig): void {
@@ -215,6 +217,7 @@ function configOfUnfinishedStart(dir: string): RunConfig {
     if (typeof config !== 'object' || config === null) throw new RangeError('not an object');
     validateVaeConfig(config.model);
     validateTrainingConfig(config.training);
+    validateRunDataConfig(config.data);
   } catch (err) {
     fail(`${nothing}, and its ${CONFIG_FILE} cannot start it again: ${(err as Error).message}`);
   }

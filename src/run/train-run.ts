@@ -91,5 +91,5 @@ export async function trainRun(
 }
 
 function withoutTrainingImages(data: DataSplits): DataSplits {
-  return { ...data, train: { ...data.train, images: new Float32Array(0), labels: new Uint8Array(0), count: 0 } };
+  return { ...data, train: { ...data.train, pixels: new Uint8Array(0), labels: new Uint8Array(0), count: 0 } };
 }

@@ -4,20 +4,23 @@
  */
 import { Tensor, noGrad } from '../engine/tensor.js';
 import type { VAE } from '../vae/model.js';
+import { bytesToUnit } from '../data/dataset.js';
 
 const CHUNK = 500;
 
 /**
- * Posterior means of the first `count` images (each `dim` pixels), as [count, latent]
- * row-major. A conditional model is told each image's label.
+ * Posterior means of the first `count` images (each `dim` values: floats in [0, 1], or the
+ * dataset's bytes, scaled a chunk at a time), as [count, latent] row-major. A conditional
+ * model is told each image's label.
  */
-export function encodeMeans(model: VAE, images: Float32Array, count: number, dim: number, labels?: Uint8Array): Float32Array {
+export function encodeMeans(model: VAE, images: Float32Array | Uint8Array, count: number, dim: number, labels?: Uint8Array): Float32Array {
   const latent = model.config.latent;
   const out = new Float32Array(count * latent);
   noGrad(() => {
     for (let start = 0; start < count; start += CHUNK) {
       const n = Math.min(CHUNK, count - start);
-      const x = new Tensor(images.subarray(start * dim, (start + n) * dim), [n, dim]);
+      const chunk = images.subarray(start * dim, (start + n) * dim);
+      const x = new Tensor(chunk instanceof Uint8Array ? bytesToUnit(chunk) : chunk, [n, dim]);
       const y = model.classes > 0 ? labels?.subarray(start, start + n) : undefined;
       out.set(model.encode(x, y).mu.data, start * latent);
     }
@@ -28,7 +31,7 @@ export function encodeMeans(model: VAE, images: Float32Array, count: number, dim
 /** The same, a chunk at a time with the event loop free in between: a server stays responsive. */
 export async function encodeMeansAsync(
   model: VAE,
-  images: Float32Array,
+  images: Float32Array | Uint8Array,
   count: number,
   dim: number,
   labels?: Uint8Array,

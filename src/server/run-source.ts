@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { readRegularFile } from '../io/bounded-read.js';
 import { loadDataset } from '../data/source.js';
-import { pixelsPerImage, type DataSplits, type ImageDataset } from '../data/dataset.js';
+import { valuesPerImage, type DataSplits, type ImageDataset } from '../data/dataset.js';
 import { runData } from '../train/config.js';
 import { checkLabelsFit } from '../data/labels.js';
 import { checkDatasetUnchanged } from '../data/fingerprint.js';
@@ -164,8 +164,8 @@ export class RunSource {
         throw err;
       }
       loading?.finish();
-      if (pixelsPerImage(data.test) !== state.model.config.inputDim) {
-        throw new UserError(`the run's dataset has ${pixelsPerImage(data.test)} pixels per image, the model expects ${state.model.config.inputDim}`);
+      if (valuesPerImage(data.test) !== state.model.config.inputDim) {
+        throw new UserError(`the run's dataset has ${valuesPerImage(data.test)} pixels per image, the model expects ${state.model.config.inputDim}`);
       }
       checkLabelsFit('', state.model.classes, data.test, 'test');
       this.testSet = data.test;
@@ -178,7 +178,7 @@ export class RunSource {
     const encoding = this.progress?.start(`encoding the test set with the epoch ${state.epoch} model`, { total: test.count, unit: 'images' });
     let mu: Float32Array;
     try {
-      mu = await encodeMeansAsync(state.model, test.images, test.count, pixelsPerImage(test), test.labels, (n) => encoding?.update(n));
+      mu = await encodeMeansAsync(state.model, test.pixels, test.count, valuesPerImage(test), test.labels, (n) => encoding?.update(n));
     } catch (err) {
       encoding?.finish(true);
       throw err;

@@ -12,7 +12,7 @@
  * Snapshots use posterior means and no random draws, so watching a run never changes it.
  */
 import { noGrad, Tensor } from '../engine/tensor.js';
-import { pixelsPerImage, type DataSplits, type ImageDataset } from '../data/dataset.js';
+import { imageFloats, subset, valuesPerImage, type DataSplits, type ImageDataset } from '../data/dataset.js';
 import type { TrainingState } from '../train/checkpoint.js';
 import { readMetrics } from '../train/metrics-log.js';
 import type { EpochMetrics, StepInfo } from '../train/trainer.js';
@@ -57,9 +57,9 @@ export class TrainingFeed {
     private readonly dir: string,
   ) {
     this.hub = new EventHub(() => this.welcome());
-    this.dim = pixelsPerImage(data.test);
+    this.dim = valuesPerImage(data.test);
     const n = Math.min(SNAPSHOT_POINTS, data.test.count);
-    this.points = { ...data.test, images: data.test.images.subarray(0, n * this.dim), labels: data.test.labels.subarray(0, n), count: n };
+    this.points = subset(data.test, n);
     this.digits = pickDigits(data.test);
     // A resumed run's curve starts with the epochs it already has.
     this.epochs = readMetrics(dir).filter((m) => m.epoch <= state.epoch);
@@ -128,7 +128,7 @@ export class TrainingFeed {
   private snapshot(step: number, epoch: number): unknown {
     const start = performance.now();
     const { model } = this.state;
-    const mu = encodeMeans(model, this.points.images, this.points.count, this.dim, this.points.labels);
+    const mu = encodeMeans(model, this.points.pixels, this.points.count, this.dim, this.points.labels);
     const latent = model.config.latent;
     // The live scatter shows the first two latent dimensions (or the only one, against zero).
     const xy = new Float32Array(this.points.count * 2);
@@ -180,7 +180,7 @@ export class TrainingFeed {
 
 /** One test digit of each class when the labels allow (the first 0, the first 1, ...), else the first ten. */
 function pickDigits(test: ImageDataset): { index: number[]; images: Float32Array } {
-  const dim = pixelsPerImage(test);
+  const dim = valuesPerImage(test);
   const index: number[] = [];
   for (let label = 0; label < 10; label++) {
     const i = test.labels.indexOf(label);
@@ -190,7 +190,7 @@ function pickDigits(test: ImageDataset): { index: number[]; images: Float32Array
     for (let i = 0; i < test.count && index.length < 10; i++) if (!index.includes(i)) index.push(i);
   }
   const images = new Float32Array(index.length * dim);
-  index.forEach((i, k) => images.set(test.images.subarray(i * dim, (i + 1) * dim), k * dim));
+  index.forEach((i, k) => images.set(imageFloats(test, i), k * dim));
   return { index, images };
 }
 

@@ -14,7 +14,7 @@ import { Random, type RandomState } from '../engine/random.js';
 import { Adam } from '../nn/adam.js';
 import { modelFromTensors } from '../vae/from-tensors.js';
 import { validateVaeConfig } from '../vae/config.js';
-import { validateTrainingConfig, type RunConfig } from './config.js';
+import { validateRunDataConfig, validateTrainingConfig, type RunConfig } from './config.js';
 import type { DatasetRecord } from '../data/dataset.js';
 import { isDatasetRecord } from '../data/fingerprint.js';
 import { CHECKPOINT_FILE, CHECKPOINT_KIND as KIND, encodeCheckpoint, type TrainingState } from './checkpoint-bytes.js';
@@ -53,6 +53,7 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string): TrainingSta
     if (typeof config !== 'object' || config === null) throw new RangeError('not an object');
     validateVaeConfig(config.model);
     validateTrainingConfig(config.training);
+    validateRunDataConfig(config.data);
   } catch (err) {
     throw file.bad(`its config is invalid: ${(err as Error).message}`);
   }

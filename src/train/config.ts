@@ -1,6 +1,6 @@
 /** Everything that defines a training run, saved in its checkpoint and config.json. */
 import type { Binarize } from '../data/batches.js';
-import { subset, type DataSplits } from '../data/dataset.js';
+import { DIGIT_CLASSES, FASHION_MNIST_CLASSES, namesAreDigits, subset, type DataDescription, type DataSplits, type ImageDataset } from '../data/dataset.js';
 import { DEFAULT_VAE_CONFIG, type VaeConfig } from '../vae/config.js';
 import { resolveObjective, validateObjective, type ObjectiveConfig, type ResolvedObjective } from '../vae/objectives.js';
 import { resolveLrSchedule, validateLrSchedule, type LrScheduleConfig, type ResolvedLrSchedule } from './lr-schedule.js';
@@ -35,11 +35,61 @@ export function resolveTrainingConfig(t: TrainingConfig): ResolvedTrainingConfig
   return { ...t, ...resolveObjective(t), ...resolveLrSchedule(t) };
 }
 
+/** What the run's data are: their shape and names, so figures and pages can say them without loading the data. */
+export interface RunDataConfig {
+  channels: number;
+  height: number;
+  width: number;
+  /** Class names in label order (label i is classNames[i]); [] without classes. */
+  classNames: string[];
+  noun: 'digit' | 'image';
+}
+
 export interface RunConfig {
   model: VaeConfig;
   training: TrainingConfig;
   /** The kernel provider the run computed with; training fills it in when it starts. */
   kernels: string;
+  /** Absent in runs from before it was kept: see dataDescriptionOf. */
+  data?: RunDataConfig;
+}
+
+/** The data part of a run config, from the loaded data. */
+export function runDataConfig(ds: ImageDataset): RunDataConfig {
+  return {
+    channels: ds.channels,
+    height: ds.height,
+    width: ds.width,
+    classNames: [...ds.description.classNames],
+    noun: ds.description.noun,
+  };
+}
+
+/**
+ * The names of a run's data. Runs from before they were kept trained on grey images, and
+ * MNIST-style sources (mnist, idx:) were digits 0..9 then; anything else gets no names.
+ */
+export function dataDescriptionOf(config: RunConfig): DataDescription {
+  if (config.data !== undefined) return { classNames: [...config.data.classNames], noun: config.data.noun };
+  const spec = config.training.dataset;
+  if (spec === 'mnist' || spec.startsWith('idx:')) return { classNames: [...DIGIT_CLASSES], noun: 'digit' };
+  if (spec === 'fashion-mnist') return { classNames: [...FASHION_MNIST_CLASSES], noun: 'image' };
+  return { classNames: [], noun: 'image' };
+}
+
+/** Throws RangeError when a stored data config is malformed (it comes from disk). */
+export function validateRunDataConfig(d: unknown): void {
+  if (d === undefined) return;
+  if (typeof d !== 'object' || d === null) throw new RangeError('data must be an object');
+  const r = d as Record<string, unknown>;
+  const positive = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 1;
+  if (r.channels !== 1 && r.channels !== 3) throw new RangeError(`data channels must be 1 or 3, got ${String(r.channels)}`);
+  if (!positive(r.height) || !positive(r.width)) throw new RangeError(`data size must be positive integers, got ${String(r.height)}x${String(r.width)}`);
+  if (!Array.isArray(r.classNames) || !r.classNames.every((c) => typeof c === 'string') || r.classNames.length > 256) {
+    throw new RangeError('data classNames must be a list of at most 256 strings');
+  }
+  if (r.noun !== 'digit' && r.noun !== 'image') throw new RangeError(`data noun must be digit or image, got ${String(r.noun)}`);
+  if (r.noun === 'digit' && !namesAreDigits(r.classNames as string[])) throw new RangeError('data noun digit needs the classes 0..9');
 }
 
 /** The classic PyTorch example's settings: batch 128, Adam lr 1e-3, 10 epochs. */

@@ -8,7 +8,7 @@ import { Tensor, noGrad } from '../engine/tensor.js';
 import { Random } from '../engine/random.js';
 import { batches, type BatchOptions, type Binarize } from '../data/batches.js';
 import { isContinuous } from '../vae/config.js';
-import { pixelsPerImage, type ImageDataset } from '../data/dataset.js';
+import { valuesPerImage, type ImageDataset } from '../data/dataset.js';
 import type { VAE } from '../vae/model.js';
 
 export interface Evaluation {
@@ -33,7 +33,7 @@ export const EVAL_SEED = 20151;
 
 export function evaluate(model: VAE, data: ImageDataset, options: EvaluateOptions = {}): Evaluation {
   const rng = new Random(options.seed ?? EVAL_SEED);
-  const dim = pixelsPerImage(data);
+  const dim = valuesPerImage(data);
   let recon = 0;
   let kl = 0;
   let done = 0;

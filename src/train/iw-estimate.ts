@@ -11,7 +11,7 @@
 import { Tensor, noGrad } from '../engine/tensor.js';
 import { Random } from '../engine/random.js';
 import { batches } from '../data/batches.js';
-import { pixelsPerImage, type ImageDataset } from '../data/dataset.js';
+import { valuesPerImage, type ImageDataset } from '../data/dataset.js';
 import type { VAE } from '../vae/model.js';
 import { EVAL_SEED, evalBatchOptions, type EvaluateOptions } from './evaluate.js';
 
@@ -34,7 +34,7 @@ export function importanceWeightedNll(model: VAE, data: ImageDataset, k: number,
   const budget = options.budget ?? 4096;
   if (!Number.isInteger(budget) || budget < 1) throw new RangeError(`budget must be a positive integer, got ${budget}`);
   const rng = new Random(options.seed ?? EVAL_SEED);
-  const dim = pixelsPerImage(data);
+  const dim = valuesPerImage(data);
   const perChunk = Math.min(k, budget);
   const examplesPerBatch = Math.max(1, Math.floor(budget / perChunk));
   let total = 0;

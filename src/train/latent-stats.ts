@@ -9,7 +9,7 @@
 import { Tensor, noGrad } from '../engine/tensor.js';
 import { Random } from '../engine/random.js';
 import { batches } from '../data/batches.js';
-import { pixelsPerImage, type ImageDataset } from '../data/dataset.js';
+import { valuesPerImage, type ImageDataset } from '../data/dataset.js';
 import type { VAE } from '../vae/model.js';
 import { EVAL_SEED, evalBatchOptions, type EvaluateOptions } from './evaluate.js';
 
@@ -24,7 +24,7 @@ export interface LatentStatistics {
 
 export function latentStatistics(model: VAE, data: ImageDataset, options: EvaluateOptions = {}): LatentStatistics {
   const rng = new Random(options.seed ?? EVAL_SEED);
-  const dim = pixelsPerImage(data);
+  const dim = valuesPerImage(data);
   const L = model.config.latent;
   const sum = new Float64Array(L);
   const sumSq = new Float64Array(L);

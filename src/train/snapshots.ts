@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tensor, noGrad } from '../engine/tensor.js';
 import { numBatches } from '../data/batches.js';
-import { pixelsPerImage, subset, type DataSplits, type ImageDataset } from '../data/dataset.js';
+import { datasetFloats, valuesPerImage, subset, type DataSplits, type ImageDataset } from '../data/dataset.js';
 import type { NamedTensor } from '../io/safetensors.js';
 import { encodeContainer, readContainer, type ContainerKind } from '../io/container.js';
 import { readRegularFile } from '../io/bounded-read.js';
@@ -59,7 +59,7 @@ export function snapshotEpoch(s: LatentSnapshot, batchesPerEpoch: number): numbe
 /** The snapshot subset's posterior, without recording gradients; a conditional model sees each image's label. */
 export function encodeSubset(model: VAE, images: ImageDataset): { mu: Float32Array; logvar: Float32Array } {
   return noGrad(() => {
-    const x = new Tensor(images.images, [images.count, pixelsPerImage(images)]);
+    const x = new Tensor(datasetFloats(images), [images.count, valuesPerImage(images)]);
     const { mu, logvar } = model.encode(x, model.classes > 0 ? images.labels : undefined);
     return { mu: Float32Array.from(mu.data), logvar: Float32Array.from(logvar.data) };
   });

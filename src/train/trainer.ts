@@ -5,7 +5,7 @@
  */
 import { Tensor, kernelsInUse } from '../engine/tensor.js';
 import { batches, numBatches } from '../data/batches.js';
-import { pixelsPerImage, type DataSplits } from '../data/dataset.js';
+import { valuesPerImage, type DataSplits } from '../data/dataset.js';
 import { UserError } from '../errors.js';
 import type { TrainingState } from './checkpoint-bytes.js';
 import { evaluate } from './evaluate.js';
@@ -96,7 +96,7 @@ export async function train(state: TrainingState, data: DataSplits, options: Tra
   const training = resolveTrainingConfig(state.config.training);
   const { batchSize, binarize } = training;
   const target = options.epochs ?? training.epochs;
-  const dim = pixelsPerImage(data.train);
+  const dim = valuesPerImage(data.train);
   if (dim !== model.config.inputDim) {
     throw new UserError(`the data has ${dim} pixels per image, the model expects ${model.config.inputDim}`);
   }

@@ -33,6 +33,8 @@ export interface VaeConfig {
   /** Image height and width, for pictures of inputs and outputs. */
   imageHeight: number;
   imageWidth: number;
+  /** Image channels (1 grey, 3 RGB); absent = 1. inputDim = channels * imageHeight * imageWidth. */
+  channels?: number;
   /** Hidden dense layer widths of the encoder; the decoder mirrors them. */
   hidden: number[];
   /** Dimension of the latent variable z. */
@@ -116,8 +118,9 @@ export function parameterCount(c: VaeConfig): number {
 export function validateVaeConfig(c: VaeConfig): void {
   const positive = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 1;
   if (!positive(c.inputDim)) throw new RangeError(`inputDim must be a positive integer, got ${c.inputDim}`);
-  if (!positive(c.imageHeight) || !positive(c.imageWidth) || c.imageHeight * c.imageWidth !== c.inputDim) {
-    throw new RangeError(`image size ${c.imageHeight}x${c.imageWidth} does not match inputDim ${c.inputDim}`);
+  if (c.channels !== undefined && c.channels !== 1 && c.channels !== 3) throw new RangeError(`channels must be 1 or 3, got ${c.channels}`);
+  if (!positive(c.imageHeight) || !positive(c.imageWidth) || (c.channels ?? 1) * c.imageHeight * c.imageWidth !== c.inputDim) {
+    throw new RangeError(`image size ${(c.channels ?? 1) === 1 ? '' : `${c.channels} channels of `}${c.imageHeight}x${c.imageWidth} does not match inputDim ${c.inputDim}`);
   }
   if (!Array.isArray(c.hidden) || c.hidden.length === 0 || !c.hidden.every(positive)) {
     throw new RangeError(`hidden must be a list of positive integers, got ${JSON.stringify(c.hidden)}`);

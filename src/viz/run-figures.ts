@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { Random } from '../engine/random.js';
 import { Tensor } from '../engine/tensor.js';
-import { pixelsPerImage, subset, type ImageDataset } from '../data/dataset.js';
+import { datasetFloats, valuesPerImage, subset, type ImageDataset } from '../data/dataset.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { encodeSubset } from '../train/snapshots.js';
 import type { VAE } from '../vae/model.js';
@@ -57,11 +57,11 @@ const ENCODE_BATCH = 1000;
 /** Posterior means of a whole dataset, in batches to keep memory flat. */
 export function posteriorMeans(model: VAE, data: ImageDataset): Float32Array {
   const L = model.config.latent;
-  const dim = pixelsPerImage(data);
+  const dim = valuesPerImage(data);
   const out = new Float32Array(data.count * L);
   for (let start = 0; start < data.count; start += ENCODE_BATCH) {
     const n = Math.min(ENCODE_BATCH, data.count - start);
-    const part: ImageDataset = { ...data, images: data.images.subarray(start * dim, (start + n) * dim), labels: data.labels.subarray(start, start + n), count: n };
+    const part: ImageDataset = { ...data, pixels: data.pixels.subarray(start * dim, (start + n) * dim), labels: data.labels.subarray(start, start + n), count: n };
     out.set(encodeSubset(model, part).mu, start * L);
   }
   return out;
@@ -176,7 +176,7 @@ export function renderRunFigures(inputs: RunFigureInputs): RunFigures {
   const conditional = model.classes > 0;
   const shown = subset(test, RECONSTRUCTIONS);
   const reconstruct = (x: Tensor): Float32Array => clampUnit(model.reconstruct(x, conditional ? shown.labels : undefined));
-  const recon = reconstructionFigure(reconstruct, shown.images, shown.count, h, w, 2);
+  const recon = reconstructionFigure(reconstruct, datasetFloats(shown), shown.count, h, w, 2);
   files.push({ file: 'reconstructions.png', bytes: encodePng(recon) });
   files.push({ file: 'samples.png', bytes: encodePng(samplesImage(model, new Random(seed))) });
 
