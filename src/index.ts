@@ -29,7 +29,7 @@ export { useKernels } from './engine/use-kernels.js';
 export { loadNativeKernels, type NativeInfo, type NativeKernels, type NativeLoad, type GemmChoice } from './kernels/native.js';
 export { Linear, Adam, type AdamOptions, type AdamState, type Parameters, countParameters } from './nn/index.js';
 export { Conv2d, ConvTranspose2d, type ConvLayerOptions } from './nn/conv.js';
-export { VAE, type Posterior, type LossTerms, type Labels, type ElboOptions, type DecoderOutput } from './vae/model.js';
+export { VAE, type Posterior, type LossTerms, type Labels, type ElboOptions, type DecoderOutput, type DecodedDistribution } from './vae/model.js';
 export {
   DEFAULT_VAE_CONFIG,
   DEFAULT_SIGMA,
@@ -40,6 +40,10 @@ export {
   parameterCount,
   validateVaeConfig,
   isContinuous,
+  isDiscretized,
+  channelsOf,
+  convChannelsOf,
+  convSizeProblem,
   GAUSSIAN_MEANS,
   gaussianMeanOf,
   type GaussianMean,
@@ -58,6 +62,10 @@ export {
   gaussianMeanFrom,
   bitsPerDim,
   LOGVAR_FLOOR,
+  logisticNegLogLikelihood,
+  logisticSample,
+  flooredLogScale,
+  LOG_SCALE_FLOOR,
 } from './vae/likelihood.js';
 export { decodePixels, decodeDisplayMean, clampUnit, type DecodedPixels } from './vae/decoded-pixels.js';
 export { describeModel } from './vae/describe.js';

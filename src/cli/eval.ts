@@ -7,7 +7,7 @@ import { evaluate } from '../train/evaluate.js';
 import { importanceWeightedNll, MAX_IW_K } from '../train/iw-estimate.js';
 import { latentStatistics } from '../train/latent-stats.js';
 import { bitsPerDim } from '../vae/likelihood.js';
-import { isContinuous } from '../vae/config.js';
+import { isContinuous, isDiscretized } from '../vae/config.js';
 import { commandProgress, type Stage, type StageOptions } from '../train/stage-progress.js';
 
 const QUIET: Stage = { update() {}, finish() {} };
@@ -54,9 +54,10 @@ export const evalCommand: Command = {
     const iw =
       k === undefined ? null : stage(`-log p(x), K = ${k}`, (s) => importanceWeightedNll(model, test, k, { binarize, onProgress: (n) => s.update(n) }), counted);
     // Bits per dimension mean something for a normalized likelihood: a density on dequantized
-    // pixels, or a Bernoulli on binary ones; for a Bernoulli on grey pixels they do not.
+    // pixels, a Bernoulli on binary ones, or the discretized logistic on the 8-bit values; for
+    // a Bernoulli on grey pixels they do not.
     const dequantized = binarize === 'none' && isContinuous(model.config.likelihood);
-    const normalized = dequantized || binarize === 'dynamic';
+    const normalized = dequantized || binarize === 'dynamic' || isDiscretized(model.config.likelihood);
     const dims = model.config.inputDim;
     if (opts.json) {
       process.stdout.write(

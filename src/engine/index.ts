@@ -6,6 +6,7 @@ export { reshape, concat, slice } from './ops/shape.js';
 export { matmul, linear, type Activation } from './ops/matmul.js';
 export { bceWithLogits, gaussianKl, reparameterize } from './ops/fused.js';
 export { gaussianNll } from './ops/gaussian.js';
+export { logisticNll } from './ops/logistic.js';
 export { logSumExp } from './ops/logsumexp.js';
 export { repeatRows } from './ops/repeat.js';
 export {

@@ -13,6 +13,34 @@ import { jsConvKernels } from './js-conv.js';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
+/** Half a grey level on the [0, 1] scale: 8-bit value k sits at k / 255, its bin spans k / 255 +- 1 / 510. */
+const HALF_BIN = 1 / 510;
+
+/** log sigmoid(t) = -log(1 + exp(-t)), without overflow either way. */
+function logSigmoid(t: number): number {
+  return t >= 0 ? -Math.log1p(Math.exp(-t)) : t - Math.log1p(Math.exp(t));
+}
+
+function sigmoidOf(t: number): number {
+  if (t >= 0) return 1 / (1 + Math.exp(-t));
+  const e = Math.exp(t);
+  return e / (1 + e);
+}
+
+/** The 8-bit value k of x = k / 255 (rounded, and kept in 0..255). */
+function greyLevel(x: number): number {
+  const k = Math.round(x * 255);
+  return k < 0 ? 0 : k > 255 ? 255 : k;
+}
+
+/**
+ * Kernels whose portable version every provider runs: the discretized logistic likelihood
+ * has no native or wasm loop yet. It costs a few exp and log per value, far less than the
+ * transposed convolutions that produce its inputs, so it is not where a step's time goes;
+ * it moves into the addon's table when a measure says otherwise.
+ */
+export const PORTABLE_KERNELS = ['logisticNll', 'logisticNllBackward'] as const;
+
 let scratchA = new Float32Array(0);
 let scratchB = new Float32Array(0);
 
@@ -310,6 +338,55 @@ export const jsKernels: Kernels = {
         if (gMean) gMean[j]! -= g * d * e;
         if (gLogvar) gLogvar[j]! += g * 0.5 * (1 - d * d * e);
         if (gX) gX[j]! += g * d * e;
+      }
+    }
+  },
+
+  logisticNll(mean, logScale, x, rows, cols, out) {
+    // With a = (x - m + h) / s, b = (x - m - h) / s and d = a - b = 2h / s, the bin's mass is
+    // sigmoid(a) - sigmoid(b) = sigmoid(a) sigmoid(-b) (1 - exp(-d)): every factor's log is
+    // stable, so no fallback to the density is needed where the bin is tiny against s.
+    for (let i = 0; i < rows; i++) {
+      let s = 0;
+      for (let j = i * cols; j < (i + 1) * cols; j++) {
+        const k = greyLevel(x[j]!);
+        const inv = Math.exp(-logScale[j]!);
+        const centred = k / 255 - mean[j]!;
+        if (k < 255) s -= logSigmoid((centred + HALF_BIN) * inv);
+        if (k > 0) s -= logSigmoid(-(centred - HALF_BIN) * inv);
+        if (k > 0 && k < 255) s -= Math.log(-Math.expm1(-2 * HALF_BIN * inv));
+      }
+      out[i] = s;
+    }
+  },
+
+  logisticNllBackward(mean, logScale, x, gRow, rows, cols, gMean, gLogScale) {
+    for (let i = 0; i < rows; i++) {
+      const g = gRow[i]!;
+      for (let j = i * cols; j < (i + 1) * cols; j++) {
+        const k = greyLevel(x[j]!);
+        const inv = Math.exp(-logScale[j]!);
+        const centred = k / 255 - mean[j]!;
+        let dm = 0;
+        let dls = 0;
+        if (k < 255) {
+          const a = (centred + HALF_BIN) * inv;
+          const q = sigmoidOf(-a);
+          dm += q * inv;
+          dls += a * q;
+        }
+        if (k > 0) {
+          const b = (centred - HALF_BIN) * inv;
+          const p = sigmoidOf(b);
+          dm -= p * inv;
+          dls -= b * p;
+        }
+        if (k > 0 && k < 255) {
+          const d = 2 * HALF_BIN * inv;
+          dls += d / Math.expm1(d);
+        }
+        if (gMean) gMean[j]! += g * dm;
+        if (gLogScale) gLogScale[j]! += g * dls;
       }
     }
   },

@@ -10,7 +10,8 @@
  *   - kernels: the matrix product and the layouts around it (im2col, channel moves, biases);
  *     the layer pieces fused into one pass (bias + ReLU and its backward, ReLU); the loss
  *     terms, each with its backward: BCE with logits and the Gaussian likelihood (per
- *     pixel, an exp each, on every step of their models), the Gaussian KL and the
+ *     pixel, an exp each, on every step of their models; the discretized logistic, whose
+ *     portable loop every provider runs for now, see PORTABLE_KERNELS in js.ts), the Gaussian KL and the
  *     reparameterization (latent-sized, but on every step and as cheap to keep as to drop);
  *     and the Adam update (every parameter, every step).
  *   - not kernels: the general elementwise ops (add, mul, exp, log, sigmoid, softplus...)
@@ -169,6 +170,34 @@ export interface Kernels {
     gMean: Float32Array | null,
     gLogvar: Float32Array | null,
     gX: Float32Array | null,
+  ): void;
+
+  /**
+   * The discretized logistic's negative log-likelihood of 8-bit data, each row summed, in nats
+   * (PixelCNN++, Salimans et al. 2017). x holds values k / 255 (k = 0..255); with
+   * m = mean, s = exp(logScale), h = 1 / 510 (half a grey level) and F the logistic CDF,
+   *   P(k) = F((x - m + h) / s) - F((x - m - h) / s),  0 < k < 255
+   *   P(0) = F((x - m + h) / s),  P(255) = 1 - F((x - m - h) / s)
+   * so the 256 probabilities sum to 1. Summed in double precision.
+   */
+  logisticNll(mean: Float32Array, logScale: Float32Array, x: Float32Array, rows: number, cols: number, out: Float32Array): void;
+
+  /**
+   * Backward of logisticNll, with a = (x - m + h) / s, b = (x - m - h) / s, d = 2h / s and
+   * sigma the logistic sigmoid (terms of a only below 255, of b only above 0, of d between):
+   *   gMean += gRow[i] (sigma(-a) - sigma(b)) / s;
+   *   gLogScale += gRow[i] (a sigma(-a) - b sigma(b) + d / (exp(d) - 1)).
+   * x is data: it has no gradient.
+   */
+  logisticNllBackward(
+    mean: Float32Array,
+    logScale: Float32Array,
+    x: Float32Array,
+    gRow: Float32Array,
+    rows: number,
+    cols: number,
+    gMean: Float32Array | null,
+    gLogScale: Float32Array | null,
   ): void;
 
   /** z = mu + exp(0.5 * logvar) * eps. */

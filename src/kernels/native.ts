@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { GemmChoice } from './environment.js';
-import { jsKernels } from './js.js';
+import { PORTABLE_KERNELS, jsKernels } from './js.js';
 import type { Kernels } from './kernels.js';
 
 /** What the addon reports about itself. */
@@ -73,12 +73,14 @@ function load(): NativeLoad {
   }
   // The table is the binding: every kernel the portable provider has, the addon must have
   // too; an addon built from older sources is stale, not half-usable.
-  const names = Object.keys(jsKernels).filter((key) => key !== 'name');
+  const portable: readonly string[] = PORTABLE_KERNELS;
+  const names = Object.keys(jsKernels).filter((key) => key !== 'name' && !portable.includes(key));
   const missing = names.filter((key) => typeof addon.kernels?.[key] !== 'function');
   if (missing.length > 0) {
     return { ok: false, reason: `the native addon is older than this code (it lacks ${missing.join(', ')}; run \`npm run build:native\`)` };
   }
-  const kernels = { ...addon.kernels, name: 'native' } as unknown as Kernels;
+  const shared = Object.fromEntries(PORTABLE_KERNELS.map((key) => [key, jsKernels[key]]));
+  const kernels = { ...shared, ...addon.kernels, name: 'native' } as unknown as Kernels;
   return {
     ok: true,
     kernels,

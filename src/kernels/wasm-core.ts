@@ -241,6 +241,8 @@ function assemble(x: Exports, memory: WasmMemory, threads: number, options: Wasm
     // The Gaussian likelihood has no wasm loop yet; the portable one computes the same sums.
     gaussianNll: jsKernels.gaussianNll,
     gaussianNllBackward: jsKernels.gaussianNllBackward,
+    logisticNll: jsKernels.logisticNll,
+    logisticNllBackward: jsKernels.logisticNllBackward,
 
     addBias(y, bias, rows, cols, relu) {
       call(() => {

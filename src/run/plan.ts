@@ -18,9 +18,13 @@ import { CHECKPOINT_FILE, createTrainingState, loadCheckpoint, type TrainingStat
 import { resolveTrainingConfig, runData, runDataConfig, validateRunDataConfig, validateTrainingConfig, type ResolvedTrainingConfig, type RunConfig, type TrainingConfig } from '../train/config.js';
 import { truncateMetrics } from '../train/metrics-log.js';
 import {
+  CONV_CHANNELS,
   DEFAULT_SIGMA,
   archOf,
+  channelsOf,
   classesOf,
+  convChannelsOf,
+  convSizeProblem,
   gaussianMeanOf,
   isContinuous,
   validateVaeConfig,
@@ -39,6 +43,7 @@ export interface ResolvedVaeConfig extends VaeConfig {
   gaussianMean: GaussianMean;
   arch: Architecture;
   classes: number;
+  channels: number;
 }
 
 /** Every setting of a run, nothing left to a default read later. */
@@ -61,6 +66,8 @@ export function resolveSettings(config: RunConfig): RunSettings {
       gaussianMean: gaussianMeanOf(m),
       arch: archOf(m),
       classes: classesOf(m),
+      channels: channelsOf(m),
+      ...(archOf(m) === 'conv' ? { convChannels: convChannelsOf(m) } : {}),
     },
     training: resolveTrainingConfig(config.training),
     kernels: config.kernels,
@@ -108,6 +115,7 @@ function checkCombinations(req: TrainRequest): void {
   if (req.sigma !== undefined && req.likelihood !== 'gaussian-fixed') fail('--sigma sets the fixed standard deviation of --likelihood gaussian-fixed');
   if (req.k !== undefined && req.objective !== 'iwae') fail('--k sets the importance samples of --objective iwae');
   if (req.objective === 'iwae' && (req.beta !== undefined || req.klWarmup !== undefined)) fail('--beta and --kl-warmup weight the ELBO; --objective iwae takes neither');
+  if (req.convChannels !== undefined && req.arch !== 'conv') fail('--conv-channels sets the stages of --arch conv; add --arch conv');
   if (req.likelihood !== 'bernoulli' && req.binarize === 'dynamic') {
     fail(`--likelihood ${req.likelihood} is a density over grey pixels; it cannot be fitted to binarized ones (drop --binarize dynamic)`);
   }
@@ -126,6 +134,10 @@ function newRunConfig(req: TrainRequest, data: DataSplits, kernels: string): Run
     for (const split of [data.train, data.test]) for (const l of split.labels) classes = Math.max(classes, l + 1);
     if (classes < 2) fail(`--conditional needs labelled data with at least two classes; ${data.name} has ${classes}`);
   }
+  if (req.arch === 'conv') {
+    const problem = convSizeProblem(data.train.height, data.train.width, (req.convChannels ?? CONV_CHANNELS).length);
+    if (problem !== null) fail(problem + (req.dataset.startsWith('folder:') ? ' (set one with --image-size)' : ''));
+  }
   const model: VaeConfig = {
     inputDim: valuesPerImage(data.train),
     imageHeight: data.train.height,
@@ -139,6 +151,7 @@ function newRunConfig(req: TrainRequest, data: DataSplits, kernels: string): Run
     // New Gaussian decoders keep their means inside (0, 1), like the pixels (see GaussianMean).
     ...(isContinuous(req.likelihood) ? { gaussianMean: 'sigmoid' as const } : {}),
     ...(req.arch !== 'mlp' ? { arch: req.arch } : {}),
+    ...(req.convChannels !== undefined ? { convChannels: req.convChannels } : {}),
     ...(classes > 0 ? { classes } : {}),
   };
   const objective: Pick<TrainingConfig, 'objective' | 'k' | 'beta' | 'klWarmup'> =

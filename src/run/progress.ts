@@ -25,6 +25,8 @@ export function progressListener(sink: ProgressSink, out: { write(s: string): vo
 export function summaryLine(m: EpochMetrics, epochs: number): string {
   return (
     `epoch ${m.epoch}/${epochs}  train ${m.train_nelbo.toFixed(2)}  test ${m.test_nelbo.toFixed(2)} ` +
-    `(recon ${m.test_recon.toFixed(2)} + KL ${m.test_kl.toFixed(2)}) nats  ${m.seconds.toFixed(1)} s  ${Math.round(m.samples_per_sec)} samples/s`
+    `(recon ${m.test_recon.toFixed(2)} + KL ${m.test_kl.toFixed(2)}) nats` +
+    (m.test_bits_per_dim !== undefined ? ` = ${m.test_bits_per_dim.toFixed(3)} bits/dim` : '') +
+    `  ${m.seconds.toFixed(1)} s  ${Math.round(m.samples_per_sec)} samples/s`
   );
 }

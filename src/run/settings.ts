@@ -9,7 +9,7 @@ import { describeDatasetSpecs } from '../data/source.js';
 import { KERNEL_CHOICES } from '../kernels/select.js';
 import { DEFAULT_TRAINING_CONFIG } from '../train/config.js';
 import { LR_SCHEDULES } from '../train/lr-schedule.js';
-import { ARCHITECTURES, DEFAULT_SIGMA, DEFAULT_VAE_CONFIG, LIKELIHOODS } from '../vae/config.js';
+import { ARCHITECTURES, CONV_CHANNELS, DEFAULT_SIGMA, DEFAULT_VAE_CONFIG, LIKELIHOODS } from '../vae/config.js';
 import { MAX_TRAIN_K, OBJECTIVES } from '../vae/objectives.js';
 
 const d = DEFAULT_TRAINING_CONFIG;
@@ -64,7 +64,9 @@ export const TRAIN_SETTINGS = {
     kind: 'enum',
     choices: LIKELIHOODS,
     default: 'bernoulli',
-    help: "Decoder's pixel distribution: bernoulli (logits), gaussian (mean and log-variance per pixel, dequantized data), gaussian-fixed (mean, fixed --sigma)",
+    help:
+      "Decoder's pixel distribution: bernoulli (logits), gaussian (mean and log-variance per pixel, dequantized data), gaussian-fixed (mean, fixed --sigma), " +
+      'logistic (discretized logistic of the 8-bit values, mean and log-scale per value; reports bits/dim)',
     fixedOnResume: true,
   },
   sigma: {
@@ -80,7 +82,15 @@ export const TRAIN_SETTINGS = {
     kind: 'enum',
     choices: ARCHITECTURES,
     default: 'mlp',
-    help: 'mlp: dense layers; conv: two stride-2 3x3 convolutions (32, 64 channels) then dense, mirrored by transposed convolutions',
+    help: 'mlp: dense layers; conv: stride-2 3x3 convolutions (--conv-channels) then dense, mirrored by transposed convolutions',
+    fixedOnResume: true,
+  },
+  convChannels: {
+    kind: 'intList',
+    min: 1,
+    max: 4096,
+    help: `Channels of each stride-2 stage of --arch conv, e.g. 32,64,128,256 for 64x64 images; sides must be multiples of 2^stages (default ${CONV_CHANNELS.join(',')})`,
+    valueName: 'C[,C...]',
     fixedOnResume: true,
   },
   objective: { kind: 'enum', choices: OBJECTIVES, default: 'elbo', help: 'elbo, or iwae: the importance-weighted bound with --k samples', fixedOnResume: true },

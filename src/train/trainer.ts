@@ -10,7 +10,8 @@ import { UserError } from '../errors.js';
 import type { TrainingState } from './checkpoint-bytes.js';
 import { evaluate } from './evaluate.js';
 import { objectiveLoss } from '../vae/objectives.js';
-import { isContinuous } from '../vae/config.js';
+import { isContinuous, isDiscretized } from '../vae/config.js';
+import { bitsPerDim } from '../vae/likelihood.js';
 import { learningRateAt } from './lr-schedule.js';
 import { resolveTrainingConfig } from './config.js';
 
@@ -40,6 +41,8 @@ export interface EpochMetrics {
   test_nelbo: number;
   test_recon: number;
   test_kl: number;
+  /** The test NELBO in bits per dimension, for a likelihood over the 8-bit values (the discretized logistic); the literature's unit. */
+  test_bits_per_dim?: number;
   /** The learning rate of the epoch's last step (it changes within an epoch under a schedule); absent in logs written before schedules existed. */
   lr?: number;
   /** Wall time of the epoch's training pass, evaluation excluded. */
@@ -160,6 +163,7 @@ export async function train(state: TrainingState, data: DataSplits, options: Tra
       test_nelbo: ev.nelbo,
       test_recon: ev.recon,
       test_kl: ev.kl,
+      ...(isDiscretized(model.config.likelihood) ? { test_bits_per_dim: bitsPerDim(ev.nelbo, model.config.inputDim, false) } : {}),
       lr: optimizer.lr,
       seconds,
       samples_per_sec: seen / seconds,

@@ -11,13 +11,13 @@
  */
 import { Tensor, noGrad } from '../engine/tensor.js';
 import type { Random } from '../engine/random.js';
-import { bernoulliMean, bernoulliSample, gaussianSample } from './likelihood.js';
+import { bernoulliMean, bernoulliSample, gaussianSample, logisticSample, logisticSpread } from './likelihood.js';
 import type { Labels, VAE } from './model.js';
 
 export interface DecodedPixels {
   /** E[x|z] per pixel, in [0, 1]: row-major images, one per latent code. */
   mean: Float32Array;
-  /** Spread per pixel: the Bernoulli variance p(1 - p), or the Gaussian standard deviation exp(lv / 2). */
+  /** Spread per value: the Bernoulli variance p(1 - p), the Gaussian standard deviation exp(lv / 2), or the logistic's s pi / sqrt(3). */
   spread: Float32Array;
   /** One image per latent code, each pixel drawn independently from p(x|z), in [0, 1]. */
   sample(rng: Random): Float32Array;
@@ -31,7 +31,11 @@ export function clampUnit(values: Float32Array): Float32Array {
 
 /** p(x|z) of `model` for the codes z [N, latent] (and, for a conditional model, their labels), as pictures. */
 export function decodePixels(model: VAE, z: Tensor, labels?: Labels): DecodedPixels {
-  const { mean, logvar } = noGrad(() => model.decodeDistribution(z, labels));
+  const { mean, logvar, logScale } = noGrad(() => model.decodeDistribution(z, labels));
+  if (logScale !== undefined) {
+    // A sigmoid mean and draws of 8-bit levels are inside [0, 1] already.
+    return { mean: mean.data.slice(), spread: logisticSpread(logScale), sample: (rng) => logisticSample(mean, logScale, rng) };
+  }
   if (logvar === null) {
     const p = bernoulliMean(mean);
     return { mean: p, spread: p.map((v) => v * (1 - v)), sample: (rng) => bernoulliSample(mean, rng) };

@@ -1,10 +1,17 @@
 /** A model in a few words, for the terminal, the dashboard and the explorer (no Node built-ins: the page bundles it). */
-import { archOf, classesOf, gaussianMeanOf, type VaeConfig } from './config.js';
+import { archOf, channelsOf, classesOf, convChannelsOf, gaussianMeanOf, type VaeConfig } from './config.js';
 import { resolveObjective, type ObjectiveConfig } from './objectives.js';
 
 export function describeModel(c: VaeConfig): string {
-  const arch = archOf(c) === 'conv' ? `conv VAE ${c.imageHeight}x${c.imageWidth}-c32-c64-${c.hidden.join('-')}-${c.latent}` : `MLP VAE ${[c.inputDim, ...c.hidden, c.latent].join('-')}`;
-  const decoder = c.likelihood === 'bernoulli' ? 'Bernoulli decoder' : `Gaussian decoder (${gaussianTraits(c, `sigma ${c.sigma}`).join(', ')})`;
+  const image = `${channelsOf(c) === 1 ? '' : `${channelsOf(c)}x`}${c.imageHeight}x${c.imageWidth}`;
+  const stages = convChannelsOf(c).map((n) => `c${n}`);
+  const arch = archOf(c) === 'conv' ? `conv VAE ${[image, ...stages, ...c.hidden, c.latent].join('-')}` : `MLP VAE ${[c.inputDim, ...c.hidden, c.latent].join('-')}`;
+  const decoder =
+    c.likelihood === 'bernoulli'
+      ? 'Bernoulli decoder'
+      : c.likelihood === 'logistic'
+        ? 'discretized logistic decoder'
+        : `Gaussian decoder (${gaussianTraits(c, `sigma ${c.sigma}`).join(', ')})`;
   const classes = classesOf(c);
   return `${classes > 0 ? `conditional (${classes} classes) ` : ''}${arch}, ${decoder}`;
 }

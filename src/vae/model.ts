@@ -15,19 +15,41 @@ import { logSumExp } from '../engine/ops/logsumexp.js';
 import { repeatRows } from '../engine/ops/repeat.js';
 import { Random } from '../engine/random.js';
 import type { Parameters } from '../nn/parameters.js';
-import { type VaeConfig, archOf, classesOf, decoderOutputsPerPixel, gaussianMeanOf, validateVaeConfig } from './config.js';
+import {
+  type VaeConfig,
+  archOf,
+  channelsOf,
+  classesOf,
+  convChannelsOf,
+  decoderOutputsPerPixel,
+  gaussianMeanOf,
+  validateVaeConfig,
+} from './config.js';
 import { MlpDecoder, MlpEncoder, type Decoder, type Encoder, type Posterior } from './networks.js';
 import { ConvDecoder, ConvEncoder } from './conv-networks.js';
 import {
   bernoulliMean,
   bernoulliNegLogLikelihood,
   fixedLogvar,
+  flooredLogScale,
   flooredLogvar,
   gaussianMeanFrom,
   gaussianNegLogLikelihood,
+  logisticNegLogLikelihood,
 } from './likelihood.js';
+import { sigmoid } from '../engine/ops/elementwise.js';
 
 export type { Posterior, DecoderOutput } from './networks.js';
+
+/**
+ * p(x|z) as tensors, [N, inputDim] each: Bernoulli logits (logvar null); a Gaussian's mean and
+ * log-variance; or a discretized logistic's mean and log-scale (logvar null, logScale set).
+ */
+export interface DecodedDistribution {
+  mean: Tensor;
+  logvar: Tensor | null;
+  logScale?: Tensor;
+}
 
 /** Class labels of a batch, one per example, for a conditional VAE. */
 export type Labels = ArrayLike<number>;
@@ -57,13 +79,14 @@ export class VAE {
   /** Builds a freshly initialized model; `rng` draws the initial weights. */
   constructor(config: VaeConfig, rng: Random) {
     validateVaeConfig(config);
-    this.config = { ...config, hidden: [...config.hidden] };
+    this.config = { ...config, hidden: [...config.hidden], ...(config.convChannels !== undefined ? { convChannels: [...config.convChannels] } : {}) };
     const classes = classesOf(config);
     const logvarHead = decoderOutputsPerPixel(config) === 2;
     if (archOf(config) === 'conv') {
-      const image = { height: config.imageHeight, width: config.imageWidth };
-      this.encoder = new ConvEncoder(image, config.hidden, config.latent, rng, classes);
-      this.decoder = new ConvDecoder(image, config.hidden, config.latent, rng, { classes, outputsPerPixel: logvarHead ? 2 : 1 });
+      const image = { channels: channelsOf(config), height: config.imageHeight, width: config.imageWidth };
+      const stages = convChannelsOf(config);
+      this.encoder = new ConvEncoder(image, config.hidden, config.latent, rng, classes, stages);
+      this.decoder = new ConvDecoder(image, config.hidden, config.latent, rng, { classes, outputsPerPixel: logvarHead ? 2 : 1, stages });
     } else {
       this.encoder = new MlpEncoder(config.inputDim, config.hidden, config.latent, rng, classes);
       this.decoder = new MlpDecoder(config.latent, config.hidden, config.inputDim, rng, { classes, logvarHead });
@@ -108,25 +131,28 @@ export class VAE {
     return reparameterizeOp(posterior.mu, posterior.logvar, eps);
   }
 
-  /** The decoder's first parameter per pixel for z [N, latent]: Bernoulli logits, or Gaussian means. */
+  /** The decoder's first parameter per value for z [N, latent]: Bernoulli logits, or Gaussian or logistic means. */
   decode(z: Tensor, labels?: Labels): Tensor {
     return this.decodeDistribution(z, labels).mean;
   }
 
   /**
    * p(x|z): Bernoulli logits, or a Gaussian's mean (through the config's GaussianMean) with
-   * the log-variance floored (gaussian) or fixed (gaussian-fixed).
+   * the log-variance floored (gaussian) or fixed (gaussian-fixed), or a discretized
+   * logistic's sigmoid mean and floored log-scale.
    */
-  decodeDistribution(z: Tensor, labels?: Labels): { mean: Tensor; logvar: Tensor | null } {
+  decodeDistribution(z: Tensor, labels?: Labels): DecodedDistribution {
     const out = this.decoder.forward(z, this.oneHot(labels, z.shape[0]!));
     if (this.config.likelihood === 'bernoulli') return { mean: out.mean, logvar: null };
+    if (this.config.likelihood === 'logistic') return { mean: sigmoid(out.mean), logvar: null, logScale: flooredLogScale(out.rawLogvar!) };
     const mean = gaussianMeanFrom(out.mean, gaussianMeanOf(this.config));
     if (this.config.likelihood === 'gaussian') return { mean, logvar: flooredLogvar(out.rawLogvar!) };
     return { mean, logvar: fixedLogvar(mean, this.config.sigma!) };
   }
 
-  /** -log p(x|z) per example, summed over pixels, in nats. */
-  negLogLikelihood(decoded: { mean: Tensor; logvar: Tensor | null }, x: Tensor): Tensor {
+  /** -log p(x|z) per example, summed over values, in nats. */
+  negLogLikelihood(decoded: DecodedDistribution, x: Tensor): Tensor {
+    if (decoded.logScale !== undefined) return logisticNegLogLikelihood(decoded.mean, decoded.logScale, x);
     if (decoded.logvar === null) return bernoulliNegLogLikelihood(decoded.mean, x);
     return gaussianNegLogLikelihood(decoded.mean, decoded.logvar, x);
   }

@@ -18,11 +18,11 @@ export interface Posterior {
   logvar: Tensor;
 }
 
-/** The decoder's per-pixel parameters, each [N, pixels]. */
+/** The decoder's parameters per value, each [N, inputDim] (channels x height x width, CHW). */
 export interface DecoderOutput {
-  /** Bernoulli logits, or Gaussian means. */
+  /** Bernoulli logits, or the Gaussian or logistic means before their squashing. */
   mean: Tensor;
-  /** The unfloored log-variance of a learned-variance Gaussian; null otherwise. */
+  /** The unfloored log-variance of a learned-variance Gaussian, or the unfloored log-scale of a logistic; null otherwise. */
   rawLogvar: Tensor | null;
 }
 

@@ -65,5 +65,13 @@ export function decoderDistribution(model: VAE): DecoderDistribution {
         at,
       };
     }
+    case 'logistic':
+      return {
+        spreadName: 's\u00b7\u03c0/\u221a3',
+        spreadMax: GAUSSIAN_SPREAD_MAX,
+        spreadMeaning: 'the standard deviation s\u00b7\u03c0/\u221a3 of each value\u2019s logistic, from the decoder\u2019s log-scale',
+        drawsName: 'x ~ p(x|z): one of the 256 grey levels per value, independently',
+        at,
+      };
   }
 }

@@ -48,6 +48,7 @@ function describeNetworks(c: VaeConfig): string {
 
 function describeDecoder(c: VaeConfig): string {
   if (c.likelihood === 'bernoulli') return 'Bernoulli decoder';
+  if (c.likelihood === 'logistic') return 'discretized logistic decoder (8-bit values)';
   return `Gaussian decoder (${gaussianTraits(c, `\u03c3 = ${c.sigma}`).join(', ')})`;
 }
 
