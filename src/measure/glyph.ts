@@ -27,8 +27,9 @@
  * The skeleton is Zhang-Suen thinning followed by one pass that removes the corner pixels of
  * staircases (so a diagonal stroke is a chain of diagonal steps, not of right angles, and its
  * length is not overcounted); the paper uses scikit-image's medial axis, which differs from
- * it mainly at stroke ends and corners. The distance transform is exact (Felzenszwalb and
- * Huttenlocher 2012), with the outside of the image counted as background.
+ * it mainly at stroke ends and corners. The distance transform is the exact Euclidean one
+ * (separable, as in Felzenszwalb and Huttenlocher 2012, but evaluated only at skeleton
+ * pixels), with the outside of the image counted as background.
  */
 
 export const GLYPH_MEASURES = ['area', 'length', 'thickness', 'slant_deg', 'width', 'height'] as const;
@@ -61,29 +62,24 @@ export function measureGlyph(image: Float32Array, height: number, width: number)
   const ink = binarized(g);
   if (ink === null) return { area: 0, length: 0, thickness: 0, slant_deg: 0, width: 0, height: 0 };
 
-  let area = 0;
-  for (let i = 0; i < ink.pixels.length; i++) area += ink.pixels[i]!;
-
-  const skeleton = thinned(ink.pixels, g.paddedWidth, g.paddedHeight);
-  const d2 = squaredDistanceToBackground(ink.pixels, g.paddedWidth, g.paddedHeight);
-  let length = 0;
-  let distanceSum = 0;
+  const skeleton = thinned(ink);
   const pw = g.paddedWidth;
   const skel = skeleton.pixels;
-  let skeletonCount = 0;
+  const columnDistance = verticalDistances(ink);
+  let length = 0;
+  let distanceSum = 0;
   for (const p of skeleton.indices) {
-    if (skel[p] === 0) continue;
-    skeletonCount++;
-    distanceSum += Math.sqrt(d2[p]!);
+    distanceSum += distanceToBackground(columnDistance, p);
     // Each step counted once: from every pixel, only the neighbours east, south-east, south and south-west.
     length += skel[p + 1]! + skel[p + pw]! + Math.SQRT2 * (skel[p + pw + 1]! + skel[p + pw - 1]!);
   }
+  const skeletonCount = skeleton.indices.length;
 
   const m = moments(g);
   const shear = m.u02 > 0 ? m.u11 / m.u02 : 0;
-  const box = boundingParallelogram(ink.pixels, g, shear, m.cy);
+  const box = boundingParallelogram(ink, shear, m.cy);
   return {
-    area: area / (s * s),
+    area: ink.area / (s * s),
     length: length / s,
     thickness: skeletonCount > 0 ? (2 * distanceSum) / skeletonCount / s : 0,
     slant_deg: (Math.atan(-shear) * 180) / Math.PI,
@@ -99,6 +95,14 @@ interface Upscaled {
   width: number;
   paddedWidth: number;
   paddedHeight: number;
+  /** The computed region, unpadded, half-open: columns [X0, X1), rows [Y0, Y1); 0 elsewhere. */
+  X0: number;
+  X1: number;
+  Y0: number;
+  Y1: number;
+  /** Least and greatest value. */
+  lo: number;
+  hi: number;
 }
 
 /** Catmull-Rom weights (cubic convolution with a = -0.5, Keys 1981) of the 4 taps around t in [0, 1). */
@@ -138,17 +142,45 @@ function taps(n: number, s: number): Taps {
   return made;
 }
 
-/** Separable cubic upscale; outside the image counts as 0 (dark background), results clamped to [0, 1]. */
+/**
+ * Separable cubic upscale; outside the image counts as 0 (dark background), results clamped
+ * to [0, 1]. Only the region that rows and columns with some ink can reach is computed (the
+ * rest stays 0): a digit's margins cost nothing.
+ */
 function upscaled(image: Float32Array, h: number, w: number, s: number): Upscaled {
   const H = h * s;
   const W = w * s;
   const pw = W + 2;
   const ph = H + 2;
-  const rows = new Float32Array(h * W);
-  const tx = taps(w, s);
+  const values = new Float32Array(pw * ph);
+  const rowHasInk = new Uint8Array(h);
+  let c0 = w;
+  let c1 = -1;
   for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      if (image[y * w + x] === 0) continue;
+      rowHasInk[y] = 1;
+      if (x < c0) c0 = x;
+      if (x > c1) c1 = x;
+    }
+  }
+  const tx = taps(w, s);
+  const ty = taps(h, s);
+  // Output columns whose taps reach [c0, c1], output rows whose taps reach a row with ink.
+  let X0 = W;
+  let X1 = 0;
+  for (let X = 0; X < W; X++) {
+    const f = tx.first[X]!;
+    if (f + 3 >= c0 && f <= c1) {
+      if (X < X0) X0 = X;
+      X1 = X + 1;
+    }
+  }
+  const rows = new Float32Array(h * W);
+  for (let y = 0; y < h; y++) {
+    if (!rowHasInk[y]) continue;
     const row = y * w;
-    for (let X = 0; X < W; X++) {
+    for (let X = X0; X < X1; X++) {
       const f = tx.first[X]!;
       let v = 0;
       for (let k = 0; k < 4; k++) {
@@ -158,47 +190,80 @@ function upscaled(image: Float32Array, h: number, w: number, s: number): Upscale
       rows[y * W + X] = v;
     }
   }
-  const values = new Float32Array(pw * ph);
-  const ty = taps(h, s);
+  let Y0 = H;
+  let Y1 = 0;
+  let lo = Infinity;
+  let hi = -Infinity;
   for (let Y = 0; Y < H; Y++) {
     const f = ty.first[Y]!;
     const out = (Y + 1) * pw + 1;
+    let reached = false;
     for (let k = 0; k < 4; k++) {
       const y = f + k;
-      if (y < 0 || y >= h) continue;
+      if (y < 0 || y >= h || !rowHasInk[y]) continue;
+      reached = true;
       const wk = ty.weights[Y * 4 + k]!;
       const src = y * W;
-      for (let X = 0; X < W; X++) values[out + X] = values[out + X]! + wk * rows[src + X]!;
+      for (let X = X0; X < X1; X++) values[out + X] = values[out + X]! + wk * rows[src + X]!;
     }
-    for (let X = 0; X < W; X++) {
+    if (!reached) continue;
+    if (Y < Y0) Y0 = Y;
+    Y1 = Y + 1;
+    for (let X = X0; X < X1; X++) {
       const v = values[out + X]!;
-      values[out + X] = v < 0 ? 0 : v > 1 ? 1 : v;
+      const c = v < 0 ? 0 : v > 1 ? 1 : v;
+      values[out + X] = c;
+      if (c < lo) lo = c;
+      if (c > hi) hi = c;
     }
   }
-  return { values, height: H, width: W, paddedWidth: pw, paddedHeight: ph };
+  // The part not computed is 0.
+  if (Y1 - Y0 < H || X1 - X0 < W) lo = Math.min(lo, 0);
+  if (Y1 <= Y0) {
+    lo = 0;
+    hi = 0;
+  }
+  return { values, height: H, width: W, paddedWidth: pw, paddedHeight: ph, X0, X1, Y0, Y1, lo, hi };
 }
 
-/** Ink (1) where the upscaled image reaches half its intensity range; null when it has no contrast. */
-function binarized(g: Upscaled): { pixels: Uint8Array } | null {
-  let lo = Infinity;
-  let hi = -Infinity;
+/** The binary image: ink pixels set, in the padded layout of the upscaled image, with the box they lie in. */
+interface Ink {
+  pixels: Uint8Array;
+  paddedWidth: number;
+  area: number;
+  /** Padded coordinates of the first and last column and row with ink. */
+  x0: number;
+  x1: number;
+  y0: number;
+  y1: number;
+}
+
+/** Ink where the upscaled image reaches half its intensity range; null when it has no contrast. */
+function binarized(g: Upscaled): Ink | null {
+  const { lo, hi } = g;
+  if (!(hi - lo > 1e-6)) return null;
+  // Above lo, so the region left at 0 is never ink.
+  const threshold = lo + 0.5 * (hi - lo);
   const pw = g.paddedWidth;
-  for (let Y = 0; Y < g.height; Y++) {
-    const row = (Y + 1) * pw + 1;
-    for (let X = 0; X < g.width; X++) {
-      const v = g.values[row + X]!;
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
+  const pixels = new Uint8Array(g.values.length);
+  let area = 0;
+  let x0 = pw;
+  let x1 = -1;
+  let y0 = g.paddedHeight;
+  let y1 = -1;
+  for (let y = g.Y0 + 1; y <= g.Y1; y++) {
+    const row = y * pw;
+    for (let x = g.X0 + 1; x <= g.X1; x++) {
+      if (g.values[row + x]! < threshold) continue;
+      pixels[row + x] = 1;
+      area++;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      y1 = y;
     }
   }
-  if (!(hi - lo > 1e-6)) return null;
-  const threshold = lo + 0.5 * (hi - lo);
-  const pixels = new Uint8Array(g.values.length);
-  for (let Y = 0; Y < g.height; Y++) {
-    const row = (Y + 1) * pw + 1;
-    for (let X = 0; X < g.width; X++) if (g.values[row + X]! >= threshold) pixels[row + X] = 1;
-  }
-  return { pixels };
+  return { pixels, paddedWidth: pw, area, x0, x1, y0, y1 };
 }
 
 /*
@@ -264,82 +329,79 @@ function staircaseTable(): Uint8Array {
 const [ZS_FIRST, ZS_SECOND] = zhangSuenTables();
 const STAIRCASE = staircaseTable();
 
-/** The skeleton as a fresh binary image, and the indices it may be set at (a superset: test the pixel). */
-function thinned(ink: Uint8Array, pw: number, ph: number): { pixels: Uint8Array; indices: Int32Array } {
-  const b = ink.slice();
-  let live: number[] = [];
-  for (let Y = 1; Y < ph - 1; Y++) {
-    for (let X = 1; X < pw - 1; X++) if (b[Y * pw + X]) live.push(Y * pw + X);
+/** The skeleton as a fresh binary image, and the indices of its pixels. */
+function thinned(ink: Ink): { pixels: Uint8Array; indices: Int32Array } {
+  const b = ink.pixels.slice();
+  const pw = ink.paddedWidth;
+  const live = new Int32Array(ink.area);
+  const doomed = new Int32Array(ink.area);
+  let count = 0;
+  for (let y = ink.y0; y <= ink.y1; y++) {
+    for (let x = ink.x0; x <= ink.x1; x++) if (b[y * pw + x]) live[count++] = y * pw + x;
   }
-  const doomed: number[] = [];
   for (let changed = true; changed; ) {
     changed = false;
     for (const table of [ZS_FIRST, ZS_SECOND]) {
-      doomed.length = 0;
-      const kept: number[] = [];
-      for (const p of live) {
-        // Interior pixels are never deleted and need no table lookup.
-        if (table[neighbourCode(b, p, pw)]) doomed.push(p);
-        else kept.push(p);
+      // Deletions wait until the whole sub-iteration has looked: Zhang-Suen is a parallel algorithm.
+      let nDoomed = 0;
+      let kept = 0;
+      for (let i = 0; i < count; i++) {
+        const p = live[i]!;
+        if (table[neighbourCode(b, p, pw)]) doomed[nDoomed++] = p;
+        else live[kept++] = p;
       }
-      if (doomed.length > 0) {
-        changed = true;
-        for (const p of doomed) b[p] = 0;
-      }
-      live = kept;
+      for (let i = 0; i < nDoomed; i++) b[doomed[i]!] = 0;
+      if (nDoomed > 0) changed = true;
+      count = kept;
     }
   }
   // Sequential, so that each removal sees the ones before it and a staircase loses every other corner, not all.
-  for (const p of live) if (STAIRCASE[neighbourCode(b, p, pw)]) b[p] = 0;
-  return { pixels: b, indices: Int32Array.from(live) };
+  let kept = 0;
+  for (let i = 0; i < count; i++) {
+    const p = live[i]!;
+    if (STAIRCASE[neighbourCode(b, p, pw)]) b[p] = 0;
+    else live[kept++] = p;
+  }
+  return { pixels: b, indices: live.subarray(0, kept) };
+}
+
+/** For each ink pixel, the number of pixels to the nearest background pixel in its column (0 on background). */
+function verticalDistances(ink: Ink): Int32Array {
+  const pw = ink.paddedWidth;
+  const g = new Int32Array(ink.pixels.length);
+  const b = ink.pixels;
+  // The rows just outside the ink's box are background, so both scans start from a known 0.
+  for (let x = ink.x0; x <= ink.x1; x++) {
+    for (let y = ink.y0; y <= ink.y1; y++) {
+      const p = y * pw + x;
+      g[p] = b[p] ? g[p - pw]! + 1 : 0;
+    }
+    for (let y = ink.y1; y >= ink.y0; y--) {
+      const p = y * pw + x;
+      const below = g[p + pw]! + 1;
+      if (below < g[p]!) g[p] = below;
+    }
+  }
+  return g;
 }
 
 /**
- * One line of Felzenszwalb and Huttenlocher's squared distance transform, in place on f
- * (n cells, `stride` apart): the lower envelope of parabolas rooted at each cell. Foreground
- * cells hold a large finite value rather than Infinity, which the intersection formula needs;
- * every line has a background cell (the frame), so none stays at that value.
+ * Exact Euclidean distance from pixel p to the nearest background pixel: the least
+ * dx^2 + (vertical distance in column x + dx)^2 along p's row, searched outwards until dx
+ * alone is farther than the best found (the separable idea of Felzenszwalb and Huttenlocher,
+ * evaluated only where it is needed: the skeleton is a few hundred pixels).
  */
-function distanceLine(f: Float64Array, base: number, stride: number, n: number, scratch: { v: Int32Array; z: Float64Array; d: Float64Array }): void {
-  const { v, z, d } = scratch;
-  let k = 0;
-  v[0] = 0;
-  z[0] = -Infinity;
-  z[1] = Infinity;
-  for (let q = 1; q < n; q++) {
-    const fq = f[base + q * stride]! + q * q;
-    let r = v[k]!;
-    let meet = (fq - (f[base + r * stride]! + r * r)) / (2 * (q - r));
-    while (meet <= z[k]!) {
-      k--;
-      r = v[k]!;
-      meet = (fq - (f[base + r * stride]! + r * r)) / (2 * (q - r));
-    }
-    k++;
-    v[k] = q;
-    z[k] = meet;
-    z[k + 1] = Infinity;
+function distanceToBackground(columnDistance: Int32Array, p: number): number {
+  const own = columnDistance[p]!;
+  let best = own * own;
+  for (let dx = 1; dx * dx < best; dx++) {
+    const left = columnDistance[p - dx]!;
+    const right = columnDistance[p + dx]!;
+    const nearer = Math.min(left, right);
+    const d = dx * dx + nearer * nearer;
+    if (d < best) best = d;
   }
-  k = 0;
-  for (let q = 0; q < n; q++) {
-    while (z[k + 1]! < q) k++;
-    const r = v[k]!;
-    d[q] = (q - r) * (q - r) + f[base + r * stride]!;
-  }
-  for (let q = 0; q < n; q++) f[base + q * stride] = d[q]!;
-}
-
-const FAR = 1e20;
-
-/** Squared Euclidean distance from each pixel to the nearest background pixel (0 on background). */
-function squaredDistanceToBackground(ink: Uint8Array, pw: number, ph: number): Float64Array {
-  const f = new Float64Array(pw * ph);
-  for (let i = 0; i < f.length; i++) f[i] = ink[i] ? FAR : 0;
-  const n = Math.max(pw, ph);
-  const scratch = { v: new Int32Array(n), z: new Float64Array(n + 1), d: new Float64Array(n) };
-  for (let x = 0; x < pw; x++) distanceLine(f, x, pw, ph, scratch);
-  for (let y = 0; y < ph; y++) distanceLine(f, y * pw, 1, pw, scratch);
-  return f;
+  return Math.sqrt(best);
 }
 
 /** Intensity moments of the upscaled image (x = column, y = row, in upscaled pixels). */
@@ -351,12 +413,12 @@ function moments(g: Upscaled): { cx: number; cy: number; u20: number; u11: numbe
   let m11 = 0;
   let m02 = 0;
   const pw = g.paddedWidth;
-  for (let Y = 0; Y < g.height; Y++) {
+  for (let Y = g.Y0; Y < g.Y1; Y++) {
     const row = (Y + 1) * pw + 1;
     let rowMass = 0;
     let rowX = 0;
     let rowXX = 0;
-    for (let X = 0; X < g.width; X++) {
+    for (let X = g.X0; X < g.X1; X++) {
       const v = g.values[row + X]!;
       rowMass += v;
       rowX += v * X;
@@ -375,72 +437,68 @@ function moments(g: Upscaled): { cx: number; cy: number; u20: number; u11: numbe
   return { cx, cy, u20: m20 / m00 - cx * cx, u11: m11 / m00 - cx * cy, u02: m02 / m00 - cy * cy };
 }
 
-/** Where the cumulative mass of unit-width bins (starting at `origin`) reaches q, interpolating inside a bin. */
-function quantile(bins: Float64Array, total: number, q: number, origin: number): number {
+/** Where the cumulative mass of unit-width bins reaches q, in bins from the first, interpolating inside a bin. */
+function quantile(bins: Float64Array, total: number, q: number): number {
   const target = q * total;
   let below = 0;
   for (let k = 0; k < bins.length; k++) {
     const m = bins[k]!;
-    if (m > 0 && below + m >= target) return origin + k + (target - below) / m;
+    if (m > 0 && below + m >= target) return k + (target - below) / m;
     below += m;
   }
-  return origin + bins.length;
+  return bins.length;
 }
 
 /**
  * Width and height (upscaled pixels) of the parallelogram whose sides follow the slant:
  * horizontally in coordinates x - shear * (y - middle), each ink pixel spread over its unit
- * width; the central 1 - BOX_TRIM of the ink.
+ * width; the central 1 - BOX_TRIM of the ink. `middle` is a row of the unpadded image.
  */
-function boundingParallelogram(ink: Uint8Array, g: Upscaled, shear: number, middle: number): { width: number; height: number } {
-  const pw = g.paddedWidth;
-  const H = g.height;
-  const W = g.width;
-  const rowMass = new Float64Array(H);
-  let total = 0;
-  for (let Y = 0; Y < H; Y++) {
-    const row = (Y + 1) * pw + 1;
+function boundingParallelogram(ink: Ink, shear: number, middle: number): { width: number; height: number } {
+  const pw = ink.paddedWidth;
+  const rows = ink.y1 - ink.y0 + 1;
+  const rowMass = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const row = (ink.y0 + r) * pw;
     let m = 0;
-    for (let X = 0; X < W; X++) m += ink[row + X]!;
-    rowMass[Y] = m;
-    total += m;
+    for (let x = ink.x0; x <= ink.x1; x++) m += ink.pixels[row + x]!;
+    rowMass[r] = m;
   }
-  if (total <= 0) return { width: 0, height: 0 };
-  const top = quantile(rowMass, total, BOX_TRIM / 2, 0);
-  const bottom = quantile(rowMass, total, 1 - BOX_TRIM / 2, 0);
+  const total = ink.area;
+  const top = quantile(rowMass, total, BOX_TRIM / 2);
+  const bottom = quantile(rowMass, total, 1 - BOX_TRIM / 2);
 
-  // Offsets of the rows that carry mass bound the corrected coordinates; a huge shear (a nearly flat glyph) gets coarser bins.
+  // Corrected coordinates, relative to the box's left edge; a huge shear (a nearly flat glyph) gets coarser bins.
+  const cols = ink.x1 - ink.x0 + 1;
+  const shiftOf = (r: number): number => -shear * (ink.y0 + r - 1 - middle);
   let lo = Infinity;
   let hi = -Infinity;
-  for (let Y = 0; Y < H; Y++) {
-    if (rowMass[Y] === 0) continue;
-    const shift = -shear * (Y - middle);
-    lo = Math.min(lo, shift);
-    hi = Math.max(hi, shift + W);
+  for (let r = 0; r < rows; r++) {
+    if (rowMass[r] === 0) continue;
+    lo = Math.min(lo, shiftOf(r));
+    hi = Math.max(hi, shiftOf(r) + cols);
   }
   const binWidth = Math.max(1, (hi - lo) / 4096);
+  const span = 1 / binWidth;
   const bins = new Float64Array(Math.ceil((hi - lo) / binWidth) + 2);
-  for (let Y = 0; Y < H; Y++) {
-    if (rowMass[Y] === 0) continue;
-    const row = (Y + 1) * pw + 1;
-    const start = (-shear * (Y - middle) - lo) / binWidth;
-    const span = 1 / binWidth;
-    for (let X = 0; X < W; X++) {
-      const m = ink[row + X]!;
-      if (m === 0) continue;
+  for (let r = 0; r < rows; r++) {
+    if (rowMass[r] === 0) continue;
+    const row = (ink.y0 + r) * pw + ink.x0;
+    const start = (shiftOf(r) - lo) / binWidth;
+    for (let c = 0; c < cols; c++) {
+      if (ink.pixels[row + c] === 0) continue;
       // A pixel covers [a, a + span) in bin units; span <= 1, so it touches at most two bins.
-      const a = start + X * span;
+      const a = start + c * span;
       const k = Math.floor(a);
-      const end = a + span;
-      if (end <= k + 1) bins[k] = bins[k]! + m;
+      if (a + span <= k + 1) bins[k] = bins[k]! + 1;
       else {
         const inFirst = (k + 1 - a) / span;
-        bins[k] = bins[k]! + m * inFirst;
-        bins[k + 1] = bins[k + 1]! + m * (1 - inFirst);
+        bins[k] = bins[k]! + inFirst;
+        bins[k + 1] = bins[k + 1]! + 1 - inFirst;
       }
     }
   }
-  const left = quantile(bins, total, BOX_TRIM / 2, 0);
-  const right = quantile(bins, total, 1 - BOX_TRIM / 2, 0);
+  const left = quantile(bins, total, BOX_TRIM / 2);
+  const right = quantile(bins, total, 1 - BOX_TRIM / 2);
   return { width: (right - left) * binWidth, height: bottom - top };
 }
