@@ -1,6 +1,7 @@
 /**
  * The explorer's hidden factors, in Debian's chromium against the real server, on a 2-D
- * conditional MNIST model (given the class, its plane holds style: slant and width): the dots
+ * conditional MNIST model (given the class, its plane holds style: slant and width) and the
+ * factors.json its training wrote: the dots
  * can be coloured by a measure the server took of each test digit, the axes carry their
  * factor names, and a factor's slider moves the decoded point along that factor's direction,
  * so that the decoded digit's own measure moves the way the slider says.
@@ -11,15 +12,14 @@ import type { Server } from 'node:http';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { Tensor, noGrad } from '../src/engine/tensor.js';
 import { createExplorerServer, listen, shutdown } from '../src/server/app.js';
 import { RunSource } from '../src/server/run-source.js';
 import { loadWebApp } from '../src/server/static-assets.js';
-import { decodeCheckpoint } from '../src/train/checkpoint.js';
+import { imageFloats } from '../src/data/dataset.js';
 import { GLYPH_MEASURES, measureGlyph } from '../src/measure/glyph.js';
+import type { FactorsFile } from '../src/train/factors.js';
 import { launchBrowser, screenshotPath } from './support/browser.js';
 import { vaeOk } from './support/cli.js';
-import { writeFactorsFixture, type FactorsJson } from './support/factors-fixture.js';
 import { mnistOnce, tempRoot } from './support/tiny.js';
 
 interface Current {
@@ -44,23 +44,13 @@ let root: string;
 let browser: Browser;
 let server: Server;
 let base: string;
-let factors: FactorsJson;
+let factors: FactorsFile;
 
 before(async () => {
   root = tempRoot('explorer-factors');
   const run = join(root, 'run');
   await vaeOk(['train', '--dataset', 'mnist', '--conditional', '--latent', '2', '--hidden', '256', '--epochs', '3', '--train-size', '20000', '--test-size', String(TEST_IMAGES), '--out', run]);
-  // factors.json as `vae factors` defines it, from the run's own test digits.
-  const { model } = decodeCheckpoint(readFileSync(join(run, 'checkpoint.safetensors')), 'checkpoint');
-  const test = mnistOnce().test;
-  const { mu, logvar } = noGrad(() => model.encode(new Tensor(test.images.slice(0, TEST_IMAGES * 784), [TEST_IMAGES, 784]), test.labels.subarray(0, TEST_IMAGES)));
-  const kl = [0, 1].map((j) => {
-    let s = 0;
-    for (let i = 0; i < TEST_IMAGES; i++) s += 0.5 * (mu.data[2 * i + j]! ** 2 + Math.exp(logvar.data[2 * i + j]!) - 1 - logvar.data[2 * i + j]!);
-    return s / TEST_IMAGES;
-  });
-  const measures = Array.from({ length: TEST_IMAGES }, (_, i) => measureGlyph(test.images.subarray(i * 784, (i + 1) * 784), 28, 28));
-  factors = writeFactorsFixture(run, mu.data, 2, GLYPH_MEASURES, measures, kl);
+  factors = JSON.parse(readFileSync(join(run, 'factors.json'), 'utf8')) as FactorsFile;
   server = createExplorerServer({ run: new RunSource(join(run, 'checkpoint.safetensors'), run), web: loadWebApp() });
   base = await listen(server, '127.0.0.1', 0);
   browser = await launchBrowser();
@@ -100,7 +90,7 @@ describe('the explorer names and moves the hidden factors', () => {
     assert.equal(served.count, TEST_IMAGES);
     const test = mnistOnce().test;
     for (const i of [0, 17, 499]) {
-      const m = measureGlyph(test.images.subarray(i * 784, (i + 1) * 784), 28, 28);
+      const m = measureGlyph(imageFloats(test, i), 28, 28);
       served.names.forEach((name, k) => assert.ok(Math.abs(served.values[i * served.names.length + k]! - m[name as keyof typeof m]) < 2e-3, `${name} of test digit ${i}`));
     }
     const options = await page.evaluate(() => Array.from(document.querySelectorAll('#colour-by option'), (o) => o.value));

@@ -45,7 +45,19 @@ interface Info {
 
 /** factors.json of the run folder (written by `vae factors`). */
 interface Factors {
-  dimensions: Array<{ dim: number; kl: number; active: boolean; factor?: string | null; r?: number; slope?: number; slopeUnits?: string; monotonic?: boolean }>;
+  dimensions: Array<{
+    dim: number;
+    kl: number;
+    active: boolean;
+    factor?: string | null;
+    /** Partial correlation with the factor, signed. */
+    r?: number | null;
+    slope?: number | null;
+    slopeUnits?: string | null;
+    monotonic?: boolean | null;
+    /** The decoded traversal moves the factor monotonically, the way r says. */
+    confirmed?: boolean | null;
+  }>;
   measures: string[];
   directions: Record<string, { vector: number[]; r: number; units?: string }>;
   testImages?: number;
@@ -432,8 +444,11 @@ class Explorer {
     const body = byId('factors-table').querySelector('tbody')!;
     for (const d of rows) {
       const tracks = d.active ? (d.factor ? measureWords(d.factor).name : '\u2014') : 'inactive';
-      const slope = d.active && d.slope !== undefined && Number.isFinite(d.slope) ? `${d.slope > 0 ? '+' : ''}${d.slope.toFixed(2)} ${d.slopeUnits ?? ''}` : '';
-      body.append(el('tr', {}, el('td', {}, zName(d.dim)), el('td', {}, d.kl.toFixed(2)), el('td', {}, tracks), el('td', {}, d.active && d.r !== undefined ? d.r.toFixed(2) : ''), el('td', {}, slope)));
+      const slope =
+        d.active && typeof d.slope === 'number' && Number.isFinite(d.slope)
+          ? `${d.slope > 0 ? '+' : '\u2212'}${Math.abs(d.slope).toFixed(2)} ${d.slopeUnits ?? ''}${d.confirmed === false ? ' (not monotonic)' : ''}`
+          : '';
+      body.append(el('tr', {}, el('td', {}, zName(d.dim)), el('td', {}, d.kl.toFixed(2)), el('td', {}, tracks), el('td', {}, d.active && typeof d.r === 'number' ? formatTick(Number(d.r.toFixed(2))) : ''), el('td', {}, slope)));
     }
     byId('factors-table').hidden = rows.length === 0;
     // Sliders along each measure's direction: the decoded image follows.
@@ -479,7 +494,7 @@ class Explorer {
   private axisName(d: number): string {
     const found = this.factors?.dimensions.find((x) => x.dim === d);
     if (found === undefined || !found.active || !found.factor) return zName(d);
-    return `${zName(d)} \u00b7 ${measureWords(found.factor).name} (r ${found.r?.toFixed(2) ?? '?'})`;
+    return `${zName(d)} \u00b7 ${measureWords(found.factor).name}${typeof found.r === 'number' ? ` (r ${formatTick(Number(found.r.toFixed(2)))})` : ''}`;
   }
 
   private axesPlane(a: number, b: number): Plane {

@@ -4,7 +4,7 @@ import type { Command } from './command.js';
 import { UserError } from '../errors.js';
 import { ensureParentDir, writeFileAtomic } from '../io/atomic.js';
 import { describeDatasetSpecs, loadDataset } from '../data/source.js';
-import { subset, type ImageDataset } from '../data/dataset.js';
+import { imageFloats, subset, type ImageDataset } from '../data/dataset.js';
 import { measuresFor } from '../measure/index.js';
 import { commandProgress } from '../train/stage-progress.js';
 
@@ -15,10 +15,9 @@ const flags = {
   out: { kind: 'string', required: true, help: 'CSV file to write: index,label, then one column per measure', valueName: 'FILE.csv' },
 } as const;
 
-/** The grey digit data of today's loaders; the one place that knows how a dataset hands out an image. */
+/** One image as floats in [0, 1], CHW; the one place that knows how a dataset hands out an image. */
 function imageAt(ds: ImageDataset, index: number): Float32Array {
-  const plane = ds.height * ds.width;
-  return ds.images.subarray(index * plane, (index + 1) * plane);
+  return imageFloats(ds, index);
 }
 
 /** Enough digits for a fraction of a pixel or a degree, without float noise in the file. */
@@ -42,8 +41,8 @@ export const measureCommand: Command = {
     const data = progress.run('loading data', () => loadDataset(opts.dataset), { inPipe: false });
     const whole = opts.split === 'train' ? data.train : data.test;
     const ds = opts.limit === undefined ? whole : subset(whole, opts.limit);
-    const channels = 1;
-    const set = measuresFor({ channels, description: { noun: 'digit' } });
+    const channels = ds.channels;
+    const set = measuresFor(ds);
     const lines: string[] = [['index', 'label', ...set.names].join(',')];
     progress.run(
       `measuring the ${opts.split} split`,

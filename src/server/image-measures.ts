@@ -4,9 +4,8 @@
  * measures otherwise. A chunk at a time with the event loop free in between, since measuring
  * ten thousand glyphs takes tens of seconds and the server must keep answering meanwhile.
  */
-import type { ImageDataset } from '../data/dataset.js';
-import { GLYPH_MEASURES, measureGlyph } from '../measure/glyph.js';
-import type { PageData } from './page-data.js';
+import { imageFloats, type ImageDataset } from '../data/dataset.js';
+import { measuresFor } from '../measure/index.js';
 
 export interface ImageMeasures {
   names: string[];
@@ -17,15 +16,15 @@ export interface ImageMeasures {
 
 const CHUNK = 50;
 
-export async function measureImagesAsync(test: ImageDataset, data: PageData, onProgress?: (imagesDone: number) => void): Promise<ImageMeasures> {
-  const { height, width } = test;
-  const names = [...GLYPH_MEASURES];
-  const size = data.channels * height * width;
+export async function measureImagesAsync(test: ImageDataset, onProgress?: (imagesDone: number) => void): Promise<ImageMeasures> {
+  const { channels, height, width } = test;
+  const measures = measuresFor(test);
+  const names = [...measures.names];
   const values: number[] = new Array<number>(test.count * names.length);
   for (let start = 0; start < test.count; start += CHUNK) {
     const end = Math.min(test.count, start + CHUNK);
     for (let i = start; i < end; i++) {
-      const m = measureGlyph(test.images.subarray(i * size, (i + 1) * size), height, width) as Record<string, number>;
+      const m = measures.measure(imageFloats(test, i), channels, height, width);
       names.forEach((name, k) => (values[i * names.length + k] = Number.isFinite(m[name]) ? Math.round(m[name]! * 1000) / 1000 : NaN));
     }
     onProgress?.(end);

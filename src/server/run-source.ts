@@ -19,7 +19,6 @@ import { encodeModelPayload } from './model-payload.js';
 import { encodeMeansAsync, rounded } from './latent-codes.js';
 import { measureImagesAsync, type ImageMeasures } from './image-measures.js';
 import { contentType } from './request-path.js';
-import { pageDataOf } from './page-data.js';
 
 export interface LoadedModel {
   state: TrainingState;
@@ -134,7 +133,7 @@ export class RunSource {
         const test = this.loadTestSet(loaded.state);
         const measuring = this.progress?.start('measuring the test images', { total: test.count, unit: 'images' });
         try {
-          const m = await measureImagesAsync(test, pageDataOf(loaded.state.config), (n) => measuring?.update(n));
+          const m = await measureImagesAsync(test, (n) => measuring?.update(n));
           measuring?.finish();
           return m;
         } catch (err) {
