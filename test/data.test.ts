@@ -235,7 +235,7 @@ describe('IDX folders', () => {
   });
 
   test('unknown spec', () => {
-    throwsUserError(() => loadDataset('cifar'), /^unknown dataset "cifar" \(expected mnist, fashion-mnist, idx:DIR or folder:DIR\)$/);
+    throwsUserError(() => loadDataset('cifar'), /^unknown dataset "cifar" \(expected mnist, fashion-mnist, emoji, idx:DIR or folder:DIR\)$/);
     throwsUserError(() => loadDataset('idx:'), /needs a folder/);
   });
 });

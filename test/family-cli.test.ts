@@ -76,7 +76,7 @@ describe('bad input to the family flags: exit 2, one line', () => {
     { name: '--sigma with bernoulli', args: () => ['train', ...TINY, '--sigma', '0.1'], pattern: /--sigma sets the fixed standard deviation/ },
     { name: 'unknown likelihood', args: () => ['train', ...TINY, '--likelihood', 'poisson'], pattern: /--likelihood must be one of bernoulli, gaussian, gaussian-fixed/ },
     { name: 'gaussian on binarized data', args: () => ['train', ...TINY, '--likelihood', 'gaussian', '--binarize', 'dynamic'], pattern: /cannot be fitted to binarized/ },
-    { name: 'unknown dataset', args: () => ['train', ...TINY, '--dataset', 'cifar'], pattern: /unknown dataset "cifar" \(expected mnist, fashion-mnist, idx:DIR or folder:DIR\)/ },
+    { name: 'unknown dataset', args: () => ['train', ...TINY, '--dataset', 'cifar'], pattern: /unknown dataset "cifar" \(expected mnist, fashion-mnist, emoji, idx:DIR or folder:DIR\)/ },
     { name: 'missing folder', args: () => ['train', ...TINY, '--dataset', 'folder:nowhere'], pattern: /image folder not found: nowhere/ },
     { name: '--image-size without a folder', args: () => ['train', ...TINY, '--image-size', '32'], pattern: /--image-size applies to folder: datasets/ },
     { name: '--digit 11', args: () => ['sample', '--checkpoint', condDir, '--digit', '11', '--out', 'x.png'], pattern: /--digit 11 is not a class of this model \(0 to 9\)/ },
@@ -242,7 +242,7 @@ describe('data sources', () => {
     assert.throws(() => loadImageFolder(mixed), /both images and class folders/);
     const empty = join(root, 'empty');
     mkdirSync(empty);
-    assert.throws(() => loadImageFolder(empty), /has 0 PNG\/JPEG images; at least 2 are needed/);
+    assert.throws(() => loadImageFolder(empty), /has 0 PNG\/JPEG\/WebP images; at least 2 are needed/);
     writeFileSync(join(empty, 'broken.png'), 'not a png');
     writeFileSync(join(empty, 'broken2.png'), 'not a png');
     assert.throws(() => loadImageFolder(empty), (err: Error) => err instanceof UserError && /cannot decode image/.test(err.message));

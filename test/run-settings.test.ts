@@ -38,7 +38,7 @@ test('the settings fixed on resume come from the table', () => {
   assert.deepEqual(
     [...FIXED_ON_RESUME],
     ['dataset', 'latent', 'hidden', 'batchSize', 'lr', 'lrSchedule', 'lrMin', 'seed', 'binarize', 'trainSize', 'testSize', 'out',
-      'likelihood', 'sigma', 'arch', 'convChannels', 'objective', 'k', 'beta', 'klWarmup', 'conditional', 'imageSize', 'skipBadImages'],
+      'likelihood', 'sigma', 'arch', 'convChannels', 'objective', 'k', 'beta', 'klWarmup', 'conditional', 'imageSize', 'channels', 'fit', 'testFraction', 'skipBadImages'],
   );
   for (const name of ['epochs', 'resume', 'kernels', 'ui', 'port', 'host', 'allowHost'] as const) assert.equal(TRAIN_SETTINGS[name].fixedOnResume, false);
 });
@@ -61,7 +61,7 @@ test('a new run fills its defaults once and saves them in the old shape', () => 
   const plain = parse([...TINY_RUN, '--out', join(root, 'never-made')]);
   const p = planNewRun(plain.values, plain.given);
   // The saved form leaves out what is at its "absent" meaning, so a default run's bytes do not change.
-  assert.deepEqual(Object.keys(p.state.config), ['model', 'training', 'kernels']);
+  assert.deepEqual(Object.keys(p.state.config), ['model', 'training', 'kernels', 'data']);
   assert.deepEqual(Object.keys(p.state.config.model), ['inputDim', 'imageHeight', 'imageWidth', 'hidden', 'latent', 'likelihood']);
   assert.deepEqual(Object.keys(p.state.config.training), ['dataset', 'epochs', 'batchSize', 'lr', 'seed', 'binarize', 'trainSize', 'testSize']);
   assert.match(p.state.config.kernels, /^(native|js)/, 'the kernels are chosen during resolution, not patched in after');

@@ -110,7 +110,8 @@ export const trainCommand: Command = {
 function printHeader({ state, data, dir, start, settings }: RunPlan): void {
   const { model, training } = settings;
   const lines = [
-    `vae train: ${training.dataset}, ${data.train.count} train / ${data.test.count} test images of ${data.train.height}x${data.train.width}` +
+    `vae train: ${training.dataset}, ${data.train.count} train / ${data.test.count} test ${data.train.channels === 3 ? 'colour ' : ''}images of ${data.train.height}x${data.train.width}` +
+      (data.preparation !== undefined ? ` (${data.preparation})` : '') +
       (training.binarize === 'dynamic' ? ', dynamically binarized' : isContinuous(model.likelihood) ? ', dequantized' : ''),
     `model: ${describeModel(model)}, ${countParameters(state.model.parameters()).toLocaleString('en-US')} parameters; objective ${describeObjective(training)}`,
     `training: ${plural(training.epochs, 'epoch')}, batch ${training.batchSize}, Adam lr ${describeLr(training)}, seed ${training.seed}, kernels ${settings.kernels}` +

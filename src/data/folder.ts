@@ -1,28 +1,49 @@
 /**
- * An image folder as a dataset, so that anyone's own pictures (say, scanned handwriting)
- * can be trained on. PNG and JPEG files are read, turned to grey by luminance (transparent
- * pixels count as black, the background of MNIST-style data), resized to one size by area
- * averaging, rounded to 8 bits, and split into train and test sets by a seeded shuffle.
+ * An image folder as a dataset, so that anyone's own pictures can be trained on. PNG, JPEG
+ * and WebP files are read; the colour is kept when the pictures have colour (any pixel whose
+ * channels differ), else they are grey; `channels` forces one or the other. Each picture is
+ * brought to one size without distorting it (by default the largest centred part of the
+ * target's shape is cut out, then resized by area averaging), rounded to 8 bits, and the
+ * set is split into train and test sets by a seeded shuffle.
  *
- * Labels come from class folders: DIR/<class>/*.png. When every class folder is named by a
- * number (0, 1, ... 9) that number is the label, so a folder of digits keeps digit labels;
- * otherwise classes are numbered in sorted order. Without class folders every image has
- * label 0.
+ * Transparent pixels are laid over a background: black for grey pictures, the background
+ * of MNIST-style glyphs (ink on black), and white for colour pictures, the page that icons
+ * and photos with cut-outs are made to be seen on.
+ *
+ * Labels come from class folders: DIR/<class>/*.png, and the class names are the folder
+ * names. When every class folder is named by a number (0, 1, ... 9) that number is the
+ * label, so a folder of digits keeps digit labels; otherwise classes are numbered in sorted
+ * order. Without class folders every image has label 0 and there are no class names.
  */
 import { readdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { extname, join, resolve, basename } from 'node:path';
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
 import { UserError } from '../errors.js';
 import { Random } from '../engine/random.js';
 import { readRegularFile } from '../io/bounded-read.js';
-import { namesAreDigits, type DataDescription, type DataSplits, type ImageDataset } from './dataset.js';
-import { checkJpeg, checkPng, ImageDamage } from './image-header.js';
+import { namesAreDigits, type DataDescription, type DataSplits, type DatasetRecord, type ImageDataset } from './dataset.js';
+import { checkJpeg, checkPng, checkWebp, ImageDamage } from './image-header.js';
 import { folderRecord } from './fingerprint.js';
+import { IMAGE_FITS, type ImageFit } from './image-fit.js';
+
+export { IMAGE_FITS, type ImageFit };
+
+export interface ImageShape {
+  height: number;
+  width: number;
+}
 
 export interface FolderOptions {
-  /** Side of the square the images are resized to (default 28). */
-  size?: number;
+  /** Size the images are brought to: a side (square), or a height and a width (default 28). */
+  size?: number | ImageShape;
+  /** 1 (grey) or 3 (RGB); absent: 3 when any picture has colour, else 1. */
+  channels?: 1 | 3;
+  /** crop (default): the centred part of the target's shape; pad: the whole picture, framed by the background; stretch: the whole picture, distorted. */
+  fit?: ImageFit;
+  /** Colour under transparent pixels; absent: white when the pictures have colour, else black. */
+  background?: 'black' | 'white';
   /** Seed of the train/test split (default 1). */
   seed?: number;
   /** Share of the images held out for testing (default 0.1; at least one image). */
@@ -31,11 +52,19 @@ export interface FolderOptions {
   skipBadImages?: boolean;
 }
 
-const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg']);
+export const DEFAULT_TEST_FRACTION = 0.1;
+
+const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp']);
 /** Larger pictures are refused rather than decoded into gigabytes. */
 const MAX_MEGAPIXELS = 64;
-/** No PNG or JPEG of at most MAX_MEGAPIXELS needs more bytes than this. */
+/** No PNG, JPEG or WebP of at most MAX_MEGAPIXELS needs more bytes than this. */
 const MAX_IMAGE_BYTES = 512 * 2 ** 20;
+/**
+ * Channels that differ by at most this many levels still count as grey: a grey picture
+ * saved through a colour pipeline (a JPEG's chroma, a colour profile) comes back with its
+ * channels a level or two apart, and is not a colour picture for that.
+ */
+const GREY_TOLERANCE = 2;
 
 function listDir(dir: string): string[] {
   try {
@@ -76,49 +105,76 @@ function decoderMessage(err: unknown): string {
   return err.message;
 }
 
-export function decodeImage(path: string): { gray: Float32Array; width: number; height: number } {
+type WebpDecoder = { decode(bytes: Uint8Array): { data: Uint8ClampedArray; width: number; height: number } };
+let webpDecoder: WebpDecoder | undefined;
+
+/** libwebp compiled to WebAssembly, shipped inside its npm package: loaded the first time a WebP is read. */
+function webp(): WebpDecoder {
+  webpDecoder ??= createRequire(import.meta.url)('@cwasm/webp') as WebpDecoder;
+  return webpDecoder;
+}
+
+/** A picture as 8-bit RGBA, width * height * 4 bytes, rows top to bottom. Any problem is a UserError naming the file. */
+export function decodePicture(path: string): { rgba: Uint8Array; width: number; height: number } {
   const bytes = readRegularFile(path, 'image', MAX_IMAGE_BYTES);
-  const png = extname(path).toLowerCase() === '.png';
+  const kind = extname(path).toLowerCase();
+  const check = kind === '.png' ? checkPng : kind === '.webp' ? checkWebp : checkJpeg;
   let size;
   try {
-    size = png ? checkPng(bytes, MAX_MEGAPIXELS * 1e6) : checkJpeg(bytes, MAX_MEGAPIXELS * 1e6);
+    size = check(bytes, MAX_MEGAPIXELS * 1e6);
   } catch (err) {
     if (err instanceof ImageDamage) throw new UserError(`cannot decode image ${path}: ${err.message}`);
     throw err;
   }
-  let decoded: { data: Uint8Array; width: number; height: number };
+  let decoded: { data: Uint8Array | Uint8ClampedArray; width: number; height: number };
   try {
-    decoded = png
-      ? PNG.sync.read(bytes)
-      : jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_MEGAPIXELS, maxMemoryUsageInMB: 1024 });
+    if (kind === '.png') decoded = PNG.sync.read(bytes);
+    else if (kind === '.webp') decoded = webp().decode(bytes);
+    else decoded = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_MEGAPIXELS, maxMemoryUsageInMB: 1024 });
   } catch (err) {
     throw new UserError(`cannot decode image ${path}: ${decoderMessage(err)}`);
   }
   if (decoded.width !== size.width || decoded.height !== size.height || decoded.data.length !== 4 * size.width * size.height) {
     throw new UserError(`cannot decode image ${path}: decoded ${decoded.width}x${decoded.height}, its header says ${size.width}x${size.height}`);
   }
-  return { gray: toGray(decoded.data, decoded.width, decoded.height), width: decoded.width, height: decoded.height };
+  const rgba = decoded.data instanceof Uint8Array ? decoded.data : new Uint8Array(decoded.data.buffer, decoded.data.byteOffset, decoded.data.byteLength);
+  return { rgba, width: decoded.width, height: decoded.height };
+}
+
+/** A picture as grey levels in [0, 1] (luminance, transparent pixels black). */
+export function decodeImage(path: string): { gray: Float32Array; width: number; height: number } {
+  const { rgba, width, height } = decodePicture(path);
+  return { gray: toGray(rgba, width, height), width, height };
+}
+
+/** The part of a picture that is mapped onto the target, in picture pixels; it may reach outside the picture (padding). */
+interface Region {
+  x0: number;
+  y0: number;
+  width: number;
+  height: number;
 }
 
 /**
- * Resamples a grey picture to outW x outH by area averaging: each output pixel is the mean
- * of the input over its footprint, partial input pixels weighted by their overlap. It
- * neither aliases when shrinking nor invents detail when enlarging.
+ * Resamples the `region` of a w x h plane to outW x outH by area averaging: each output pixel
+ * is the mean of the input over its footprint, partial input pixels weighted by their
+ * overlap, and parts of the footprint outside the picture counted as 0. It neither aliases
+ * when shrinking nor invents detail when enlarging.
  */
-export function resizeArea(src: Float32Array, w: number, h: number, outW: number, outH: number): Float32Array {
+function resampleRegion(src: Float32Array, w: number, h: number, region: Region, outW: number, outH: number): Float32Array {
   const out = new Float32Array(outW * outH);
-  const sx = w / outW;
-  const sy = h / outH;
+  const sx = region.width / outW;
+  const sy = region.height / outH;
   for (let oy = 0; oy < outH; oy++) {
-    const y0 = oy * sy;
+    const y0 = region.y0 + oy * sy;
     const y1 = y0 + sy;
     for (let ox = 0; ox < outW; ox++) {
-      const x0 = ox * sx;
+      const x0 = region.x0 + ox * sx;
       const x1 = x0 + sx;
       let acc = 0;
-      for (let iy = Math.floor(y0); iy < Math.min(h, Math.ceil(y1)); iy++) {
+      for (let iy = Math.max(0, Math.floor(y0)); iy < Math.min(h, Math.ceil(y1)); iy++) {
         const wy = Math.min(y1, iy + 1) - Math.max(y0, iy);
-        for (let ix = Math.floor(x0); ix < Math.min(w, Math.ceil(x1)); ix++) {
+        for (let ix = Math.max(0, Math.floor(x0)); ix < Math.min(w, Math.ceil(x1)); ix++) {
           const wx = Math.min(x1, ix + 1) - Math.max(x0, ix);
           acc += src[iy * w + ix]! * wx * wy;
         }
@@ -129,16 +185,229 @@ export function resizeArea(src: Float32Array, w: number, h: number, outW: number
   return out;
 }
 
+/** Resamples a whole w x h plane to outW x outH by area averaging (see resampleRegion). */
+export function resizeArea(src: Float32Array, w: number, h: number, outW: number, outH: number): Float32Array {
+  return resampleRegion(src, w, h, { x0: 0, y0: 0, width: w, height: h }, outW, outH);
+}
+
+/** What of a w x h picture maps onto a target of the given shape. */
+function fitRegion(w: number, h: number, target: ImageShape, fit: ImageFit): Region {
+  const whole = { x0: 0, y0: 0, width: w, height: h };
+  if (fit === 'stretch' || w * target.height === h * target.width) return whole;
+  const wider = w * target.height > h * target.width;
+  // Crop keeps the full short side and cuts the long one; pad keeps the long side and extends the short one.
+  if (wider === (fit === 'crop')) {
+    const width = (h * target.width) / target.height;
+    return { x0: (w - width) / 2, y0: 0, width, height: h };
+  }
+  const height = (w * target.height) / target.width;
+  return { x0: 0, y0: (h - height) / 2, width: w, height };
+}
+
+function isColour(rgba: Uint8Array): boolean {
+  for (let i = 0; i < rgba.length; i += 4) {
+    if (rgba[i + 3] === 0) continue;
+    const r = rgba[i]!;
+    const g = rgba[i + 1]!;
+    const b = rgba[i + 2]!;
+    if (Math.abs(r - g) > GREY_TOLERANCE || Math.abs(g - b) > GREY_TOLERANCE || Math.abs(r - b) > GREY_TOLERANCE) return true;
+  }
+  return false;
+}
+
+function hasTransparency(rgba: Uint8Array): boolean {
+  for (let i = 3; i < rgba.length; i += 4) if (rgba[i] !== 255) return true;
+  return false;
+}
+
+/** Values in [0, 1] as bytes, rounded like every other source so that dequantization sees 256 levels. */
+function toBytes(plane: Float32Array, out: Uint8Array, offset: number): void {
+  for (let j = 0; j < plane.length; j++) out[offset + j] = Math.round(Math.min(1, Math.max(0, plane[j]!)) * 255);
+}
+
+/**
+ * One picture at the target size, in the forms the dataset may need: a grey picture over
+ * black and over white (which one is known only when every picture has been seen: any colour
+ * picture makes the background white), a colour one over its background.
+ */
+interface Prepared {
+  colour: boolean;
+  /** Grey pictures, and colour ones made grey: over black and over white (the same array when opaque). */
+  grey?: { black: Uint8Array; white: Uint8Array };
+  /** Colour pictures kept in colour: CHW over the colour background. */
+  rgb?: Uint8Array;
+  transparent: boolean;
+}
+
+function prepare(rgba: Uint8Array, w: number, h: number, target: ImageShape, opts: { fit: ImageFit; channels?: 1 | 3; background?: 'black' | 'white' }): Prepared {
+  const colour = isColour(rgba);
+  const transparent = hasTransparency(rgba);
+  const region = fitRegion(w, h, target, opts.fit);
+  const size = w === target.width && h === target.height && region.width === w && region.height === h;
+  const resample = (plane: Float32Array): Float32Array => (size ? plane : resampleRegion(plane, w, h, region, target.width, target.height));
+  const n = target.width * target.height;
+  // Padding is transparent: it takes the background like any transparent pixel.
+  const covered = transparent || region.x0 < 0 || region.y0 < 0;
+  const alpha = covered ? new Float32Array(w * h) : null;
+  if (alpha !== null) for (let i = 0; i < alpha.length; i++) alpha[i] = rgba[4 * i + 3]! / 255;
+  const alphaOut = alpha === null ? null : resample(alpha);
+  const over = (premultiplied: Float32Array, background: number): Uint8Array => {
+    const out = new Uint8Array(n);
+    if (alphaOut === null || background === 0) toBytes(premultiplied, out, 0);
+    else {
+      const plane = new Float32Array(n);
+      for (let j = 0; j < n; j++) plane[j] = premultiplied[j]! + background * (1 - alphaOut[j]!);
+      toBytes(plane, out, 0);
+    }
+    return out;
+  };
+  const colourBackground = (opts.background ?? 'white') === 'white' ? 1 : 0;
+  if (colour && opts.channels !== 1) {
+    const rgb = new Uint8Array(3 * n);
+    for (let c = 0; c < 3; c++) {
+      const plane = new Float32Array(w * h);
+      for (let i = 0; i < plane.length; i++) plane[i] = (rgba[4 * i + c]! / 255) * (rgba[4 * i + 3]! / 255);
+      rgb.set(over(resample(plane), colourBackground), c * n);
+    }
+    return { colour, rgb, transparent };
+  }
+  const grey = resample(toGray(rgba, w, h));
+  if (colour) {
+    // Made grey on demand: over the background it would have had in colour.
+    const one = over(grey, colourBackground);
+    return { colour, grey: { black: one, white: one }, transparent };
+  }
+  const black = over(grey, 0);
+  return { colour, grey: { black, white: alphaOut === null ? black : over(grey, 1) }, transparent };
+}
+
+/** Side x side, or height x width: how `size` is written and read. */
+export function shapeOf(size: number | ImageShape | undefined): ImageShape {
+  if (size === undefined) return { height: 28, width: 28 };
+  return typeof size === 'number' ? { height: size, width: size } : size;
+}
+
+function describeShape(s: ImageShape): string {
+  return s.height === s.width ? 'square' : `${s.height}x${s.width}`;
+}
+
+function listSizes(sizes: Map<string, number>): string {
+  const all = [...sizes.entries()].sort((a, b) => b[1] - a[1]).map(([k]) => k);
+  if (all.length <= 2) return all.join(' and ');
+  return `${all.slice(0, 2).join(', ')} and ${all.length - 2} other size${all.length === 3 ? '' : 's'}`;
+}
+
+export interface LoadedPictures {
+  /** count x channels x height x width bytes, in the order of `used`. */
+  pixels: Uint8Array;
+  labels: Uint8Array;
+  used: { path: string; label: number }[];
+  skipped: { path: string; reason: string }[];
+  channels: number;
+  /** How the pictures were made into the dataset, in words for the run header; '' when nothing was changed. */
+  preparation: string;
+}
+
+/**
+ * Decodes and prepares pictures: each brought to `target` as `fit` says, in the channels
+ * asked for or that the pictures need. Unreadable pictures are an error naming the file,
+ * or skipped and listed with `skipBadImages`.
+ */
+export function loadPictures(
+  files: { path: string; label: number }[],
+  target: ImageShape,
+  opts: { fit?: ImageFit; channels?: 1 | 3; background?: 'black' | 'white'; skipBadImages?: boolean },
+): LoadedPictures {
+  const fit = opts.fit ?? 'crop';
+  const skipped: { path: string; reason: string }[] = [];
+  const prepared: Prepared[] = [];
+  const used: { path: string; label: number }[] = [];
+  const reshaped = new Map<string, number>();
+  const resized = new Map<string, number>();
+  for (const { path, label } of files) {
+    let picture;
+    try {
+      picture = decodePicture(path);
+    } catch (err) {
+      if (!(err instanceof UserError) || opts.skipBadImages !== true) throw err;
+      skipped.push({ path, reason: err.message });
+      continue;
+    }
+    const { rgba, width, height } = picture;
+    const key = `${height}x${width}`;
+    if (width * target.height !== height * target.width) reshaped.set(key, (reshaped.get(key) ?? 0) + 1);
+    else if (width !== target.width) resized.set(key, (resized.get(key) ?? 0) + 1);
+    prepared.push(prepare(rgba, width, height, target, { fit, channels: opts.channels, background: opts.background }));
+    used.push({ path, label });
+  }
+  const anyColour = prepared.some((p) => p.colour);
+  const channels = opts.channels ?? (anyColour ? 3 : 1);
+  const background = opts.background ?? (anyColour ? 'white' : 'black');
+  const n = target.height * target.width;
+  const values = channels * n;
+  const pixels = new Uint8Array(prepared.length * values);
+  prepared.forEach((p, i) => {
+    if (p.rgb !== undefined) pixels.set(p.rgb, i * values);
+    else {
+      const plane = background === 'white' ? p.grey!.white : p.grey!.black;
+      for (let c = 0; c < channels; c++) pixels.set(plane, i * values + c * n);
+    }
+  });
+  const notes: string[] = [];
+  const verb = { crop: 'cropped', pad: 'padded', stretch: 'stretched' }[fit];
+  if (reshaped.size > 0) notes.push(`${verb} to ${describeShape(target)}${fit === 'pad' ? ` with ${background}` : ''} from ${listSizes(reshaped)}`);
+  if (resized.size > 0) notes.push(`resized from ${listSizes(resized)}`);
+  if (anyColour && channels === 1) notes.push('turned grey');
+  if (!anyColour && channels === 3) notes.push('grey in 3 channels');
+  if (prepared.some((p) => p.transparent)) notes.push(`transparent parts on ${background}`);
+  return { pixels, labels: Uint8Array.from(used, (u) => u.label), used, skipped, channels, preparation: notes.join(', ') };
+}
+
+/**
+ * Splits loaded pictures into train and test sets by a seeded shuffle: `fraction` of them
+ * (at least one, and at least one left to train on) for testing.
+ */
+export function splitPictures(
+  name: string,
+  loaded: LoadedPictures,
+  target: ImageShape,
+  description: DataDescription,
+  seed: number,
+  fraction: number,
+): { train: ImageDataset; test: ImageDataset; testIndex: Uint32Array } {
+  const count = loaded.used.length;
+  const values = loaded.channels * target.height * target.width;
+  const order = new Random(seed).permutation(count);
+  const testCount = Math.min(count - 1, Math.max(1, Math.round(count * fraction)));
+  const pick = (idx: Uint32Array): ImageDataset => {
+    const pixels = new Uint8Array(idx.length * values);
+    const labels = new Uint8Array(idx.length);
+    idx.forEach((src, i) => {
+      pixels.set(loaded.pixels.subarray(src * values, (src + 1) * values), i * values);
+      labels[i] = loaded.labels[src]!;
+    });
+    return { name, pixels, labels, count: idx.length, channels: loaded.channels, height: target.height, width: target.width, description };
+  };
+  const testIndex = order.subarray(0, testCount);
+  return { train: pick(order.subarray(testCount)), test: pick(testIndex), testIndex };
+}
+
 /** Class names are the sub-folder names; the items are digits only when those are exactly 0..9. */
 function folderDescription(classNames: string[]): DataDescription {
   return { classNames, noun: namesAreDigits(classNames) ? 'digit' : 'image' };
 }
 
-export function loadImageFolder(dir: string, options: FolderOptions = {}): DataSplits {
-  const size = options.size ?? 28;
-  const fraction = options.testFraction ?? 0.1;
-  if (!Number.isInteger(size) || size < 1 || size > 1024) throw new RangeError(`image size must be an integer in [1, 1024], got ${size}`);
+export function checkFolderSettings(target: ImageShape, fraction: number): void {
+  for (const side of [target.height, target.width]) {
+    if (!Number.isInteger(side) || side < 1 || side > 1024) throw new RangeError(`image size must be integers in [1, 1024], got ${target.height}x${target.width}`);
+  }
   if (!(fraction > 0 && fraction < 1)) throw new RangeError(`test fraction must be in (0, 1), got ${fraction}`);
+}
+
+export function loadImageFolder(dir: string, options: FolderOptions = {}): DataSplits {
+  const target = shapeOf(options.size);
+  const fraction = options.testFraction ?? DEFAULT_TEST_FRACTION;
+  checkFolderSettings(target, fraction);
   if (!isDirectory(dir)) throw new UserError(`image folder not found: ${dir}`);
 
   const entries = listDir(dir);
@@ -155,6 +424,7 @@ export function loadImageFolder(dir: string, options: FolderOptions = {}): DataS
     const numeric = classDirs.every((c) => /^\d+$/.test(c) && Number(c) <= 255);
     const ordered = numeric ? [...classDirs].sort((a, b) => Number(a) - Number(b)) : classDirs;
     if (!numeric && ordered.length > 256) throw new UserError(`image folder ${dir} has ${ordered.length} class folders; at most 256 are supported`);
+    // Numbered folders are labelled by their numbers, so a gap (no folder 3) leaves a class without images.
     classNames = numeric ? Array.from({ length: Number(ordered[ordered.length - 1]) + 1 }, (_, i) => String(i)) : ordered;
     ordered.forEach((c, i) => {
       const label = numeric ? Number(c) : i;
@@ -162,54 +432,14 @@ export function loadImageFolder(dir: string, options: FolderOptions = {}): DataS
     });
   }
   if (files.length < 2) {
-    throw new UserError(`image folder ${dir} has ${files.length} PNG/JPEG image${files.length === 1 ? '' : 's'}; at least 2 are needed (one to train on, one to test)`);
+    throw new UserError(`image folder ${dir} has ${files.length} PNG/JPEG/WebP image${files.length === 1 ? '' : 's'}; at least 2 are needed (one to train on, one to test)`);
   }
-
-  const pixels = size * size;
-  const skipped: { path: string; reason: string }[] = [];
-  const decoded: { path: string; label: number; image: Float32Array }[] = [];
-  for (const { path, label } of files) {
-    let image;
-    try {
-      image = decodeImage(path);
-    } catch (err) {
-      if (!(err instanceof UserError) || options.skipBadImages !== true) throw err;
-      skipped.push({ path, reason: err.message });
-      continue;
-    }
-    const { gray, width, height } = image;
-    decoded.push({ path, label, image: width === size && height === size ? gray : resizeArea(gray, width, height, size, size) });
+  const loaded = loadPictures(files, target, options);
+  if (loaded.used.length < 2) {
+    throw new UserError(`image folder ${dir} has ${loaded.used.length} readable image${loaded.used.length === 1 ? '' : 's'} (${loaded.skipped.length} skipped); at least 2 are needed`);
   }
-  if (decoded.length < 2) {
-    throw new UserError(`image folder ${dir} has ${decoded.length} readable image${decoded.length === 1 ? '' : 's'} (${skipped.length} skipped); at least 2 are needed`);
-  }
-  const images = new Uint8Array(decoded.length * pixels);
-  const labels = new Uint8Array(decoded.length);
-  decoded.forEach(({ image, label }, i) => {
-    // Rounded to 8 bits like every other source, so that dequantization sees grey levels.
-    for (let j = 0; j < pixels; j++) images[i * pixels + j] = Math.round(Math.min(1, Math.max(0, image[j]!)) * 255);
-    labels[i] = label;
-  });
-  const description = folderDescription(classNames);
-
-  const order = new Random(options.seed ?? 1).permutation(decoded.length);
-  const testCount = Math.min(decoded.length - 1, Math.max(1, Math.round(decoded.length * fraction)));
   const name = basename(resolve(dir));
-  const pick = (idx: Uint32Array): ImageDataset => {
-    const im = new Uint8Array(idx.length * pixels);
-    const lab = new Uint8Array(idx.length);
-    idx.forEach((src, i) => {
-      im.set(images.subarray(src * pixels, (src + 1) * pixels), i * pixels);
-      lab[i] = labels[src]!;
-    });
-    return { name, pixels: im, labels: lab, count: idx.length, channels: 1, height: size, width: size, description };
-  };
-  const testIndex = order.subarray(0, testCount);
-  const record = folderRecord(
-    dir,
-    decoded.map((d) => ({ path: d.path, label: d.label })),
-    Array.from(testIndex, (i) => decoded[i]!.path),
-    skipped.length,
-  );
-  return { name, test: pick(testIndex), train: pick(order.subarray(testCount)), record, skipped };
+  const { train, test, testIndex } = splitPictures(name, loaded, target, folderDescription(classNames), options.seed ?? 1, fraction);
+  const record: DatasetRecord = folderRecord(dir, loaded.used, Array.from(testIndex, (i) => loaded.used[i]!.path), loaded.skipped.length);
+  return { name, train, test, record, skipped: loaded.skipped, ...(loaded.preparation !== '' ? { preparation: loaded.preparation } : {}) };
 }

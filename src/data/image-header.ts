@@ -1,5 +1,5 @@
 /**
- * Structural checks of PNG and JPEG files before they are decoded. The decoders in use are
+ * Structural checks of PNG, JPEG and WebP files before they are decoded. The decoders in use are
  * lenient: they fill a missing image with black, decode a header's width from too little
  * data, and fail on damage with messages about their own internals. These checks read only
  * the headers and the chunk or segment structure, so damage is refused with a reason that
@@ -266,4 +266,42 @@ export function checkJpeg(bytes: Uint8Array, maxPixels: number): ImageSize {
     throw new ImageDamage(`its ${frame.width}x${frame.height} header needs at least ${Math.ceil(mcus / 8)} bytes of coded data, the file has ${codedBytes}`);
   }
   return { width: frame.width, height: frame.height };
+}
+
+/**
+ * Checks a WebP file's RIFF container (sizes that fit the file, a VP8, VP8L or VP8X first
+ * chunk) and reads its size from that chunk, refusing animations (their frames are not one
+ * picture) and pictures above `maxPixels` before the decoder allocates anything.
+ */
+export function checkWebp(bytes: Uint8Array, maxPixels: number): ImageSize {
+  const tag = (at: number): string => String.fromCharCode(...bytes.subarray(at, at + 4));
+  if (bytes.length < 12 || tag(0) !== 'RIFF' || tag(8) !== 'WEBP') throw new ImageDamage('not a WebP file (no RIFF WEBP header)');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const riffSize = view.getUint32(4, true);
+  if (riffSize + 8 > bytes.length) throw new ImageDamage(`truncated: its RIFF header promises ${riffSize + 8} bytes, the file has ${bytes.length}`);
+  if (riffSize + 8 < bytes.length) throw new ImageDamage(`${bytes.length - riffSize - 8} bytes after the RIFF container`);
+  if (bytes.length < 20) throw new ImageDamage('truncated (no image chunk)');
+  const chunk = tag(12);
+  const length = view.getUint32(16, true);
+  if (20 + length > bytes.length) throw new ImageDamage(`chunk ${chunk.trim()} runs past the end of the file (truncated)`);
+  const data = bytes.subarray(20, 20 + length);
+  let size: ImageSize;
+  if (chunk === 'VP8 ') {
+    // A key frame: 3 bytes of frame tag, the start code 9D 01 2A, then 14-bit width and height.
+    if (data.length < 10 || data[3] !== 0x9d || data[4] !== 0x01 || data[5] !== 0x2a) throw new ImageDamage('bad VP8 frame header');
+    size = { width: (data[6]! | (data[7]! << 8)) & 0x3fff, height: (data[8]! | (data[9]! << 8)) & 0x3fff };
+  } else if (chunk === 'VP8L') {
+    if (data.length < 5 || data[0] !== 0x2f) throw new ImageDamage('bad VP8L header');
+    const bits = data[1]! | (data[2]! << 8) | (data[3]! << 16) | (data[4]! << 24);
+    size = { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1 };
+  } else if (chunk === 'VP8X') {
+    if (data.length < 10) throw new ImageDamage('bad VP8X header');
+    if ((data[0]! & 0x02) !== 0) throw new ImageDamage('an animated WebP; only still pictures are read');
+    size = { width: (data[4]! | (data[5]! << 8) | (data[6]! << 16)) + 1, height: (data[7]! | (data[8]! << 8) | (data[9]! << 16)) + 1 };
+  } else {
+    throw new ImageDamage(`unknown first chunk ${JSON.stringify(chunk)}`);
+  }
+  if (size.width === 0 || size.height === 0) throw new ImageDamage(`bad size ${size.width}x${size.height}`);
+  tooLarge(size, maxPixels);
+  return size;
 }

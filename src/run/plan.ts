@@ -7,7 +7,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
-import { loadDataset } from '../data/source.js';
+import { isPreparedDataset, loadDataset, parseImageSize, type DatasetOptions } from '../data/source.js';
+import type { ImageShape } from '../data/folder.js';
 import { checkLabelsFit } from '../data/labels.js';
 import { checkDatasetUnchanged } from '../data/fingerprint.js';
 import { datasetOptionsForModel } from '../train/run-data.js';
@@ -37,6 +38,8 @@ import { assertNotLocked } from './lock.js';
 import { DEFAULT_IWAE_K, DEFAULT_UI_HOST, FIXED_ON_RESUME, flagName, type SettingName, type TrainRequest } from './settings.js';
 
 const COMMAND = 'vae train';
+const MIN_IMAGE_SIDE = 4;
+const MAX_IMAGE_SIDE = 512;
 
 /** A model config with every optional setting filled in with what its absence means. */
 export interface ResolvedVaeConfig extends VaeConfig {
@@ -119,9 +122,32 @@ function checkCombinations(req: TrainRequest): void {
   if (req.likelihood !== 'bernoulli' && req.binarize === 'dynamic') {
     fail(`--likelihood ${req.likelihood} is a density over grey pixels; it cannot be fitted to binarized ones (drop --binarize dynamic)`);
   }
-  if (req.imageSize !== undefined && !req.dataset.startsWith('folder:')) fail('--image-size applies to folder: datasets; other datasets keep their size');
+  const prepared = isPreparedDataset(req.dataset);
+  for (const name of ['imageSize', 'channels', 'testFraction'] as const) {
+    if (req[name] !== undefined && !prepared) fail(`${flagName(name)} applies to folder: and emoji datasets; other datasets come as their files have them`);
+  }
+  if (req.fit !== undefined && !req.dataset.startsWith('folder:')) fail('--fit applies to folder: datasets, whose images may differ in shape');
   if (req.skipBadImages && !req.dataset.startsWith('folder:')) fail('--skip-bad-images applies to folder: datasets');
   if (req.lrMin !== undefined && req.lrSchedule !== 'cosine') fail('--lr-min is where the cosine schedule ends; add --lr-schedule cosine');
+}
+
+/** How a new run loads its data, from its flags. */
+function datasetOptionsOf(req: TrainRequest): DatasetOptions {
+  let imageSize: ImageShape | undefined;
+  if (req.imageSize !== undefined) {
+    const shape = parseImageSize(req.imageSize);
+    if (shape === null) fail(`--image-size takes N or HxW (height x width), e.g. 64 or 64x48; got "${req.imageSize}"`);
+    for (const side of [shape.height, shape.width]) if (side < MIN_IMAGE_SIDE || side > MAX_IMAGE_SIDE) fail(`--image-size sides must be ${MIN_IMAGE_SIDE} to ${MAX_IMAGE_SIDE}, got ${req.imageSize}`);
+    imageSize = shape;
+  }
+  return {
+    ...(imageSize !== undefined ? { imageSize } : {}),
+    ...(req.channels !== undefined ? { channels: req.channels === '3' ? 3 : 1 } : {}),
+    ...(req.fit !== undefined ? { fit: req.fit } : {}),
+    ...(req.testFraction !== undefined ? { testFraction: req.testFraction } : {}),
+    seed: req.seed,
+    skipBadImages: req.skipBadImages,
+  };
 }
 
 /**
@@ -169,6 +195,9 @@ function newRunConfig(req: TrainRequest, data: DataSplits, kernels: string): Run
     binarize: req.binarize,
     ...(req.trainSize !== undefined ? { trainSize: req.trainSize } : {}),
     ...(req.testSize !== undefined ? { testSize: req.testSize } : {}),
+    ...(req.testFraction !== undefined ? { testFraction: req.testFraction } : {}),
+    // Kept so the images are fitted the same way again when the run is resumed or looked at.
+    ...(req.dataset.startsWith('folder:') ? { fit: req.fit ?? 'crop' } : {}),
     ...objective,
   };
   return { model, training, kernels, data: runDataConfig(data.train) };
@@ -188,7 +217,7 @@ export function planNewRun(req: TrainRequest, given: ReadonlySet<string>): RunPl
   checkCombinations(req);
   const ui = uiOf(req, given);
   const { kernels, notice } = chooseKernels(req);
-  const all = loadDataset(req.dataset, { imageSize: req.imageSize, seed: req.seed, skipBadImages: req.skipBadImages });
+  const all = loadDataset(req.dataset, datasetOptionsOf(req));
   const config = newRunConfig(req, all, kernels);
   validateConfig(config);
   const dir = req.out ?? freshRunDir();

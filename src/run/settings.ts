@@ -6,6 +6,7 @@
  * same run.
  */
 import { describeDatasetSpecs } from '../data/source.js';
+import { DEFAULT_TEST_FRACTION, IMAGE_FITS } from '../data/folder.js';
 import { KERNEL_CHOICES } from '../kernels/select.js';
 import { DEFAULT_TRAINING_CONFIG } from '../train/config.js';
 import { LR_SCHEDULES } from '../train/lr-schedule.js';
@@ -98,7 +99,33 @@ export const TRAIN_SETTINGS = {
   beta: { kind: 'number', min: 0, max: 1000, help: 'Weight of the KL term (beta-VAE; default 1, the ELBO)', valueName: 'B', fixedOnResume: true },
   klWarmup: { kind: 'int', min: 0, max: 1e9, help: 'Ramp the KL weight linearly from 0 to beta over the first N steps', valueName: 'N', fixedOnResume: true },
   conditional: { kind: 'bool', help: 'Conditional VAE: encoder and decoder also see the one-hot class label', fixedOnResume: true },
-  imageSize: { kind: 'int', min: 4, max: 256, help: 'Side that folder: images are resized to (default 28)', valueName: 'N', fixedOnResume: true },
+  imageSize: {
+    kind: 'string',
+    help: 'Size folder: images (default 28) and emoji (default 64) are brought to: N for N x N, or HxW, e.g. 64x48 (height x width; 4 to 512)',
+    valueName: 'N|HxW',
+    fixedOnResume: true,
+  },
+  channels: {
+    kind: 'enum',
+    choices: ['1', '3'],
+    help: 'Channels of folder: and emoji images: 1 grey, 3 colour (default: colour when any image has colour)',
+    fixedOnResume: true,
+  },
+  fit: {
+    kind: 'enum',
+    choices: IMAGE_FITS,
+    help: 'How folder: images of another shape than --image-size are fitted: crop (default: the centred part of that shape), pad (the whole image, framed by the background) or stretch',
+    fixedOnResume: true,
+  },
+  testFraction: {
+    kind: 'number',
+    min: 0,
+    exclusiveMin: true,
+    max: 0.9,
+    help: `Share of a folder: or emoji dataset held out for testing (default ${DEFAULT_TEST_FRACTION})`,
+    valueName: 'F',
+    fixedOnResume: true,
+  },
   skipBadImages: {
     kind: 'bool',
     help: 'Skip and count the images of a folder: dataset that cannot be read, instead of stopping at the first',

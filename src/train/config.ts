@@ -1,5 +1,6 @@
 /** Everything that defines a training run, saved in its checkpoint and config.json. */
 import type { Binarize } from '../data/batches.js';
+import { IMAGE_FITS, type ImageFit } from '../data/image-fit.js';
 import { DIGIT_CLASSES, FASHION_MNIST_CLASSES, namesAreDigits, subset, type DataDescription, type DataSplits, type ImageDataset } from '../data/dataset.js';
 import { DEFAULT_VAE_CONFIG, type VaeConfig } from '../vae/config.js';
 import { resolveObjective, validateObjective, type ObjectiveConfig, type ResolvedObjective } from '../vae/objectives.js';
@@ -22,6 +23,13 @@ export interface TrainingConfig extends ObjectiveConfig, LrScheduleConfig {
   trainSize?: number;
   /** Evaluate on only the first N test images; all when absent. */
   testSize?: number;
+  /** Share of a folder: or emoji dataset held out for testing; absent: 0.1. */
+  testFraction?: number;
+  /**
+   * How folder: images of another shape than the model's were fitted. New folder runs write
+   * it; absent means stretch, what runs from before it existed did.
+   */
+  fit?: ImageFit;
 }
 
 /**
@@ -117,6 +125,10 @@ export function validateTrainingConfig(t: TrainingConfig): void {
   if (t.binarize !== 'none' && t.binarize !== 'dynamic') throw new RangeError(`binarize must be none or dynamic, got ${t.binarize}`);
   if (t.trainSize !== undefined && !int(t.trainSize, 1)) throw new RangeError(`train size must be an integer >= 1, got ${t.trainSize}`);
   if (t.testSize !== undefined && !int(t.testSize, 1)) throw new RangeError(`test size must be an integer >= 1, got ${t.testSize}`);
+  if (t.testFraction !== undefined && !(typeof t.testFraction === 'number' && t.testFraction > 0 && t.testFraction < 1)) {
+    throw new RangeError(`test fraction must be in (0, 1), got ${t.testFraction}`);
+  }
+  if (t.fit !== undefined && !IMAGE_FITS.includes(t.fit)) throw new RangeError(`fit must be one of ${IMAGE_FITS.join(', ')}, got ${String(t.fit)}`);
   validateObjective(t);
   validateLrSchedule(t);
 }
