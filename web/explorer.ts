@@ -372,9 +372,9 @@ class Explorer {
       const image = toModelImage(picture.rgba, picture.width, picture.height, this.channels, this.w, this.h);
       this.input = image.pixels;
       const { crop, source } = image;
-      byId('image-drop').dataset.crop = `${crop.left},${crop.top},${crop.width},${crop.height}`;
+      byId('image-drop').dataset.crop = `${crop.x0},${crop.y0},${crop.width},${crop.height}`;
       this.encodeInput();
-      readout.textContent += `\n${source.width}\u00d7${source.height} picture, centre ${crop.width}\u00d7${crop.height} used`;
+      readout.textContent += `\n${source.width}\u00d7${source.height} picture, its centre ${Math.round(crop.width)}\u00d7${Math.round(crop.height)} used`;
       document.body.dataset.imageEncoded = String(Number(document.body.dataset.imageEncoded ?? 0) + 1);
     } catch (err) {
       readout.textContent = `That file could not be read as an image (${(err as Error).message}).`;

@@ -1,17 +1,18 @@
 /**
  * "Drop or pick an image": a picture file read in the page and brought to the model's form
- * the way the CLI's folder loader brings a folder's images: the centre of the picture cut to
- * the model's aspect ratio, resized by area averaging (each output pixel the mean of its
- * footprint, partial pixels weighted by overlap), rounded to 8 bits, and laid out CHW. Grey
- * models see luminance with transparency over black, as the folder loader reads grey data;
- * colour models see R, G, B with transparency over white, as the colour datasets are made.
+ * the way the CLI's folder loader (src/data/folder.ts, --fit crop) brings a folder's images:
+ * the centre of the picture cut to the model's aspect ratio, resampled by area averaging
+ * (each output pixel the mean of its footprint, partial pixels weighted by overlap), put over
+ * its background, rounded to 8 bits, and laid out CHW. The loader reads files with Node's
+ * decoders, so it cannot be bundled here; its arithmetic is repeated, and a browser test
+ * checks that the page gives the bytes the loader gives.
  */
 
 export interface ModelImage {
   /** channels x height x width values in [0, 1] (multiples of 1/255), CHW. */
   pixels: Float32Array;
   /** The crop taken from the picture, in its pixels. */
-  crop: { left: number; top: number; width: number; height: number };
+  crop: Region;
   /** The picture's own size. */
   source: { width: number; height: number };
 }
@@ -31,31 +32,43 @@ export async function readPicture(file: Blob): Promise<{ rgba: Uint8ClampedArray
   }
 }
 
-/** The centre of a width x height picture with the aspect ratio outWidth : outHeight, in whole pixels. */
-export function centreCrop(width: number, height: number, outWidth: number, outHeight: number): ModelImage['crop'] {
-  if (width * outHeight > height * outWidth) {
-    const w = Math.max(1, Math.min(width, Math.round((height * outWidth) / outHeight)));
-    return { left: Math.floor((width - w) / 2), top: 0, width: w, height };
-  }
-  const h = Math.max(1, Math.min(height, Math.round((width * outHeight) / outWidth)));
-  return { left: 0, top: Math.floor((height - h) / 2), width, height: h };
+/** The part of a picture mapped onto the model's image, in picture pixels (fractional: the exact centre). */
+export interface Region {
+  x0: number;
+  y0: number;
+  width: number;
+  height: number;
 }
 
-/** Area resampling of one plane (w x h) to outW x outH. */
-export function resizeArea(src: Float32Array, w: number, h: number, outW: number, outH: number): Float32Array {
+/** The centre of a width x height picture with the aspect ratio outWidth : outHeight: the short side whole, the long one cut. */
+export function centreCrop(width: number, height: number, outWidth: number, outHeight: number): Region {
+  if (width * outHeight === height * outWidth) return { x0: 0, y0: 0, width, height };
+  if (width * outHeight > height * outWidth) {
+    const w = (height * outWidth) / outHeight;
+    return { x0: (width - w) / 2, y0: 0, width: w, height };
+  }
+  const h = (width * outHeight) / outWidth;
+  return { x0: 0, y0: (height - h) / 2, width, height: h };
+}
+
+/**
+ * Area resampling of the `region` of a w x h plane to outW x outH: each output pixel the
+ * mean of the input over its footprint, partial pixels weighted by their overlap.
+ */
+export function resampleRegion(src: Float32Array, w: number, h: number, region: Region, outW: number, outH: number): Float32Array {
   const out = new Float32Array(outW * outH);
-  const sx = w / outW;
-  const sy = h / outH;
+  const sx = region.width / outW;
+  const sy = region.height / outH;
   for (let oy = 0; oy < outH; oy++) {
-    const y0 = oy * sy;
+    const y0 = region.y0 + oy * sy;
     const y1 = y0 + sy;
     for (let ox = 0; ox < outW; ox++) {
-      const x0 = ox * sx;
+      const x0 = region.x0 + ox * sx;
       const x1 = x0 + sx;
       let acc = 0;
-      for (let iy = Math.floor(y0); iy < Math.min(h, Math.ceil(y1)); iy++) {
+      for (let iy = Math.max(0, Math.floor(y0)); iy < Math.min(h, Math.ceil(y1)); iy++) {
         const wy = Math.min(y1, iy + 1) - Math.max(y0, iy);
-        for (let ix = Math.floor(x0); ix < Math.min(w, Math.ceil(x1)); ix++) {
+        for (let ix = Math.max(0, Math.floor(x0)); ix < Math.min(w, Math.ceil(x1)); ix++) {
           const wx = Math.min(x1, ix + 1) - Math.max(x0, ix);
           acc += src[iy * w + ix]! * wx * wy;
         }
@@ -66,24 +79,56 @@ export function resizeArea(src: Float32Array, w: number, h: number, outW: number
   return out;
 }
 
-/** RGBA bytes of a picture to the model's input: crop, planes, area resize, 8-bit rounding. */
+/** The whole w x h plane resampled to outW x outH. */
+export function resizeArea(src: Float32Array, w: number, h: number, outW: number, outH: number): Float32Array {
+  return resampleRegion(src, w, h, { x0: 0, y0: 0, width: w, height: h }, outW, outH);
+}
+
+/** Channels further apart than this (of 255) make a colour picture; a grey one saved through a colour pipeline is not. */
+const GREY_TOLERANCE = 2;
+
+function isColour(rgba: ArrayLike<number>): boolean {
+  for (let i = 0; i < rgba.length; i += 4) {
+    if (rgba[i + 3] === 0) continue;
+    const [r, g, b] = [rgba[i]!, rgba[i + 1]!, rgba[i + 2]!];
+    if (Math.abs(r - g) > GREY_TOLERANCE || Math.abs(g - b) > GREY_TOLERANCE || Math.abs(r - b) > GREY_TOLERANCE) return true;
+  }
+  return false;
+}
+
+/**
+ * RGBA bytes of a picture to the model's input: the centre crop resampled, over its
+ * background, rounded to bytes. Colour models: R, G, B over white. Grey models: luminance,
+ * transparency over black (over white for a colour picture made grey), as the loader does.
+ */
 export function toModelImage(rgba: ArrayLike<number>, width: number, height: number, channels: number, outWidth: number, outHeight: number): ModelImage {
   const crop = centreCrop(width, height, outWidth, outHeight);
-  const planes = channels === 3 ? 3 : 1;
-  const pixels = new Float32Array(planes * outWidth * outHeight);
-  for (let c = 0; c < planes; c++) {
-    const plane = new Float32Array(crop.width * crop.height);
-    for (let y = 0; y < crop.height; y++) {
-      for (let x = 0; x < crop.width; x++) {
-        const at = 4 * ((crop.top + y) * width + crop.left + x);
-        const a = rgba[at + 3]! / 255;
-        const [r, g, b] = [rgba[at]!, rgba[at + 1]!, rgba[at + 2]!];
-        plane[y * crop.width + x] =
-          planes === 1 ? ((0.299 * r + 0.587 * g + 0.114 * b) / 255) * a : ((c === 0 ? r : c === 1 ? g : b) / 255) * a + (1 - a);
-      }
+  const n = outWidth * outHeight;
+  const resample = (plane: Float32Array): Float32Array => resampleRegion(plane, width, height, crop, outWidth, outHeight);
+  const alpha = new Float32Array(width * height);
+  for (let i = 0; i < alpha.length; i++) alpha[i] = rgba[4 * i + 3]! / 255;
+  // An opaque picture has nothing to put over a background (and the loader adds nothing then).
+  const alphaOut = alpha.every((a) => a === 1) ? null : resample(alpha);
+  const colour = isColour(rgba);
+  const background = channels === 3 || colour ? 1 : 0;
+  const planes: Float32Array[] = [];
+  if (channels === 3) {
+    for (let c = 0; c < 3; c++) {
+      const premultiplied = new Float32Array(width * height);
+      for (let i = 0; i < premultiplied.length; i++) premultiplied[i] = (rgba[4 * i + c]! / 255) * alpha[i]!;
+      planes.push(resample(premultiplied));
     }
-    const resized = crop.width === outWidth && crop.height === outHeight ? plane : resizeArea(plane, crop.width, crop.height, outWidth, outHeight);
-    for (let i = 0; i < resized.length; i++) pixels[c * outWidth * outHeight + i] = Math.round(Math.max(0, Math.min(1, resized[i]!)) * 255) / 255;
+  } else {
+    const grey = new Float32Array(width * height);
+    for (let i = 0; i < grey.length; i++) grey[i] = ((0.299 * rgba[4 * i]! + 0.587 * rgba[4 * i + 1]! + 0.114 * rgba[4 * i + 2]!) / 255) * alpha[i]!;
+    planes.push(resample(grey));
   }
+  const pixels = new Float32Array(planes.length * n);
+  planes.forEach((plane, c) => {
+    for (let j = 0; j < n; j++) {
+      const v = alphaOut === null ? plane[j]! : plane[j]! + background * (1 - alphaOut[j]!);
+      pixels[c * n + j] = Math.round(Math.min(1, Math.max(0, v)) * 255) / 255;
+    }
+  });
   return { pixels, crop, source: { width, height } };
 }
