@@ -288,6 +288,9 @@ class Explorer {
     }
 
     if (this.latent > 2) this.buildDimensionControls();
+    // The first decodes run on code the engine has not optimized yet (and wasm's first tier):
+    // a few untimed ones first, so the timing shown is the page's steady pace, not its start.
+    for (let i = 0; i < 3; i++) decodePixels(this.model, new Tensor(this.z, [1, this.latent]), this.labels(1));
     this.layout();
     window.addEventListener('resize', () => this.layout());
     this.request();
