@@ -20,6 +20,7 @@ import { RunSource } from '../src/server/run-source.js';
 import { TrainingFeed } from '../src/server/training-feed.js';
 import { loadWebApp } from '../src/server/static-assets.js';
 import { loadPictures } from '../src/data/folder.js';
+import { PICTURE_MEASURES } from '../src/measure/picture.js';
 import { loadDataset } from '../src/data/source.js';
 import { decodeCheckpoint } from '../src/train/checkpoint.js';
 import { runData } from '../src/train/config.js';
@@ -183,6 +184,14 @@ describe('the pages for colour images with class names', () => {
     assert.deepEqual(now.axes, ['z\u2081', 'z\u2082']);
     await page.selectOption('#plane-kind', 'pca');
     assert.equal((await page.evaluate(() => window.vaeExplorer.current())).plane, 'pca');
+
+    // Colour pictures are measured as pictures (brightness, hue, ...), not as glyphs.
+    await page.waitForFunction(() => document.body.dataset.measures === 'ready', null, { timeout: TIMEOUT });
+    const options = await page.evaluate(() => Array.from(document.querySelectorAll('#colour-by option') as unknown as ArrayLike<{ value: string }>, (o) => o.value));
+    assert.deepEqual(options, ['class', ...PICTURE_MEASURES]);
+    await page.selectOption('#colour-by', 'hue_deg');
+    assert.match((await page.evaluate(() => document.querySelector('#legend')!.textContent)) ?? '', /hue/);
+    await page.selectOption('#colour-by', 'class');
 
     // The class picker names the classes; the decoder draws the class it is given, and its canvas shows the colour.
     assert.deepEqual(await page.locator('#class-picker button').allTextContents(), ['blue', 'red']);

@@ -323,17 +323,23 @@ class Explorer {
     for (const e of document.querySelectorAll('.noun')) e.textContent = noun;
     for (const e of document.querySelectorAll('.nouns')) e.textContent = `${noun}s`;
     for (const e of document.querySelectorAll('.a-noun')) e.textContent = noun === 'image' ? 'an image' : 'a digit';
-    const gaussian = this.model.config.likelihood !== 'bernoulli';
+    const likelihood = this.model.config.likelihood;
+    const value = this.channels === 3 ? 'colour value' : 'pixel';
     byId('decoder-hint').textContent =
       `The ${noun} at the point under your pointer: ` +
-      (gaussian
-        ? `each ${this.channels === 3 ? 'colour value' : 'pixel'} is the mean of its Gaussian.`
-        : this.channels === 3
+      (likelihood === 'bernoulli'
+        ? this.channels === 3
           ? 'each colour value is its Bernoulli probability, shown as intensity.'
-          : 'each pixel is its probability of ink.');
-    byId('variations-hint').textContent = gaussian
-      ? `The mean image, then ${noun}s drawn pixel by pixel: mean + \u03c3\u00b7\u03b5, clamped to [0, 1].`
-      : `The mean image, then ${noun}s drawn pixel by pixel from those probabilities.`;
+          : 'each pixel is its probability of ink.'
+        : likelihood === 'logistic'
+          ? `each ${value} is the mean of its discretized logistic.`
+          : `each ${value} is the mean of its Gaussian.`);
+    byId('variations-hint').textContent =
+      likelihood === 'bernoulli'
+        ? `The mean image, then ${noun}s drawn ${value} by ${value} from those probabilities.`
+        : likelihood === 'logistic'
+          ? `The mean image, then ${noun}s drawn ${value} by ${value} from their logistics, clamped to [0, 1].`
+          : `The mean image, then ${noun}s drawn ${value} by ${value}: mean + \u03c3\u00b7\u03b5, clamped to [0, 1].`;
     byId('encoder-hint').textContent =
       noun === 'digit' && this.channels === 1
         ? 'Draw a digit. The encoder places it on the plane (a red cross at its mean, an ellipse one \u03c3 wide) and the decoder redraws it.'
@@ -456,7 +462,8 @@ class Explorer {
     byId('factors-table').hidden = rows.length === 0;
     // Sliders along each measure's direction: the decoded image follows.
     const grid = byId('factor-sliders');
-    for (const [name, dir] of Object.entries(f.directions)) {
+    // The measures the latent space predicts best first: their sliders do what they say most reliably.
+    for (const [name, dir] of Object.entries(f.directions).sort((a, b) => b[1].r - a[1].r)) {
       if (dir.vector.length !== this.latent) continue;
       const words = measureWords(name);
       const input = el('input', { type: 'range', min: '-3', max: '3', step: '0.05', value: '0', id: `factor-${name}`, 'aria-label': `move along ${words.name}` });
@@ -472,13 +479,18 @@ class Explorer {
         if (this.sliders.length > 0) this.syncSliders();
         this.request();
       });
+      // On a phone the decoder is screens away from these sliders: its image floats in view while one moves.
+      input.addEventListener('pointerdown', (e) => {
+        if (e.pointerType === 'touch' || window.innerWidth < 900) this.showFloating(true);
+      });
+      for (const type of ['pointerup', 'pointercancel', 'blur'] as const) input.addEventListener(type, () => this.showFloating(false));
       this.factorSliders.push(entry);
       grid.append(
         el(
           'label',
           { class: 'factor-slider' },
           el('span', { class: 'factor-name' }, `${words.name}`, el('span', { class: 'note' }, ` r = ${dir.r.toFixed(2)}`)),
-          el('span', { class: 'factor-end' }, words.less),
+          el('span', { class: 'factor-end less' }, words.less),
           input,
           el('span', { class: 'factor-end' }, words.more),
           value,
@@ -707,12 +719,7 @@ class Explorer {
     };
     // On a phone the decoded image would be off screen below the plane: while a finger is
     // down, a copy floats in view; and the finger moves the point, not the page.
-    const floating = byId('float-preview');
-    const showFloating = (on: boolean): void => {
-      floating.hidden = !on;
-      document.body.classList.toggle('touching-plane', on);
-      if (on) this.decodeDirty = true;
-    };
+    const showFloating = (on: boolean): void => this.showFloating(on);
     for (const type of ['touchstart', 'touchmove'] as const) target.addEventListener(type, (e) => e.preventDefault(), { passive: false });
     target.addEventListener('pointermove', follow);
     target.addEventListener('pointerdown', (e) => {
@@ -734,6 +741,16 @@ class Explorer {
       this.pressedAt = null;
       showFloating(false);
     });
+  }
+
+  /** The floating copy of the decoded image, for while a finger is on a control far from the decoder. */
+  private showFloating(on: boolean): void {
+    byId('float-preview').hidden = !on;
+    document.body.classList.toggle('touching-plane', on);
+    if (on) {
+      this.decodeDirty = true;
+      this.request();
+    }
   }
 
   private addEnd(): void {

@@ -1,7 +1,7 @@
 /**
  * The explorer's HTTP server, on node:http alone. Every route is an exact path; everything
  * else is 404. It hands out the web app, the model's weights for decoding in the page, the
- * test set's encodings, the run's files by plain name, and, while training, a stream of
+ * test set's encodings and measures, the run's files by plain name, and, while training, a stream of
  * server-sent events and a stop button. Before any route, the request guard decides whether
  * the request counts at all (guard.ts).
  */
