@@ -119,6 +119,16 @@ export { encodeSafetensors, decodeSafetensors, type NamedTensor } from './io/saf
 export { encodeContainer, readContainer, Container, type ContainerKind } from './io/container.js';
 export { modelFromTensors } from './vae/from-tensors.js';
 export { checkDatasetUnchanged } from './data/fingerprint.js';
+export {
+  GLYPH_MEASURES,
+  PICTURE_MEASURES,
+  measureGlyph,
+  measurePicture,
+  measuresFor,
+  type GlyphMeasure,
+  type PictureMeasure,
+  type MeasureSet,
+} from './measure/index.js';
 export { encodePng, type PngImage } from './viz/png.js';
 export { imageGrid, imageRows, type GrayImage, type GridOptions } from './viz/grid.js';
 export { reconstructionFigure } from './viz/figures.js';

@@ -30,9 +30,9 @@ function formatValue(v: number): string {
 export const measureCommand: Command = {
   name: 'measure',
   summary:
-    'Measure every image of a dataset and write one CSV row per image: for grey glyphs (digits) the Morpho-MNIST measures ' +
-    '(area, length, thickness, slant_deg, width, height; lengths in pixels, slant in degrees, positive leaning right), ' +
-    'for colour images brightness, hue, saturation, object size, centroid and orientation.',
+    'Measure every image of a dataset into a CSV file, one row per image. Grey glyphs (digits) get the Morpho-MNIST measures ' +
+    '(area, length, thickness, slant_deg, width, height; lengths in pixels of the image, slant in degrees, positive when the top ' +
+    'leans right); colour images get brightness, hue, saturation, object size, centroid and orientation.',
   flags,
   async run(argv) {
     const opts = parseFlags('vae measure', argv, flags);

@@ -10,7 +10,10 @@
  * - saturation: the mean HSV saturation over all pixels, in [0, 1];
  * - object_size: the share of pixels that are not background, in [0, 1]. The background is
  *   the dominant colour of the image's border (the most common colour of its edge pixels,
- *   each channel in 8 levels); a pixel is background when every channel is within 0.1 of it;
+ *   each channel in 8 levels). A pixel belongs to the object when it differs from the
+ *   background (largest channel difference) by at least half the most any pixel differs, as
+ *   glyphs are binarized at half their range, so an anti-aliased edge counts half its pixels;
+ *   and by at least 0.1, so that noise on a plain image is not an object;
  * - centroid_x, centroid_y: the mean column and row of the object's pixels, in pixels from
  *   the centre of the top-left pixel (x right, y down); the image's centre when there is no
  *   object;
@@ -25,7 +28,7 @@ export type PictureMeasure = (typeof PICTURE_MEASURES)[number];
 
 const SATURATED = 0.25;
 const LIT = 0.1;
-const BACKGROUND_TOLERANCE = 0.1;
+const MIN_DIFFERENCE = 0.1;
 const LEVELS = 8;
 
 /** Measures of one image: channels x height x width values in [0, 1], channel planes one after another (CHW). */
@@ -72,6 +75,14 @@ export function measurePicture(image: Float32Array, channels: number, height: nu
   }
 
   const background = borderColour([r, g, b], height, width);
+  const difference = new Float32Array(plane);
+  let most = 0;
+  for (let p = 0; p < plane; p++) {
+    const d = Math.max(Math.abs(r[p]! - background[0]), Math.abs(g[p]! - background[1]), Math.abs(b[p]! - background[2]));
+    difference[p] = d;
+    if (d > most) most = d;
+  }
+  const threshold = Math.max(MIN_DIFFERENCE, most / 2);
   let count = 0;
   let sx = 0;
   let sy = 0;
@@ -81,11 +92,7 @@ export function measurePicture(image: Float32Array, channels: number, height: nu
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const p = y * width + x;
-      const differs =
-        Math.abs(r[p]! - background[0]) > BACKGROUND_TOLERANCE ||
-        Math.abs(g[p]! - background[1]) > BACKGROUND_TOLERANCE ||
-        Math.abs(b[p]! - background[2]) > BACKGROUND_TOLERANCE;
-      if (!differs) continue;
+      if (difference[p]! < threshold) continue;
       count++;
       sx += x;
       sy += y;
