@@ -143,6 +143,19 @@ export { latentPlane, principalDirections, project, embed, type LatentPlane } fr
 export { reportHtml, type ReportInput, type ReportFigure } from './viz/report.js';
 export { encodeGif, type GifFrame } from './viz/gif.js';
 export {
+  analyzeFactors,
+  ACTIVE_KL_NATS,
+  TRAVERSAL_SIGMAS,
+  type FactorAnalysis,
+  type FactorDimension,
+  type FactorDirection,
+  type FactorsFile,
+  type Traversal,
+} from './train/factors.js';
+export { partialCorrelations, regressionDirection, type Direction } from './train/partial-correlation.js';
+export { encodeDataset, klPerDimension, type EncodedDataset } from './train/posterior.js';
+export { renderFactorFiles, factorsJson, type FactorFiles } from './viz/factors-report.js';
+export {
   SnapshotRecorder,
   readSnapshots,
   encodeSnapshots,

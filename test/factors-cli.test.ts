@@ -51,9 +51,13 @@ test('vae factors writes factors.json in the shared shape and latent_traversals.
     dimensions: Array<{ dim: number; kl: number; active: boolean; factor: string | null; r: number | null; slope: number | null; slopeUnits: string | null; monotonic: boolean | null }>;
     measures: string[];
     directions: Record<string, { vector: number[]; r: number; units: string }>;
+    withinClass: Record<string, { r: number; classes: number }> | null;
     testImages: number;
   };
   assert.equal(file.testImages, 60);
+  // 6 images per class: too few to fit within each class.
+  assert.equal(file.withinClass, null);
+  assert.match(r.stdout, /^measure\s+R all images$/m);
   assert.deepEqual(file.dimensions.map((d) => d.dim), [0, 1]);
   assert.ok(file.measures.includes('slant_deg') && file.measures.includes('thickness'));
   for (const d of file.dimensions) {
@@ -89,6 +93,14 @@ test('vae train draws the hidden factors with the other figures and puts them in
   const html = readFileSync(join(run, 'report.html'), 'utf8');
   assert.match(html, /<h2>Hidden factors<\/h2>/);
   for (const file of ['latent_traversals.png', 'latent_scatter_slant.png']) assert.match(html, new RegExp(`<figure id="${file}">`));
+});
+
+test('vae report redraws the hidden factors byte for byte', async () => {
+  const out = join(root, 'redrawn');
+  await vaeOk(['report', '--checkpoint', run, '--out', out], root);
+  for (const file of ['factors.json', 'latent_traversals.png', 'latent_scatter_slant.png', 'latent_scatter_thickness.png', 'latent_scatter_width.png']) {
+    assert.ok(readFileSync(join(out, file)).equals(readFileSync(join(run, file))), `${file} differs from what vae train wrote`);
+  }
 });
 
 test('vae encode writes CSV rows that are the encoder outputs of the images, in order', async () => {

@@ -36,7 +36,10 @@ function bars(count: number, seed: number): { data: ImageDataset; slant: number[
     slant.push(angle);
     images.set(drawGrey(SIDE, SIDE, shearedBar(14, 14, 2 + 2.5 * rng.uniform(), 18, angle), 4), i * PIXELS);
   }
-  const data = { name: 'bars', images, labels: new Uint8Array(count), count, height: SIDE, width: SIDE } as unknown as ImageDataset;
+  // Both layouts of a dataset: float images, and 8-bit pixels with their channels and description.
+  const pixels = Uint8Array.from(images, (v) => Math.round(v * 255));
+  const description = { classNames: [], noun: 'image' };
+  const data = { name: 'bars', images, pixels, channels: 1, description, labels: new Uint8Array(count), count, height: SIDE, width: SIDE } as unknown as ImageDataset;
   return { data, slant };
 }
 
@@ -61,6 +64,8 @@ function handBuiltModel(calibration: ImageDataset, degreesPerUnit: number): VAE 
   for (const [, t] of model.parameters()) t.data.fill(0);
 
   const images = (calibration as unknown as { images: Float32Array }).images;
+  // Calibrated on the images as the encoder will see them: 8-bit where the dataset holds bytes.
+  for (let i = 0; i < images.length; i++) images[i] = Math.round(images[i]! * 255) / 255;
   const features = Array.from({ length: calibration.count }, (_, i) => shearFeature(images.subarray(i * PIXELS, (i + 1) * PIXELS)));
   const mean = features.reduce((a, b) => a + b, 0) / features.length;
   const sd = Math.sqrt(features.reduce((a, b) => a + (b - mean) ** 2, 0) / features.length);
@@ -130,6 +135,7 @@ test('the hand-built model: z1 is named slant, the decoded traversal leans about
   assert.equal(direction.units, 'degrees');
   assert.equal(analysis.file.testImages, 240);
   assert.deepEqual(analysis.file.measures, [...GLYPH_MEASURES]);
+  assert.equal(analysis.file.withinClass, null, 'one class: nothing to fit within classes');
 
   // The traversal's decoded images lean as the decoder was built to: measured slant near 12 * t at t sigma.
   const values = analysis.traversals[0]!.values.slant_deg!;
@@ -139,6 +145,19 @@ test('the hand-built model: z1 is named slant, the decoded traversal leans about
     const expected = DEGREES_PER_UNIT * (centre + t * sigma);
     assert.ok(Math.abs(values[i]! - expected) < 4, `at ${t} sigma: ${values[i]} against ${expected}`);
   });
+});
+
+test('within classes: split the bars into left- and right-leaning classes, and the codes still predict slant within each', () => {
+  const { data, slant } = bars(240, 4);
+  const model = handBuiltModel(data, DEGREES_PER_UNIT);
+  const labelled = { ...data, labels: Uint8Array.from(slant, (a) => (a > 0 ? 1 : 0)) };
+  const within = analyzeFactors(model, labelled, GLYPHS).file.withinClass!;
+  assert.equal(within.slant_deg!.classes, 2);
+  // Half the range of slant in each class, still read linearly from z1.
+  assert.ok(within.slant_deg!.r > 0.8, `${within.slant_deg!.r}`);
+  // Three classes, one of them too small to fit: it is left out.
+  const three = { ...data, labels: Uint8Array.from(slant, (a, i) => (i < 10 ? 2 : a > 0 ? 1 : 0)) };
+  assert.equal(analyzeFactors(model, three, GLYPHS).file.withinClass!.slant_deg!.classes, 2);
 });
 
 test('a decoder that shears against the encoder is found out: the slope turns negative and z1 is not confirmed', () => {

@@ -7,6 +7,7 @@ import { UserError } from '../errors.js';
 import { ensureParentDir, writeFileAtomic } from '../io/atomic.js';
 import { encodeSafetensors, type NamedTensor } from '../io/safetensors.js';
 import { subset, type ImageDataset } from '../data/dataset.js';
+import { checkLabelsFit } from '../data/labels.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { encodeDataset, type EncodedDataset } from '../train/posterior.js';
 import { commandProgress } from '../train/stage-progress.js';
@@ -94,6 +95,8 @@ export const encodeCommand: Command = {
     const data = progress.run(`loading ${dataset}`, () => datasetForRun('vae encode', state, opts.dataset), { inPipe: false });
     const split = opts.split === 'train' ? data.train : data.test;
     const images = opts.limit === undefined ? split : subset(split, opts.limit);
+    // The run's data checks its test labels; a conditional model encodes the training images with theirs too.
+    checkLabelsFit('vae encode', state.model.classes, images, opts.split === 'train' ? 'training' : 'test');
     const encoded = progress.run(`encoding ${images.count} ${opts.split} images`, () => encodeDataset(state.model, images));
     const extra = extraColumnsFor(images);
     const bytes =

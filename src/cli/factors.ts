@@ -30,8 +30,8 @@ const flags = {
 export const factorsCommand: Command = {
   name: 'factors',
   summary:
-    'Name the hidden factors of a trained VAE: for each latent dimension its KL and whether it is active, the measure of the images it tracks best ' +
-    '(slant, thickness, width... by partial correlation on the encoded test set) and how that measure changes along the decoded traversal. ' +
+    'Name the hidden factors of a trained VAE: for each latent dimension its KL, whether it is active, and the measure of the images it tracks best ' +
+    '(slant, thickness, width or another, by partial correlation on the encoded test set), checked along the decoded traversal. ' +
     'Writes factors.json and latent_traversals.png.',
   flags,
   async run(argv) {

@@ -75,13 +75,31 @@ export interface FactorDirection {
   units: string;
 }
 
+/**
+ * How well the codes predict a measure among the images of one class at a time: the multiple
+ * correlation R of a linear fit within each class, averaged over the classes weighted by their
+ * images. A small latent space spends most of itself on the class, so a style such as slant
+ * often runs along a different direction in each class's region: no single direction predicts
+ * it over the whole set, but one per class does.
+ */
+export interface WithinClassFit {
+  r: number;
+  /** Classes with enough images to fit (WITHIN_CLASS_MIN_IMAGES). */
+  classes: number;
+}
+
 /** factors.json. */
 export interface FactorsFile {
   dimensions: FactorDimension[];
   measures: string[];
   directions: Record<string, FactorDirection>;
+  /** Per measure, the fit within each class; null when the test set has fewer than two classes big enough. */
+  withinClass: Record<string, WithinClassFit> | null;
   testImages: number;
 }
+
+/** A class needs this many test images for its own fit to mean something. */
+export const WITHIN_CLASS_MIN_IMAGES = 20;
 
 export interface Traversal {
   dim: number;
@@ -117,6 +135,7 @@ const UNITS: Record<string, string> = {
   centroid_x: 'pixels',
   centroid_y: 'pixels',
   brightness: 'intensity (0 to 1)',
+  object_size: 'share of pixels',
   saturation: 'saturation (0 to 1)',
 };
 
@@ -188,7 +207,28 @@ export function analyzeFactors(model: VAE, test: ImageDataset, measures: Measure
     const fit = regressionDirection(columns, measured[m]!);
     directions[m] = { vector: fit.vector, r: fit.r, units: measureUnits(m) };
   }
-  return { file: { dimensions, measures: names, directions, testImages: n }, mu: encoded.mu, measured, traversals, traversalClass };
+  const withinClass = withinClassFits(columns, measured, names, test.labels.subarray(0, n));
+  return { file: { dimensions, measures: names, directions, withinClass, testImages: n }, mu: encoded.mu, measured, traversals, traversalClass };
+}
+
+function withinClassFits(columns: Float64Array[], measured: Record<string, Float64Array>, names: string[], labels: Uint8Array): Record<string, WithinClassFit> | null {
+  const members = new Map<number, number[]>();
+  labels.forEach((label, i) => {
+    const list = members.get(label);
+    if (list === undefined) members.set(label, [i]);
+    else list.push(i);
+  });
+  const classes = [...members.values()].filter((rows) => rows.length >= WITHIN_CLASS_MIN_IMAGES);
+  if (classes.length < 2) return null;
+  const pick = (column: ArrayLike<number>, rows: number[]): Float64Array => Float64Array.from(rows, (i) => column[i]!);
+  const total = classes.reduce((s, rows) => s + rows.length, 0);
+  return Object.fromEntries(
+    names.map((m) => {
+      let r = 0;
+      for (const rows of classes) r += regressionDirection(columns.map((c) => pick(c, rows)), pick(measured[m]!, rows)).r * rows.length;
+      return [m, { r: r / total, classes: classes.length }];
+    }),
+  );
 }
 
 function mean(values: ArrayLike<number>): number {

@@ -54,6 +54,8 @@ export function factorsJson(file: FactorsFile): string {
     directions: Object.fromEntries(
       Object.entries(file.directions).map(([m, d]) => [m, { vector: d.vector.map((v) => round(v, 5)), r: round(d.r, 4), units: d.units }]),
     ),
+    withinClass:
+      file.withinClass === null ? null : Object.fromEntries(Object.entries(file.withinClass).map(([m, w]) => [m, { r: round(w.r, 4), classes: w.classes }])),
     testImages: file.testImages,
   };
   return JSON.stringify(out, null, 2) + '\n';
@@ -110,15 +112,23 @@ export function factorsSectionHtml(file: FactorsFile, figures: ReportFigure[]): 
       `<td class="num">${d.r === null ? '\u2013' : signed(d.r, 2)}</td>`,
       `<td class="num">${d.slope === null ? '\u2013' : escapeHtml(`${formatSlope(d.slope)} ${d.slopeUnits ?? ''}`)}</td>`,
       `<td>${d.monotonic === null ? '\u2013' : d.monotonic ? 'yes' : 'no'}</td>`,
+      `<td>${d.confirmed === null ? '\u2013' : d.confirmed ? 'yes' : 'no'}</td>`,
     ];
     return `<tr>${cells.join('')}</tr>`;
   });
   return `<section id="hidden-factors">
 <h2>Hidden factors</h2>
-<p>What each latent dimension means. Every test image is measured (Morpho-MNIST measures for glyphs: area, stroke length, thickness, slant, width, height; colour, size and position for other pictures), and each dimension is named after the measure its posterior means track best, by partial correlation r given the other dimensions. The decoder confirms it: moving the dimension alone from \u22123\u03c3 to +3\u03c3 (${TRAVERSAL_SIGMAS.length} steps) and measuring the decoded images gives the slope, and whether the measure changes one way all along (allowing steps back of ${Math.round(MONOTONIC_TOLERANCE * 100)}% of its range). Active: KL above ${ACTIVE_KL_NATS} nats. ${file.testImages.toLocaleString('en-US')} test images.</p>
+<p>What each latent dimension means. Every test image is measured (Morpho-MNIST measures for glyphs: area, stroke length, thickness, slant, width, height; colour, size and position for other pictures), and each dimension is named after the measure its posterior means track best, by partial correlation r given the other dimensions. The decoder confirms it: moving the dimension alone from \u22123\u03c3 to +3\u03c3 (${TRAVERSAL_SIGMAS.length} steps) and measuring the decoded images gives the slope, and whether the measure changes one way all along (allowing steps back of ${Math.round(MONOTONIC_TOLERANCE * 100)}% of its range); confirmed: monotonic, and in the direction r says. Active: KL above ${ACTIVE_KL_NATS} nats. ${file.testImages.toLocaleString('en-US')} test images.</p>
 <table class="factors">
-<tr><th>dimension</th><th>KL (nats)</th><th>active</th><th>tracks</th><th>partial r</th><th>slope along the traversal</th><th>monotonic</th></tr>
+<tr><th>dimension</th><th>KL (nats)</th><th>active</th><th>tracks</th><th>partial r</th><th>slope along the traversal</th><th>monotonic</th><th>confirmed</th></tr>
 ${rows.join('\n')}
+</table>
+<p>How well the posterior means predict each measure by a linear fit (multiple correlation R), over all the test images${file.withinClass === null ? '' : ', and within each class (a fit per class, averaged): a style can run along a different direction in each class\u2019s region of the latent space'}.</p>
+<table class="factors">
+<tr><th>measure</th><th>R, all images</th>${file.withinClass === null ? '' : '<th>R, within each class</th>'}</tr>
+${file.measures
+  .map((m) => `<tr><td>${escapeHtml(measureLabel(m))}</td><td class="num">${file.directions[m]!.r.toFixed(2)}</td>${file.withinClass === null ? '' : `<td class="num">${file.withinClass[m]!.r.toFixed(2)}</td>`}</tr>`)
+  .join('\n')}
 </table>
 ${figures.map(figureHtml).join('\n')}
 </section>`;
@@ -126,7 +136,7 @@ ${figures.map(figureHtml).join('\n')}
 
 /** The table `vae factors` prints. */
 export function factorsTableText(file: FactorsFile): string {
-  const header = ['dim', 'KL nats', 'active', 'tracks', 'partial r', 'slope per sigma', 'monotonic'];
+  const header = ['dim', 'KL nats', 'active', 'tracks', 'partial r', 'slope per sigma', 'monotonic', 'confirmed'];
   const order = [...activeByKl(file.dimensions), ...file.dimensions.filter((d) => !d.active)];
   const rows = order.map((d) => [
     `z${d.dim + 1}`,
@@ -136,8 +146,22 @@ export function factorsTableText(file: FactorsFile): string {
     d.r === null ? '-' : signed(d.r, 2).replace('\u2212', '-'),
     d.slope === null ? '-' : `${formatSlope(d.slope).replace('\u2212', '-')} ${(d.slopeUnits ?? '').replace(/ per sigma$/, '')}`,
     d.monotonic === null ? '-' : d.monotonic ? 'yes' : 'no',
+    d.confirmed === null ? '-' : d.confirmed ? 'yes' : 'no',
   ]);
+  return alignedTable(header, rows, [1, 4]) + '\n' + measuresTableText(file);
+}
+
+/** Columns padded to their widest cell; `right` columns (numbers) aligned right. */
+function alignedTable(header: string[], rows: string[][], right: number[]): string {
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: string[]): string => cells.map((s, c) => (c === 1 || c === 4 ? s.padStart(widths[c]!) : s.padEnd(widths[c]!))).join('  ').trimEnd();
+  const line = (cells: string[]): string => cells.map((s, c) => (right.includes(c) ? s.padStart(widths[c]!) : s.padEnd(widths[c]!))).join('  ').trimEnd();
   return [line(header), ...rows.map(line)].join('\n') + '\n';
+}
+
+/** How well a linear fit on the codes predicts each measure: over all the images, and within each class. */
+export function measuresTableText(file: FactorsFile): string {
+  const within = file.withinClass;
+  const header = ['measure', 'R all images', ...(within === null ? [] : [`R within each class (${Object.values(within)[0]?.classes ?? 0} classes)`])];
+  const rows = file.measures.map((m) => [m, file.directions[m]!.r.toFixed(2), ...(within === null ? [] : [within[m]!.r.toFixed(2)])]);
+  return alignedTable(header, rows, [1, 2]);
 }
