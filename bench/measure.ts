@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadMnist } from '../src/data/mnist.js';
+import { datasetFloats } from '../src/data/dataset.js';
 import { measureGlyph } from '../src/measure/glyph.js';
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
@@ -47,9 +48,10 @@ try {
 
   const test = loadMnist().test;
   const plane = test.height * test.width;
-  const hazy = test.images.map((v) => 0.02 + 0.96 * v);
+  const floats = datasetFloats(test);
+  const hazy = floats.map((v) => 0.02 + 0.96 * v);
   for (const [timing, images] of [
-    ['glyph', test.images],
+    ['glyph', floats],
     ['glyph_hazy', hazy],
   ] as const) {
     let bestWall = Infinity;

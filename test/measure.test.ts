@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { GLYPH_MEASURES, PICTURE_MEASURES, measureGlyph, measurePicture, measuresFor } from '../src/measure/index.js';
 import { box, disc, drawColour, drawGrey, ellipse, shearedBar, stroke } from './support/shapes.js';
 import { mnistOnce } from './support/tiny.js';
+import { imageFloats } from '../src/data/dataset.js';
 
 function near(actual: number, expected: number, tolerance: number, what: string): void {
   assert.ok(Math.abs(actual - expected) <= tolerance, `${what}: ${actual.toFixed(3)}, expected ${expected} within ${tolerance}`);
@@ -241,9 +242,8 @@ const MORPHO_MNIST_T10K = [
 
 test("MNIST digits get the paper's own area and slant, in degrees with the paper's sign", () => {
   const test = mnistOnce().test;
-  const plane = test.height * test.width;
   MORPHO_MNIST_T10K.forEach(([area, slantRad], i) => {
-    const m = measureGlyph(test.images.subarray(i * plane, (i + 1) * plane), test.height, test.width);
+    const m = measureGlyph(imageFloats(test, i), test.height, test.width);
     near(m.area, area, 0.03 * area, `area of test digit ${i}`);
     near(m.slant_deg, (slantRad * 180) / Math.PI, 0.25, `slant of test digit ${i}`);
   });
