@@ -92,6 +92,13 @@ export function digitCanvas(size: number, className = 'digit'): HTMLCanvasElemen
   return c;
 }
 
+/** Gives an image canvas the image's proportions (its CSS width stays; the height follows). */
+export function shapeCanvas(canvas: HTMLCanvasElement, width: number, height: number): HTMLCanvasElement {
+  canvas.style.aspectRatio = `${width} / ${height}`;
+  canvas.style.height = 'auto';
+  return canvas;
+}
+
 /** Round tick positions covering [min, max], about `count` of them. */
 export function niceTicks(min: number, max: number, count = 6): number[] {
   const span = max - min;

@@ -16,7 +16,7 @@ import { describeModel } from '../src/vae/describe.js';
 import type { VAE } from '../src/vae/model.js';
 import { decodeModelPayload } from '../src/server/model-payload.js';
 import { principalDirections } from '../src/viz/latent-plane.js';
-import { byId, className, classLegend, digitCanvas, el, forgetAddressToken, formatTick, paintImage, valueLegend } from './dom.js';
+import { byId, className, classLegend, digitCanvas, el, forgetAddressToken, formatTick, paintImage, shapeCanvas, valueLegend } from './dom.js';
 import { DrawingPad } from './drawing-pad.js';
 import { readPicture, resizeArea, toModelImage } from './image-input.js';
 import { Scatter, valueRange } from './scatter.js';
@@ -287,6 +287,8 @@ class Explorer {
       this.buildImageDrop();
     }
 
+    // Images that are not square keep their proportions.
+    for (const c of [this.decoded, this.floating, this.padInput, this.reconstruction, ...this.variations, ...this.strip]) shapeCanvas(c, this.w, this.h);
     if (this.latent > 2) this.buildDimensionControls();
     // The first decodes run on code the engine has not optimized yet (and wasm's first tier):
     // a few untimed ones first, so the timing shown is the page's steady pace, not its start.
@@ -611,7 +613,7 @@ class Explorer {
       this.request();
     };
     const label = el('span', { class: 'class-label' }, 'Class ', el('var', {}, 'y'), ' given to the decoder and the encoder:');
-    const short = names.every((n) => n.length <= 2);
+    const short = names.length > 0 && names.every((n) => n.length <= 2);
     if (classes <= 20) {
       const buttons = Array.from({ length: classes }, (_, k) => {
         const b = el('button', { type: 'button', class: `class-button${short ? '' : ' named'}`, 'data-y': String(k), 'aria-pressed': String(k === 0) }, className(names, k));

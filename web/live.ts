@@ -1,5 +1,5 @@
 /** The live training dashboard: a page that follows `vae train --ui` through server-sent events. */
-import { byId, classLegend, digitCanvas, el, forgetAddressToken, formatDuration, paintImage, postToServer } from './dom.js';
+import { byId, classLegend, digitCanvas, el, forgetAddressToken, formatDuration, paintImage, postToServer, shapeCanvas } from './dom.js';
 import { drawLossChart, type LossSeries } from './line-chart.js';
 import { Scatter } from './scatter.js';
 
@@ -106,10 +106,10 @@ function onRun(r: RunEvent): void {
   const originals = row(`test ${noun}`);
   const recons = row('reconstruction');
   for (let i = 0; i < r.digitLabels.length; i++) {
-    const o = digitCanvas(40);
+    const o = shapeCanvas(digitCanvas(40), r.width, r.height);
     paintImage(o, r.digits.slice(i * size, (i + 1) * size), channels, r.width, r.height, 255);
     originals.append(o);
-    const c = digitCanvas(40);
+    const c = shapeCanvas(digitCanvas(40), r.width, r.height);
     c.classList.add('recon-digit');
     reconCanvases.push(c);
     recons.append(c);
