@@ -320,13 +320,15 @@ class Explorer {
   /** The page's words for this run's data: "digit" only for digits, the image's size and colour. */
   private speak(): void {
     const noun = this.noun;
-    const size = `${this.w}\u00d7${this.h}`;
+    // Height x width, as the command line says it.
+    const size = `${this.h}\u00d7${this.w}`;
     byId('lede-item').textContent = `${size} ${this.channels === 3 ? 'colour ' : ''}${noun}`;
     for (const e of document.querySelectorAll('.noun')) e.textContent = noun;
     for (const e of document.querySelectorAll('.nouns')) e.textContent = `${noun}s`;
     for (const e of document.querySelectorAll('.a-noun')) e.textContent = noun === 'image' ? 'an image' : 'a digit';
     const likelihood = this.model.config.likelihood;
     const value = this.channels === 3 ? 'colour value' : 'pixel';
+    const unit = this.channels === 3 ? 'value' : 'pixel';
     byId('decoder-hint').textContent =
       `The ${noun} at the point under your pointer: ` +
       (likelihood === 'bernoulli'
@@ -338,10 +340,10 @@ class Explorer {
           : `each ${value} is the mean of its Gaussian.`);
     byId('variations-hint').textContent =
       likelihood === 'bernoulli'
-        ? `The mean image, then ${noun}s drawn ${value} by ${value} from those probabilities.`
+        ? `The mean image, then ${noun}s drawn ${unit} by ${unit} from those probabilities.`
         : likelihood === 'logistic'
-          ? `The mean image, then ${noun}s drawn ${value} by ${value} from their logistics, clamped to [0, 1].`
-          : `The mean image, then ${noun}s drawn ${value} by ${value}: mean + \u03c3\u00b7\u03b5, clamped to [0, 1].`;
+          ? `The mean image, then ${noun}s drawn ${unit} by ${unit} from their logistics, clamped to [0, 1].`
+          : `The mean image, then ${noun}s drawn ${unit} by ${unit}: mean + \u03c3\u00b7\u03b5, clamped to [0, 1].`;
     byId('encoder-hint').textContent =
       noun === 'digit' && this.channels === 1
         ? 'Draw a digit. The encoder places it on the plane (a red cross at its mean, an ellipse one \u03c3 wide) and the decoder redraws it.'
