@@ -78,7 +78,7 @@ describe('bad input to the family flags: exit 2, one line', () => {
     { name: 'gaussian on binarized data', args: () => ['train', ...TINY, '--likelihood', 'gaussian', '--binarize', 'dynamic'], pattern: /cannot be fitted to binarized/ },
     { name: 'unknown dataset', args: () => ['train', ...TINY, '--dataset', 'cifar'], pattern: /unknown dataset "cifar" \(expected mnist, fashion-mnist, emoji, idx:DIR or folder:DIR\)/ },
     { name: 'missing folder', args: () => ['train', ...TINY, '--dataset', 'folder:nowhere'], pattern: /image folder not found: nowhere/ },
-    { name: '--image-size without a folder', args: () => ['train', ...TINY, '--image-size', '32'], pattern: /--image-size applies to folder: datasets/ },
+    { name: '--image-size without a folder', args: () => ['train', ...TINY, '--image-size', '32'], pattern: /--image-size applies to folder: and emoji datasets/ },
     { name: '--digit 11', args: () => ['sample', '--checkpoint', condDir, '--digit', '11', '--out', 'x.png'], pattern: /--digit 11 is not a class of this model \(0 to 9\)/ },
     { name: '--digit without a conditional model', args: () => ['sample', '--checkpoint', join(root, 'plain'), '--digit', '3', '--out', 'x.png'], pattern: /--digit needs a conditional model/ },
     { name: '--iw 0', args: () => ['eval', '--checkpoint', condDir, '--iw', '0'], pattern: /--iw must be >= 1, got 0/ },

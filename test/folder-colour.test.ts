@@ -9,9 +9,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { decodePicture, loadImageFolder } from '../src/data/folder.js';
+import { decodePicture, loadImageFolder, loadPictures } from '../src/data/folder.js';
+import { EMOJI_CATEGORIES, EMOJI_INSTALL_HINT, EMOJI_PACKAGE, emojiFiles, emojiPackageDir } from '../src/data/emoji.js';
+import { loadDataset } from '../src/data/source.js';
 import { imageFloats, valuesPerImage, type ImageDataset } from '../src/data/dataset.js';
 import { UserError } from '../src/errors.js';
+import { Random } from '../src/engine/random.js';
 import { assertUserFailure, vae, vaeOk } from './support/cli.js';
 import { parseFlagsGiven } from '../src/cli/args.js';
 import { planNewRun } from '../src/run/plan.js';
@@ -276,6 +279,35 @@ describe('WebP pictures and damaged ones', () => {
     assert.deepEqual(reds[0], reds[1]);
   });
 
+  test('changed bytes in a WebP: refused with the file named, or a picture of the size its header says', () => {
+    const rgba = new Uint8Array(12 * 9 * 4);
+    for (let i = 0; i < 12 * 9; i++) rgba.set(i % 3 === 0 ? RED : [0, 255, 255, 0], 4 * i);
+    const good = encodeLosslessWebp(12, 9, rgba);
+    const path = join(root, 'fuzzed.webp');
+    const rng = new Random(77);
+    let refused = 0;
+    for (let t = 0; t < 300; t++) {
+      const bytes = good.slice();
+      for (let k = 0; k < 2; k++) bytes[Math.floor(rng.uniform() * bytes.length)] = Math.floor(rng.uniform() * 256);
+      writeFileSync(path, bytes);
+      try {
+        const p = decodePicture(path);
+        // VP8L has no checksum: changed code bits decode to other pixels, but never another size.
+        const view = new DataView(bytes.buffer);
+        const bits = view.getUint32(21, true);
+        assert.deepEqual([p.width, p.height], [(bits & 0x3fff) + 1, ((bits >>> 14) & 0x3fff) + 1]);
+        assert.equal(p.rgba.length, 4 * p.width * p.height);
+      } catch (err) {
+        assert.ok(err instanceof UserError && err.message.startsWith(`cannot decode image ${path}: `), String(err));
+        refused++;
+      }
+    }
+    assert.ok(refused > 100, `${refused} of 300 refused`);
+    // The decoder is left in working order.
+    writeFileSync(path, good);
+    assert.deepEqual(Array.from(decodePicture(path).rgba), Array.from(rgba));
+  });
+
   test('a damaged WebP or PNG is an error naming the file; vae train exits 2 with one line', async () => {
     const good = encodeLosslessWebp(4, 4, disc(4, 4, RED, 1.5));
     const cut = join(root, 'cut.webp');
@@ -299,5 +331,43 @@ describe('WebP pictures and damaged ones', () => {
     const skipped = loadImageFolder(dir, { size: 8, skipBadImages: true });
     assert.equal(skipped.skipped!.length, 1);
     assert.equal(skipped.train.count + skipped.test.count, 3);
+  });
+});
+
+describe('the emoji dataset', () => {
+  let dir: string | null = null;
+  try {
+    dir = emojiPackageDir();
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+  }
+  const skip = dir === null ? `${EMOJI_PACKAGE} is not installed (${EMOJI_INSTALL_HINT} to run these)` : false;
+
+  test('without the package: one line saying how to install it', { skip: dir !== null ? 'the package is installed here' : false }, async () => {
+    assert.throws(() => loadDataset('emoji'), (err: unknown) => err instanceof UserError && err.message.includes(EMOJI_INSTALL_HINT));
+    assertUserFailure(await vae(['train', '--dataset', 'emoji', '--out', join(tmpdir(), 'vae-never-made')]), /npm install --no-save emoji-datasource-google/);
+  });
+
+  test('lists 3,781 pictures in 9 named categories', { skip }, () => {
+    const files = emojiFiles(dir!);
+    assert.equal(files.length, 3781);
+    assert.equal(EMOJI_CATEGORIES.length, 9);
+    const counts = new Array<number>(9).fill(0);
+    for (const f of files) counts[f.label]!++;
+    assert.ok(counts.every((c) => c > 50), `counts ${counts}`);
+    // Skin tones make "People & Body" the largest class.
+    assert.equal(counts.indexOf(Math.max(...counts)), EMOJI_CATEGORIES.indexOf('People & Body'));
+  });
+
+  test('pictures are colour, 64x64, transparent parts white', { skip }, () => {
+    const files = emojiFiles(dir!).slice(0, 24);
+    const loaded = loadPictures(files, { height: 64, width: 64 }, { channels: 3, background: 'white' });
+    assert.equal(loaded.channels, 3);
+    assert.equal(loaded.pixels.length, 24 * 3 * 64 * 64);
+    // The grinning face: a yellow disc (red and green high, blue low) on white corners.
+    const n = 64 * 64;
+    const at = (c: number, y: number, x: number): number => loaded.pixels[c * n + y * 64 + x]!;
+    assert.deepEqual([at(0, 0, 0), at(1, 0, 0), at(2, 0, 0)], [255, 255, 255]);
+    assert.ok(at(0, 40, 10) > 200 && at(1, 40, 10) > 150 && at(2, 40, 10) < 100, `${[at(0, 40, 10), at(1, 40, 10), at(2, 40, 10)]}`);
   });
 });

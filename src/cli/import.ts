@@ -10,7 +10,7 @@ import { kernels } from '../engine/tensor.js';
 import { Random } from '../engine/random.js';
 import { Adam } from '../nn/adam.js';
 import { CHECKPOINT_FILE, saveCheckpoint } from '../train/checkpoint.js';
-import { DEFAULT_TRAINING_CONFIG, type RunConfig } from '../train/config.js';
+import { DEFAULT_TRAINING_CONFIG, runDataConfig, type RunConfig } from '../train/config.js';
 import { fromTorchStateDict } from '../vae/torch-interop.js';
 import { loadDataset } from '../data/source.js';
 import { valuesPerImage } from '../data/dataset.js';
@@ -42,7 +42,12 @@ export const importCommand: Command = {
     if (valuesPerImage(data.train) !== model.config.inputDim) {
       throw new UserError(`vae import: the model has ${model.config.inputDim} pixels per image, ${opts.dataset} has ${valuesPerImage(data.train)}`);
     }
-    const config: RunConfig = { model: model.config, training: { ...DEFAULT_TRAINING_CONFIG, dataset: opts.dataset }, kernels: kernels().name };
+    const config: RunConfig = {
+      model: model.config,
+      training: { ...DEFAULT_TRAINING_CONFIG, dataset: opts.dataset },
+      kernels: kernels().name,
+      data: runDataConfig(data.train),
+    };
     // Epoch 0 with fresh optimizer moments: `vae train --resume` fine-tunes it from here.
     const state = { config, model, optimizer: new Adam(model.parameters(), { lr: config.training.lr }), rng: new Random(config.training.seed), epoch: 0 };
     ensureWritableDir(opts.out);

@@ -132,7 +132,8 @@ export function decodePicture(path: string): { rgba: Uint8Array; width: number; 
     else if (kind === '.webp') decoded = webp().decode(bytes);
     else decoded = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_MEGAPIXELS, maxMemoryUsageInMB: 1024 });
   } catch (err) {
-    throw new UserError(`cannot decode image ${path}: ${decoderMessage(err)}`);
+    // libwebp says only that it failed; the header was checked, so its data are what failed.
+    throw new UserError(`cannot decode image ${path}: ${kind === '.webp' ? 'its image data is damaged' : decoderMessage(err)}`);
   }
   if (decoded.width !== size.width || decoded.height !== size.height || decoded.data.length !== 4 * size.width * size.height) {
     throw new UserError(`cannot decode image ${path}: decoded ${decoded.width}x${decoded.height}, its header says ${size.width}x${size.height}`);
@@ -239,6 +240,29 @@ interface Prepared {
   transparent: boolean;
 }
 
+const compositeTables: (Uint8Array | undefined)[] = [];
+
+/**
+ * The byte of a channel value c with alpha a laid over a background of 0 or 1, indexed by
+ * a * 256 + c: the same float32 steps as the planes of `prepare`, so both give the same bytes.
+ */
+function compositeTable(background: number): Uint8Array {
+  let table = compositeTables[background];
+  if (table === undefined) {
+    table = new Uint8Array(65536);
+    for (let a = 0; a < 256; a++) {
+      const alpha = Math.fround(a / 255);
+      for (let c = 0; c < 256; c++) {
+        const premultiplied = Math.fround((c / 255) * (a / 255));
+        const v = Math.fround(premultiplied + background * (1 - alpha));
+        table[(a << 8) | c] = Math.round(Math.min(1, Math.max(0, v)) * 255);
+      }
+    }
+    compositeTables[background] = table;
+  }
+  return table;
+}
+
 function prepare(rgba: Uint8Array, w: number, h: number, target: ImageShape, opts: { fit: ImageFit; channels?: 1 | 3; background?: 'black' | 'white' }): Prepared {
   const colour = isColour(rgba);
   const transparent = hasTransparency(rgba);
@@ -264,6 +288,12 @@ function prepare(rgba: Uint8Array, w: number, h: number, target: ImageShape, opt
   const colourBackground = (opts.background ?? 'white') === 'white' ? 1 : 0;
   if (colour && opts.channels !== 1) {
     const rgb = new Uint8Array(3 * n);
+    if (size) {
+      // Nothing to resample: each byte follows from its value and alpha alone.
+      const lut = compositeTable(colourBackground);
+      for (let c = 0; c < 3; c++) for (let i = 0; i < n; i++) rgb[c * n + i] = lut[(rgba[4 * i + 3]! << 8) | rgba[4 * i + c]!]!;
+      return { colour, rgb, transparent };
+    }
     for (let c = 0; c < 3; c++) {
       const plane = new Float32Array(w * h);
       for (let i = 0; i < plane.length; i++) plane[i] = (rgba[4 * i + c]! / 255) * (rgba[4 * i + 3]! / 255);
