@@ -38,7 +38,7 @@ test('the settings fixed on resume come from the table', () => {
   assert.deepEqual(
     [...FIXED_ON_RESUME],
     ['dataset', 'latent', 'hidden', 'batchSize', 'lr', 'lrSchedule', 'lrMin', 'seed', 'binarize', 'trainSize', 'testSize', 'out',
-      'likelihood', 'sigma', 'arch', 'convChannels', 'objective', 'k', 'beta', 'klWarmup', 'conditional', 'imageSize', 'channels', 'fit', 'testFraction', 'skipBadImages'],
+      'likelihood', 'sigma', 'arch', 'convChannels', 'objective', 'k', 'beta', 'klWarmup', 'conditional', 'imageSize', 'channels', 'fit', 'testFraction', 'augment', 'skipBadImages'],
   );
   for (const name of ['epochs', 'resume', 'kernels', 'ui', 'port', 'host', 'allowHost'] as const) assert.equal(TRAIN_SETTINGS[name].fixedOnResume, false);
 });

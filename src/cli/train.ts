@@ -12,9 +12,11 @@ import { writeRunFigures } from '../viz/run-figures.js';
 import { startTrainingUi, type TrainingUi } from '../server/training-ui.js';
 import { parseAllowHosts } from '../server/guard.js';
 import { TRAIN_SETTINGS } from '../run/settings.js';
-import { openRun, planNewRun, planResume, type RunPlan } from '../run/plan.js';
+import { describeRunLength, openRun, planNewRun, planResume, type RunPlan } from '../run/plan.js';
+import { augmentationFor, describeAugmentation } from '../data/augment.js';
+import { dataDescriptionOf } from '../train/config.js';
 import type { RunFolder } from '../run/folder.js';
-import { plural, trainRun } from '../run/train-run.js';
+import { trainRun } from '../run/train-run.js';
 import { progressListener } from '../run/progress.js';
 import { liveFeedListener } from '../run/live-feed.js';
 import { snapshotsListener } from '../run/snapshots.js';
@@ -79,7 +81,7 @@ export const trainCommand: Command = {
       plan,
       folder,
       [
-        progressListener(process.stderr, process.stdout, state.config.training.epochs),
+        progressListener(process.stderr, process.stdout, state.config.training.epochs, state.config.training.steps),
         metricsLogListener(dir),
         snapshots,
         checkpointListener(dir),
@@ -107,15 +109,17 @@ export const trainCommand: Command = {
   },
 };
 
-function printHeader({ state, data, dir, start, settings }: RunPlan): void {
+function printHeader({ state, data, dir, start, settings, lengthNotice }: RunPlan): void {
   const { model, training } = settings;
   const lines = [
     `vae train: ${training.dataset}, ${data.train.count} train / ${data.test.count} test ${data.train.channels === 3 ? 'colour ' : ''}images of ${data.train.height}x${data.train.width}` +
       (data.preparation !== undefined ? ` (${data.preparation})` : '') +
       (training.binarize === 'dynamic' ? ', dynamically binarized' : isContinuous(model.likelihood) ? ', dequantized' : ''),
     `model: ${describeModel(model)}, ${countParameters(state.model.parameters()).toLocaleString('en-US')} parameters; objective ${describeObjective(training)}`,
-    `training: ${plural(training.epochs, 'epoch')}, batch ${training.batchSize}, Adam lr ${describeLr(training)}, seed ${training.seed}, kernels ${settings.kernels}` +
-      (start === 'resume' ? `, resuming after epoch ${state.epoch}` : ''),
+    `training: ${describeRunLength(training, data.train.count)}, batch ${training.batchSize}, Adam lr ${describeLr(training)}, seed ${training.seed}, kernels ${settings.kernels}` +
+      (start === 'resume' ? `, resuming after ${state.partial !== undefined ? `step ${state.optimizer.step}` : `epoch ${state.epoch}`}` : ''),
+    ...(lengthNotice !== undefined ? [lengthNotice] : []),
+    ...(training.augment === true ? [`augmentation: ${describeAugmentation(augmentationFor(model, dataDescriptionOf(state.config)))}`] : []),
     `run folder: ${dir}`,
   ];
   process.stdout.write(lines.join('\n') + '\n');

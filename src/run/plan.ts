@@ -35,7 +35,8 @@ import {
 } from '../vae/config.js';
 import { CONFIG_FILE, REPORT_FILE, clearPartialRun, freshRunDir, openRunFolder, partialRunFiles, type RunFolder } from './folder.js';
 import { assertNotLocked } from './lock.js';
-import { DEFAULT_IWAE_K, DEFAULT_UI_HOST, FIXED_ON_RESUME, flagName, type SettingName, type TrainRequest } from './settings.js';
+import { DEFAULT_IWAE_K, DEFAULT_SMALL_STEPS, DEFAULT_UI_HOST, FIXED_ON_RESUME, SMALL_COLLECTION, flagName, type SettingName, type TrainRequest } from './settings.js';
+import { numBatches } from '../data/batches.js';
 
 const COMMAND = 'vae train';
 const MIN_IMAGE_SIDE = 4;
@@ -90,6 +91,8 @@ export interface RunPlan {
   ui: { host: string; port: number } | null;
   /** A line for the user about the kernels (auto fell back to js), or null. */
   kernelsNotice: string | null;
+  /** Set when the run's length is the default for small collections: one line saying so. */
+  lengthNotice?: string;
   /** Set when unreadable images of a folder were skipped (--skip-bad-images): one line saying how many. */
   dataNotice: string | null;
   /** The checkpoint as it was read, so that openRun can tell whether it changed since. */
@@ -120,7 +123,8 @@ function checkCombinations(req: TrainRequest): void {
   if (req.objective === 'iwae' && (req.beta !== undefined || req.klWarmup !== undefined)) fail('--beta and --kl-warmup weight the ELBO; --objective iwae takes neither');
   if (req.convChannels !== undefined && req.arch !== 'conv') fail('--conv-channels sets the stages of --arch conv; add --arch conv');
   if (req.likelihood !== 'bernoulli' && req.binarize === 'dynamic') {
-    fail(`--likelihood ${req.likelihood} is a density over grey pixels; it cannot be fitted to binarized ones (drop --binarize dynamic)`);
+    const over = req.likelihood === 'logistic' ? 'a distribution over the 256 grey levels' : 'a density over grey pixels';
+    fail(`--likelihood ${req.likelihood} is ${over}; it cannot be fitted to binarized ones (drop --binarize dynamic)`);
   }
   const prepared = isPreparedDataset(req.dataset);
   for (const name of ['imageSize', 'channels', 'testFraction'] as const) {
@@ -128,6 +132,7 @@ function checkCombinations(req: TrainRequest): void {
   }
   if (req.fit !== undefined && !req.dataset.startsWith('folder:')) fail('--fit applies to folder: datasets, whose images may differ in shape');
   if (req.skipBadImages && !req.dataset.startsWith('folder:')) fail('--skip-bad-images applies to folder: datasets');
+  if (req.augment && !prepared) fail('--augment applies to folder: and emoji datasets; the others are large enough to train without it');
   if (req.lrMin !== undefined && req.lrSchedule !== 'cosine') fail('--lr-min is where the cosine schedule ends; add --lr-schedule cosine');
 }
 
@@ -154,7 +159,27 @@ function datasetOptionsOf(req: TrainRequest): DatasetOptions {
  * The saved config of a new run. Settings at their "absent" meaning are left out, as they
  * always were, so a default run's config.json and checkpoint keep their bytes.
  */
-function newRunConfig(req: TrainRequest, data: DataSplits, kernels: string): RunConfig {
+/**
+ * How long a new run trains: --steps, --epochs, or (neither given, a small folder) the default
+ * number of steps for small collections. Steps are recorded with the epochs they touch.
+ */
+function runLength(req: TrainRequest, given: ReadonlySet<string>, trainCount: number): Pick<TrainingConfig, 'epochs' | 'steps'> {
+  if (given.has('epochs') && given.has('steps')) fail('--epochs and --steps both set how long to train; give one');
+  const small = req.dataset.startsWith('folder:') && trainCount < SMALL_COLLECTION && !given.has('epochs');
+  const steps = req.steps ?? (small ? DEFAULT_SMALL_STEPS : undefined);
+  if (steps === undefined) return { epochs: req.epochs };
+  return { epochs: Math.ceil(steps / numBatches(trainCount, req.batchSize)), steps };
+}
+
+/** The run's length in words: `10 epochs`, or `3000 steps (188 epochs of 16 batches, the last cut short)`. */
+export function describeRunLength(training: TrainingConfig, trainCount: number): string {
+  if (training.steps === undefined) return `${training.epochs} epoch${training.epochs === 1 ? '' : 's'}`;
+  const perEpoch = numBatches(trainCount, training.batchSize);
+  const short = training.steps % perEpoch !== 0;
+  return `${training.steps} steps (${training.epochs} epoch${training.epochs === 1 ? '' : 's'} of ${perEpoch} batch${perEpoch === 1 ? '' : 'es'}${short ? ', the last cut short' : ''})`;
+}
+
+function newRunConfig(req: TrainRequest, given: ReadonlySet<string>, data: DataSplits, kernels: string): RunConfig {
   let classes = 0;
   if (req.conditional) {
     for (const split of [data.train, data.test]) for (const l of split.labels) classes = Math.max(classes, l + 1);
@@ -184,9 +209,10 @@ function newRunConfig(req: TrainRequest, data: DataSplits, kernels: string): Run
     req.objective === 'iwae'
       ? { objective: 'iwae', k: req.k ?? DEFAULT_IWAE_K }
       : { ...(req.beta !== undefined ? { beta: req.beta } : {}), ...(req.klWarmup !== undefined ? { klWarmup: req.klWarmup } : {}) };
+  const trainCount = Math.min(req.trainSize ?? data.train.count, data.train.count);
   const training: TrainingConfig = {
     dataset: req.dataset,
-    epochs: req.epochs,
+    ...runLength(req, given, trainCount),
     batchSize: req.batchSize,
     lr: req.lr,
     ...(req.lrSchedule !== 'constant' ? { lrSchedule: req.lrSchedule } : {}),
@@ -195,6 +221,7 @@ function newRunConfig(req: TrainRequest, data: DataSplits, kernels: string): Run
     binarize: req.binarize,
     ...(req.trainSize !== undefined ? { trainSize: req.trainSize } : {}),
     ...(req.testSize !== undefined ? { testSize: req.testSize } : {}),
+    ...(req.augment ? { augment: true } : {}),
     ...(req.testFraction !== undefined ? { testFraction: req.testFraction } : {}),
     // Kept so the images are fitted the same way again when the run is resumed or looked at.
     ...(req.dataset.startsWith('folder:') ? { fit: req.fit ?? 'crop' } : {}),
@@ -218,7 +245,7 @@ export function planNewRun(req: TrainRequest, given: ReadonlySet<string>): RunPl
   const ui = uiOf(req, given);
   const { kernels, notice } = chooseKernels(req);
   const all = loadDataset(req.dataset, datasetOptionsOf(req));
-  const config = newRunConfig(req, all, kernels);
+  const config = newRunConfig(req, given, all, kernels);
   validateConfig(config);
   const dir = req.out ?? freshRunDir();
   assertNotLocked(dir, COMMAND);
@@ -234,6 +261,13 @@ export function planNewRun(req: TrainRequest, given: ReadonlySet<string>): RunPl
     settings: resolveSettings(config),
     ui,
     kernelsNotice: notice,
+    ...(config.training.steps !== undefined && !given.has('steps')
+      ? {
+          lengthNotice:
+            `a small collection (${config.training.trainSize ?? all.train.count} training images, fewer than ${SMALL_COLLECTION}): ` +
+            `training ${config.training.steps} steps, which give recognizable samples; --epochs or --steps sets another length`,
+        }
+      : {}),
     dataNotice: skipped.length > 0 ? `skipped ${skipped.length} unreadable image${skipped.length === 1 ? '' : 's'} (the first: ${skipped[0]!.reason})` : null,
     checkpointStamp: null,
   };
@@ -282,20 +316,35 @@ export function planResume(req: TrainRequest, given: ReadonlySet<string>): RunPl
   const start: RunStart = existsSync(checkpoint) ? 'resume' : 'restart';
   const checkpointStamp = start === 'resume' ? stampOf(checkpoint) : null;
   const state = start === 'resume' ? loadCheckpoint(dir) : createTrainingState(configOfUnfinishedStart(dir));
-  if (given.has('epochs')) state.config.training.epochs = req.epochs;
+  if (given.has('epochs') && given.has('steps')) fail('--epochs and --steps both set how long to train; give one');
   state.config.kernels = kernels;
-  const { epochs } = state.config.training;
-  if (state.epoch >= epochs) {
-    if (!existsSync(join(dir, REPORT_FILE))) {
-      fail(`the run in ${dir} has trained all ${epochs} epochs, but its figures were not drawn; complete it with: vae report --checkpoint ${dir}`);
-    }
-    fail(`the run in ${dir} has already trained ${state.epoch} of ${epochs} epochs; pass --epochs N with N > ${state.epoch} to train further`);
-  }
   const loaded = loadDataset(state.config.training.dataset, datasetOptionsForModel(state));
   // A resumed run must see the images it began with; a restart records them afresh.
   if (start === 'resume') checkDatasetUnchanged(state.dataset, loaded.record, state.config.training.dataset);
   else if (loaded.record !== undefined) state.dataset = loaded.record;
   const data = runData(loaded, state.config.training);
+  const training = state.config.training;
+  // A new length replaces the old one, in its own unit.
+  if (given.has('steps')) {
+    training.steps = req.steps;
+    training.epochs = Math.ceil(req.steps! / numBatches(data.train.count, training.batchSize));
+  } else if (given.has('epochs')) {
+    delete training.steps;
+    training.epochs = req.epochs;
+  }
+  const step = state.optimizer.step;
+  const finished = training.steps !== undefined ? step >= training.steps : state.epoch >= training.epochs && state.partial === undefined;
+  if (finished) {
+    const trained = training.steps !== undefined ? `all ${training.steps} steps` : `all ${training.epochs} epochs`;
+    if (!existsSync(join(dir, REPORT_FILE))) {
+      fail(`the run in ${dir} has trained ${trained}, but its figures were not drawn; complete it with: vae report --checkpoint ${dir}`);
+    }
+    fail(
+      training.steps !== undefined
+        ? `the run in ${dir} has already trained ${step} of ${training.steps} steps; pass --steps N with N > ${step} to train further`
+        : `the run in ${dir} has already trained ${state.epoch} of ${training.epochs} epochs; pass --epochs N with N > ${state.epoch} to train further`,
+    );
+  }
   for (const [split, set] of [['training', data.train], ['test', data.test]] as const) checkLabelsFit(COMMAND, state.model.classes, set, split);
   return { dir, start, state, data, settings: resolveSettings(state.config), ui, kernelsNotice: notice, dataNotice: null, checkpointStamp };
 }
@@ -313,7 +362,8 @@ export function openRun(plan: RunPlan, notice: (line: string) => void): RunFolde
     const checkpoint = join(dir, CHECKPOINT_FILE);
     if (plan.start === 'resume') {
       if (stampOf(checkpoint) !== plan.checkpointStamp) fail(`the checkpoint in ${dir} changed while this command was starting; run it again`);
-      truncateMetrics(dir, plan.state.epoch);
+      // An epoch cut short is taken up again, and its line written anew when it ends.
+      truncateMetrics(dir, plan.state.partial !== undefined ? plan.state.epoch - 1 : plan.state.epoch);
     } else {
       if (existsSync(checkpoint)) {
         fail(

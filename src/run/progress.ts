@@ -3,17 +3,23 @@ import { EpochProgress, type ProgressSink } from '../train/progress.js';
 import type { EpochMetrics } from '../train/trainer.js';
 import type { RunListener } from './listener.js';
 
-export function progressListener(sink: ProgressSink, out: { write(s: string): void }, epochs: number): RunListener {
+/** `steps`: the run's step count, for a run measured in steps; its bar then spans each report period. */
+export function progressListener(sink: ProgressSink, out: { write(s: string): void }, epochs: number, steps?: number): RunListener {
   let bar: EpochProgress | null = null;
   return {
     step(s) {
-      if (s.batch === 0) bar = new EpochProgress({ sink, epoch: s.epoch, epochs, totalBatches: s.batchesPerEpoch });
-      bar?.update(s.batch + 1, s.runningLoss, s.samplesDone);
+      const at = s.period ?? { batch: s.batch, batches: s.batchesPerEpoch, firstEpoch: s.epoch };
+      // A resumed epoch cut short starts its bar where it stands.
+      if (at.batch === 0 || bar === null) {
+        bar?.finish();
+        bar = new EpochProgress({ sink, epoch: at.firstEpoch, epochs, totalBatches: at.batches });
+      }
+      bar.update(at.batch + 1, s.runningLoss, s.samplesDone);
     },
     epoch(m) {
       bar?.finish();
       bar = null;
-      out.write(summaryLine(m, epochs) + '\n');
+      out.write(summaryLine(m, epochs, steps) + '\n');
     },
     end() {
       bar?.finish();
@@ -22,9 +28,10 @@ export function progressListener(sink: ProgressSink, out: { write(s: string): vo
   };
 }
 
-export function summaryLine(m: EpochMetrics, epochs: number): string {
+export function summaryLine(m: EpochMetrics, epochs: number, steps?: number): string {
+  const where = steps !== undefined ? `epoch ${m.epoch}/${epochs}, step ${m.step}/${steps}` : `epoch ${m.epoch}/${epochs}`;
   return (
-    `epoch ${m.epoch}/${epochs}  train ${m.train_nelbo.toFixed(2)}  test ${m.test_nelbo.toFixed(2)} ` +
+    `${where}  train ${m.train_nelbo.toFixed(2)}  test ${m.test_nelbo.toFixed(2)} ` +
     `(recon ${m.test_recon.toFixed(2)} + KL ${m.test_kl.toFixed(2)}) nats` +
     (m.test_bits_per_dim !== undefined ? ` = ${m.test_bits_per_dim.toFixed(3)} bits/dim` : '') +
     `  ${m.seconds.toFixed(1)} s  ${Math.round(m.samples_per_sec)} samples/s`

@@ -17,6 +17,14 @@ const d = DEFAULT_TRAINING_CONFIG;
 
 /** Importance samples of a new run with --objective iwae and no --k (a saved config without k means 1). */
 export const DEFAULT_IWAE_K = 5;
+/**
+ * A folder with fewer training images than this trains DEFAULT_SMALL_STEPS optimizer steps
+ * when neither --epochs nor --steps is given: the 10 default epochs are then only tens of
+ * steps, far too few for recognizable samples (README, "Small collections").
+ */
+export const SMALL_COLLECTION = 2000;
+export const DEFAULT_SMALL_STEPS = 3000;
+
 /** Where `vae train --ui` listens unless --host says otherwise. */
 export const DEFAULT_UI_HOST = '127.0.0.1';
 
@@ -24,7 +32,22 @@ export const TRAIN_SETTINGS = {
   dataset: { kind: 'string', default: d.dataset, help: `Training data: ${describeDatasetSpecs}`, valueName: 'SPEC', fixedOnResume: true },
   latent: { kind: 'int', min: 1, max: 4096, default: DEFAULT_VAE_CONFIG.latent, help: 'Latent dimensions (2 gives a plane to explore)', fixedOnResume: true },
   hidden: { kind: 'intList', min: 1, max: 65536, default: DEFAULT_VAE_CONFIG.hidden, help: 'Hidden layer widths, e.g. 512,256', valueName: 'H[,H...]', fixedOnResume: true },
-  epochs: { kind: 'int', min: 1, max: 100000, default: d.epochs, help: 'Epochs to train (with --resume: the total to reach)', fixedOnResume: false },
+  epochs: {
+    kind: 'int',
+    min: 1,
+    max: 100000,
+    default: d.epochs,
+    help: `Epochs to train (with --resume: the total to reach); a folder of fewer than ${SMALL_COLLECTION} training images trains ${DEFAULT_SMALL_STEPS} steps unless --epochs or --steps is given`,
+    fixedOnResume: false,
+  },
+  steps: {
+    kind: 'int',
+    min: 1,
+    max: 1e9,
+    help: 'Optimizer steps to train, instead of --epochs; the last epoch may stop short (with --resume: the total to reach)',
+    valueName: 'N',
+    fixedOnResume: false,
+  },
   batchSize: { kind: 'int', min: 1, max: 1000000, default: d.batchSize, help: 'Examples per optimizer step', fixedOnResume: true },
   lr: { kind: 'number', min: 0, exclusiveMin: true, max: 10, default: d.lr, help: 'Adam learning rate (the starting rate under a schedule)', fixedOnResume: true },
   lrSchedule: {
@@ -124,6 +147,11 @@ export const TRAIN_SETTINGS = {
     max: 0.9,
     help: `Share of a folder: or emoji dataset held out for testing (default ${DEFAULT_TEST_FRACTION})`,
     valueName: 'F',
+    fixedOnResume: true,
+  },
+  augment: {
+    kind: 'bool',
+    help: 'Shift the training images of a folder: dataset by up to 1/16 of their side as they are served, and mirror colour ones left to right',
     fixedOnResume: true,
   },
   skipBadImages: {

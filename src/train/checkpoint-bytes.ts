@@ -5,7 +5,7 @@
  */
 import type { NamedTensor } from '../io/safetensors.js';
 import { encodeContainer, type ContainerKind } from '../io/container.js';
-import { Random } from '../engine/random.js';
+import { Random, type RandomState } from '../engine/random.js';
 import { Adam } from '../nn/adam.js';
 import { VAE } from '../vae/model.js';
 import type { RunConfig } from './config.js';
@@ -20,10 +20,40 @@ export interface TrainingState {
   model: VAE;
   optimizer: Adam;
   rng: Random;
-  /** Epochs completed. */
+  /** Epochs completed; the last of them may have stopped short at the run's --steps (see partial). */
   epoch: number;
   /** What an image-folder dataset held when the run began, checked on resume. */
   dataset?: DatasetRecord;
+  /** Set when epoch `epoch` stopped short at the run's step count: where to take it up again. */
+  partial?: PartialEpoch;
+}
+
+/**
+ * An epoch cut short by --steps, kept so that training further continues it exactly as an
+ * uninterrupted run would have: the same permutation (drawn again from the generator's state
+ * at the epoch's start), from the next batch, with the epoch's sums so far.
+ */
+export interface PartialEpoch {
+  /** Batches of the epoch done. */
+  batches: number;
+  /** The generator's state when the epoch began, before it drew the epoch's permutation. */
+  rngAtStart: RandomState;
+  recon: number;
+  kl: number;
+  seen: number;
+  seconds: number;
+}
+
+/** Throws RangeError unless `p` is a PartialEpoch (it comes from disk). */
+export function validatePartialEpoch(p: unknown): asserts p is PartialEpoch {
+  const r = p as Record<string, unknown> | null;
+  const finite = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
+  if (typeof r !== 'object' || r === null) throw new RangeError('not an object');
+  if (!Number.isInteger(r.batches) || (r.batches as number) < 1) throw new RangeError(`batches must be an integer >= 1, got ${String(r.batches)}`);
+  if (!Array.isArray(r.rngAtStart) || r.rngAtStart.length !== 4 || !r.rngAtStart.every((v) => Number.isInteger(v) && v >= 0 && v <= 0xffffffff)) {
+    throw new RangeError('rngAtStart must be four 32-bit words');
+  }
+  for (const key of ['recon', 'kl', 'seen', 'seconds']) if (!finite(r[key])) throw new RangeError(`${key} must be a finite number`);
 }
 
 /** A fresh run: weights initialized from the run's seed, epoch 0. */
@@ -52,6 +82,7 @@ export function encodeCheckpoint(state: TrainingState): Uint8Array {
       adam_step: String(step),
       rng: JSON.stringify(state.rng.getState()),
       ...(state.dataset !== undefined ? { dataset: JSON.stringify(state.dataset) } : {}),
+      ...(state.partial !== undefined ? { partial_epoch: JSON.stringify(state.partial) } : {}),
     },
     { checksum: true },
   );

@@ -17,10 +17,10 @@ import { validateVaeConfig } from '../vae/config.js';
 import { validateRunDataConfig, validateTrainingConfig, type RunConfig } from './config.js';
 import type { DatasetRecord } from '../data/dataset.js';
 import { isDatasetRecord } from '../data/fingerprint.js';
-import { CHECKPOINT_FILE, CHECKPOINT_KIND as KIND, encodeCheckpoint, type TrainingState } from './checkpoint-bytes.js';
+import { CHECKPOINT_FILE, CHECKPOINT_KIND as KIND, encodeCheckpoint, validatePartialEpoch, type PartialEpoch, type TrainingState } from './checkpoint-bytes.js';
 
 // The encoder lives apart from the file system, so the browser can build checkpoints too.
-export { CHECKPOINT_FILE, createTrainingState, encodeCheckpoint, type TrainingState } from './checkpoint-bytes.js';
+export { CHECKPOINT_FILE, createTrainingState, encodeCheckpoint, type PartialEpoch, type TrainingState } from './checkpoint-bytes.js';
 
 /** Writes `dir`/checkpoint.safetensors atomically, creating `dir` (and its parents) when missing. */
 export function saveCheckpoint(dir: string, state: TrainingState): string {
@@ -74,6 +74,17 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string): TrainingSta
     dataset = record;
   }
 
+  let partial: PartialEpoch | undefined;
+  if (Object.hasOwn(file.metadata, 'partial_epoch')) {
+    const p = file.json('partial_epoch');
+    try {
+      validatePartialEpoch(p);
+    } catch (err) {
+      throw file.bad(`metadata partial_epoch is invalid: ${(err as Error).message}`);
+    }
+    partial = p;
+  }
+
   const model = modelFromTensors(config.model, (name, shape) => file.tensor(`model.${name}`, shape, NEEDS));
   const params = model.parameters();
   const m = params.map(([name, t]) => file.tensor(`adam.m.${name}`, t.shape, NEEDS));
@@ -81,5 +92,5 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string): TrainingSta
   file.noOthers(' for this model config');
   const optimizer = new Adam(params, { lr: config.training.lr });
   optimizer.setState({ step, m, v });
-  return { config, model, optimizer, rng, epoch, ...(dataset !== undefined ? { dataset } : {}) };
+  return { config, model, optimizer, rng, epoch, ...(dataset !== undefined ? { dataset } : {}), ...(partial !== undefined ? { partial } : {}) };
 }

@@ -30,6 +30,14 @@ export interface TrainingConfig extends ObjectiveConfig, LrScheduleConfig {
    * it; absent means stretch, what runs from before it existed did.
    */
   fit?: ImageFit;
+  /**
+   * Optimizer steps the run is meant to reach, when its length is given in steps (--steps, or
+   * the default for small collections); `epochs` then says how many epochs those steps touch,
+   * the last maybe cut short. Absent: the run trains whole epochs.
+   */
+  steps?: number;
+  /** Shift (and, for colour, mirror) the training images as they are served (src/data/augment.ts); absent = off. */
+  augment?: boolean;
 }
 
 /**
@@ -129,6 +137,8 @@ export function validateTrainingConfig(t: TrainingConfig): void {
     throw new RangeError(`test fraction must be in (0, 1), got ${t.testFraction}`);
   }
   if (t.fit !== undefined && !IMAGE_FITS.includes(t.fit)) throw new RangeError(`fit must be one of ${IMAGE_FITS.join(', ')}, got ${String(t.fit)}`);
+  if (t.steps !== undefined && !int(t.steps, 1)) throw new RangeError(`steps must be an integer >= 1, got ${t.steps}`);
+  if (t.augment !== undefined && typeof t.augment !== 'boolean') throw new RangeError(`augment must be true or false, got ${String(t.augment)}`);
   validateObjective(t);
   validateLrSchedule(t);
 }

@@ -13,7 +13,10 @@ import { objectiveLoss } from '../vae/objectives.js';
 import { isContinuous, isDiscretized } from '../vae/config.js';
 import { bitsPerDim } from '../vae/likelihood.js';
 import { learningRateAt } from './lr-schedule.js';
-import { resolveTrainingConfig } from './config.js';
+import { dataDescriptionOf, resolveTrainingConfig } from './config.js';
+import { Random } from '../engine/random.js';
+import { augmentBatch, augmentationFor } from '../data/augment.js';
+import type { ImageDataset } from '../data/dataset.js';
 
 export interface StepInfo {
   epoch: number;
@@ -27,9 +30,17 @@ export interface StepInfo {
   /** Mean of the loss over the epoch so far, weighted by batch size. */
   runningLoss: number;
   samplesDone: number;
-  /** Seconds since the epoch began. */
+  /** Seconds since the epoch (or report period) began. */
   elapsed: number;
+  /**
+   * Where the step is within its report period, for a run in steps that reports every few
+   * epochs: batch (from 0) of batches, the period beginning at epoch firstEpoch.
+   */
+  period?: { batch: number; batches: number; firstEpoch: number };
 }
+
+/** A run in steps reports (evaluation, metrics line, checkpoint) at most this many times, plus at its end. */
+export const MAX_REPORTS = 40;
 
 /** One line of metrics.jsonl. Losses in nats per example. */
 export interface EpochMetrics {
@@ -41,6 +52,9 @@ export interface EpochMetrics {
   test_nelbo: number;
   test_recon: number;
   test_kl: number;
+  /** Batches of an epoch cut short at the run's --steps (absent for a whole epoch), and how many a whole one has. */
+  batches?: number;
+  batches_per_epoch?: number;
   /** The test NELBO in bits per dimension, for a likelihood over the 8-bit values (the discretized logistic); the literature's unit. */
   test_bits_per_dim?: number;
   /** The learning rate of the epoch's last step (it changes within an epoch under a schedule); absent in logs written before schedules existed. */
@@ -98,25 +112,49 @@ export async function train(state: TrainingState, data: DataSplits, options: Tra
   state.config.kernels = kernelsInUse();
   const training = resolveTrainingConfig(state.config.training);
   const { batchSize, binarize } = training;
-  const target = options.epochs ?? training.epochs;
   const dim = valuesPerImage(data.train);
   if (dim !== model.config.inputDim) {
     throw new UserError(`the data has ${dim} pixels per image, the model expects ${model.config.inputDim}`);
   }
   const perEpoch = numBatches(data.train.count, batchSize);
-  // The schedule spans the run's planned epochs, not just those of this call.
-  const totalSteps = perEpoch * training.epochs;
+  // A run measured in steps ends at its step count, mid-epoch if need be; else at its epochs.
+  const stepTarget = options.epochs === undefined ? training.steps : undefined;
+  const target = options.epochs ?? (stepTarget !== undefined ? Math.ceil(stepTarget / perEpoch) : training.epochs);
+  // Epochs done (the last maybe cut short) and the cut-short one to take up; the state keeps
+  // what was last reported (and checkpointed) until the next report.
+  let current = state.epoch;
+  let partial = state.partial;
+  const done = (): boolean => (stepTarget !== undefined ? optimizer.step >= stepTarget : current >= target && partial === undefined);
+  // A run in steps on a small collection has hundreds of short epochs: it reports (evaluates,
+  // and the caller logs and checkpoints) every few epochs, at most MAX_REPORTS times.
+  const reportEvery = stepTarget !== undefined ? Math.max(1, Math.ceil(target / MAX_REPORTS)) : 1;
+  const lastStep = stepTarget ?? Infinity;
+  // The schedule spans the run's planned steps, not just those of this call.
+  const totalSteps = stepTarget ?? perEpoch * training.epochs;
   const dequantize = isContinuous(model.config.likelihood);
+  const augment = training.augment === true ? augmentationFor(model.config, dataDescriptionOf(state.config)) : null;
   const history: EpochMetrics[] = [];
 
-  while (state.epoch < target) {
-    const epoch = state.epoch + 1;
-    const start = performance.now();
-    let recon = 0;
-    let kl = 0;
-    let seen = 0;
-    for (const batch of batches(data.train, batchSize, { shuffle: rng, binarize, dequantize })) {
+  // The sums of the report period so far (an epoch cut short carries its own).
+  let start = performance.now() - (partial?.seconds ?? 0) * 1000;
+  let recon = partial?.recon ?? 0;
+  let kl = partial?.kl ?? 0;
+  let seen = partial?.seen ?? 0;
+  while (!done()) {
+    // An epoch cut short at an earlier step count is taken up where it stopped.
+    const resumed = partial;
+    const epoch = resumed !== undefined ? current : current + 1;
+    const periodFirst = Math.floor((epoch - 1) / reportEvery) * reportEvery + 1;
+    const periodSteps = Math.min(Math.min(periodFirst + reportEvery - 1, target) * perEpoch, lastStep) - (periodFirst - 1) * perEpoch;
+    const rngAtStart = resumed?.rngAtStart ?? rng.getState();
+    const skip = resumed?.batches ?? 0;
+    const source = resumed !== undefined ? restOfEpoch(data.train, Random.fromState(rngAtStart).permutation(data.train.count), skip * batchSize) : data.train;
+    const order = resumed !== undefined ? { shuffle: null, rng } : { shuffle: rng };
+    let batchesDone = skip;
+    for (const served of batches(source, batchSize, { ...order, binarize, dequantize })) {
       if (options.signal?.aborted) throw new TrainingInterrupted(state.epoch);
+      const batch = { ...served, index: served.index + skip };
+      if (augment !== null) augmentBatch(batch.x, batch.size, augment, rng);
       const x = new Tensor(batch.x, [batch.size, dim]);
       const terms = objectiveLoss(model, x, batch.labels, rng, training, optimizer.step + 1);
       const loss = terms.loss.item();
@@ -143,10 +181,19 @@ export async function train(state: TrainingState, data: DataSplits, options: Tra
         runningLoss: (recon + kl) / seen,
         samplesDone: seen,
         elapsed: (performance.now() - start) / 1000,
+        ...(reportEvery > 1 || stepTarget !== undefined
+          ? { period: { batch: optimizer.step - (periodFirst - 1) * perEpoch - 1, batches: periodSteps, firstEpoch: periodFirst } }
+          : {}),
       });
+      batchesDone = batch.index + 1;
       // Lets signals, timers and servers run between steps; costs microseconds.
       await yieldToEventLoop();
+      if (optimizer.step >= lastStep) break;
     }
+    const short = batchesDone < perEpoch;
+    current = epoch;
+    partial = undefined;
+    if (!short && epoch % reportEvery !== 0 && !done()) continue;
     const seconds = (performance.now() - start) / 1000;
     assertFinite(state, epoch);
     const ev = evaluate(model, data.test, { binarize });
@@ -154,9 +201,12 @@ export async function train(state: TrainingState, data: DataSplits, options: Tra
       throw new DivergedError(`the test loss became ${ev.nelbo} after epoch ${epoch}; stopped (try a smaller --lr)`);
     }
     state.epoch = epoch;
+    if (short) partial = state.partial = { batches: batchesDone, rngAtStart, recon, kl, seen, seconds };
+    else delete state.partial;
     const metrics: EpochMetrics = {
       epoch,
       step: optimizer.step,
+      ...(short ? { batches: batchesDone, batches_per_epoch: perEpoch } : {}),
       train_nelbo: (recon + kl) / seen,
       train_recon: recon / seen,
       train_kl: kl / seen,
@@ -170,8 +220,25 @@ export async function train(state: TrainingState, data: DataSplits, options: Tra
     };
     history.push(metrics);
     await options.onEpoch?.(metrics, state);
+    start = performance.now();
+    recon = 0;
+    kl = 0;
+    seen = 0;
   }
   return history;
+}
+
+/** The images of `ds` from position `from` of `order` on, in that order: what is left of an epoch. */
+function restOfEpoch(ds: ImageDataset, order: Uint32Array, from: number): ImageDataset {
+  const values = valuesPerImage(ds);
+  const rest = order.subarray(from);
+  const pixels = new Uint8Array(rest.length * values);
+  const labels = new Uint8Array(rest.length);
+  rest.forEach((i, r) => {
+    pixels.set(ds.pixels.subarray(i * values, (i + 1) * values), r * values);
+    labels[r] = ds.labels[i]!;
+  });
+  return { ...ds, pixels, labels, count: rest.length };
 }
 
 /** A step can leave non-finite weights even when its loss was finite; never save those. */
