@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { assertUserFailure, vae, vaeOk } from './support/cli.js';
 import { tempRoot, writeIdxFolder } from './support/tiny.js';
 import { drawGrey, shearedBar } from './support/shapes.js';
-import { GLYPH_MEASURES } from '../src/measure/index.js';
+import { PNG } from 'pngjs';
+import { GLYPH_MEASURES, PICTURE_MEASURES } from '../src/measure/index.js';
+import { disc, drawColour } from './support/shapes.js';
 
 const root = tempRoot('measure-cli');
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -82,6 +84,39 @@ test('vae measure --split train --limit N measures the first N training images',
   const all = join(root, 'all.csv');
   await vaeOk(['measure', '--dataset', dataset, '--split', 'train', '--limit', '500', '--out', all]);
   assert.equal(readCsv(all).length, 1 + 20);
+});
+
+test('vae measure gives colour images the picture measures: a folder of red, green and blue discs', async () => {
+  const hues = { red: 0, green: 120, blue: 240 } as const;
+  const colours = { red: [1, 0, 0], green: [0, 1, 0], blue: [0, 0, 1] } as const;
+  const folder = join(root, 'discs');
+  for (const [name, colour] of Object.entries(colours)) {
+    mkdirSync(join(folder, name), { recursive: true });
+    for (let i = 0; i < 10; i++) {
+      const chw = drawColour(28, 28, disc(10 + i, 12 + (i % 4), 6), colour, [1, 1, 1]);
+      const png = new PNG({ width: 28, height: 28 });
+      for (let p = 0; p < 784; p++) {
+        for (let c = 0; c < 3; c++) png.data[4 * p + c] = Math.round(255 * chw[c * 784 + p]!);
+        png.data[4 * p + 3] = 255;
+      }
+      writeFileSync(join(folder, name, `${i}.png`), PNG.sync.write(png));
+    }
+  }
+  const out = join(root, 'discs.csv');
+  await vaeOk(['measure', '--dataset', `folder:${folder}`, '--split', 'train', '--out', out]);
+  const [header, ...rows] = readCsv(out);
+  assert.deepEqual(header, ['index', 'label', ...PICTURE_MEASURES]);
+  assert.ok(rows.length >= 20, `${rows.length} training images`);
+  const names = Object.keys(colours); // class folders in sorted order: blue, green, red
+  names.sort();
+  for (const row of rows) {
+    const hue = Number(row[2 + PICTURE_MEASURES.indexOf('hue_deg')]);
+    const expected = hues[names[Number(row[1])] as keyof typeof hues];
+    const off = Math.min(Math.abs(hue - expected), 360 - Math.abs(hue - expected));
+    assert.ok(off <= 2, `hue ${hue} of an image of class ${names[Number(row[1])]}`);
+    const size = Number(row[2 + PICTURE_MEASURES.indexOf('object_size')]);
+    assert.ok(Math.abs(size - (Math.PI * 36) / 784) < 0.03, `object size ${size}`);
+  }
 });
 
 test('vae measure shows its progress on stderr for a thousand images or more', async () => {

@@ -4,7 +4,7 @@ import type { Command } from './command.js';
 import { UserError } from '../errors.js';
 import { ensureParentDir, writeFileAtomic } from '../io/atomic.js';
 import { describeDatasetSpecs, loadDataset } from '../data/source.js';
-import { imageFloats, subset, type ImageDataset } from '../data/dataset.js';
+import { imageFloats, subset } from '../data/dataset.js';
 import { measuresFor } from '../measure/index.js';
 import { commandProgress } from '../train/stage-progress.js';
 
@@ -14,11 +14,6 @@ const flags = {
   limit: { kind: 'int', min: 1, help: 'Measure only the first N images of the split', valueName: 'N' },
   out: { kind: 'string', required: true, help: 'CSV file to write: index,label, then one column per measure', valueName: 'FILE.csv' },
 } as const;
-
-/** One image as floats in [0, 1], CHW; the one place that knows how a dataset hands out an image. */
-function imageAt(ds: ImageDataset, index: number): Float32Array {
-  return imageFloats(ds, index);
-}
 
 /** Enough digits for a fraction of a pixel or a degree, without float noise in the file. */
 function formatValue(v: number): string {
@@ -41,14 +36,13 @@ export const measureCommand: Command = {
     const data = progress.run('loading data', () => loadDataset(opts.dataset), { inPipe: false });
     const whole = opts.split === 'train' ? data.train : data.test;
     const ds = opts.limit === undefined ? whole : subset(whole, opts.limit);
-    const channels = ds.channels;
     const set = measuresFor(ds);
     const lines: string[] = [['index', 'label', ...set.names].join(',')];
     progress.run(
       `measuring the ${opts.split} split`,
       (stage) => {
         for (let i = 0; i < ds.count; i++) {
-          const values = set.measure(imageAt(ds, i), channels, ds.height, ds.width);
+          const values = set.measure(imageFloats(ds, i), ds.channels, ds.height, ds.width);
           lines.push([String(i), String(ds.labels[i]), ...set.names.map((name) => formatValue(values[name]!))].join(','));
           if ((i & 255) === 255) stage.update(i + 1);
         }

@@ -1,6 +1,7 @@
 /** Which measures suit a dataset, and one function that takes any of its images. */
 import { GLYPH_MEASURES, measureGlyph } from './glyph.js';
 import { PICTURE_MEASURES, measurePicture } from './picture.js';
+import type { DataDescription } from '../data/dataset.js';
 
 export { GLYPH_MEASURES, measureGlyph, glyphScale, type GlyphMeasure } from './glyph.js';
 export { PICTURE_MEASURES, measurePicture, type PictureMeasure } from './picture.js';
@@ -26,7 +27,7 @@ const pictures: MeasureSet = { names: PICTURE_MEASURES, measure: measurePicture 
  * (noun 'digit', or grey data), picture measures otherwise. Colour digits are measured on
  * their luma.
  */
-export function measuresFor(ds: { channels: number; description: { noun: 'digit' | 'image' } }): MeasureSet {
+export function measuresFor(ds: { channels: number; description: Pick<DataDescription, 'noun'> }): MeasureSet {
   return ds.channels === 1 || ds.description.noun === 'digit' ? glyphs : pictures;
 }
 
