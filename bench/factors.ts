@@ -76,7 +76,7 @@ try {
   const state = loadCheckpoint(checkpoint);
   const load = timed(() => runData(loadDataset(state.config.training.dataset), state.config.training).test);
   const test = load.value;
-  const { measures, shape } = factorMeasuresFor(state.config, test);
+  const { measures, shape } = factorMeasuresFor(state.config);
   const encode = timed(() => encodeDataset(state.model, test));
   const measure = timed(() =>
     encodeDataset(state.model, test, (images, _first, count) => {

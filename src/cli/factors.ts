@@ -46,7 +46,7 @@ export const factorsCommand: Command = {
     const data = progress.run(`loading ${state.config.training.dataset}`, () => datasetForRun('vae factors', state, undefined, opts.testSize), { inPipe: false });
     const test = data.test;
     if (test.count < 3) throw new UserError(`vae factors: the test set has ${test.count} images; correlations need at least 3`);
-    const { measures, shape } = factorMeasuresFor(state.config, test);
+    const { measures, shape } = factorMeasuresFor(state.config);
     const analysis = progress.run(`measuring and encoding ${test.count} test images`, (stage) => analyzeFactors(state.model, test, measures, { onProgress: (n) => stage.update(n) }), {
       total: test.count,
       unit: 'images',

@@ -219,7 +219,7 @@ export function renderRunFigures(inputs: RunFigureInputs): RunFigures {
   };
   const figures: ReportFigure[] = files.map((f) => ({ ...f, ...about(f.file) }));
   const final = history.find((m) => m.epoch === inputs.epoch);
-  const { measures, shape } = factorMeasuresFor(inputs.config, test);
+  const { measures, shape } = factorMeasuresFor(inputs.config);
   const factors = renderFactorFiles(analyzeFactors(model, test, measures), shape);
   files.push(...factors.figures.map(({ file, bytes }) => ({ file, bytes })));
   const html = reportHtml({ config: inputs.config, epoch: inputs.epoch, final, figures, missing, factorsHtml: factors.html });
@@ -228,13 +228,16 @@ export function renderRunFigures(inputs: RunFigureInputs): RunFigures {
   return { files, missing };
 }
 
-/** The measures that suit a run's images, and what the factor figures need to know of those images. */
-export function factorMeasuresFor(config: RunConfig, test: ImageDataset): { measures: MeasureSet; shape: FactorImageShape } {
+/**
+ * The measures that suit a run's images, and what the factor figures need to know of those
+ * images, from the run's config: its model's image shape, and the noun 'digit' for the
+ * MNIST-style sources (mnist, idx:), 'image' for the rest.
+ */
+export function factorMeasuresFor(config: RunConfig): { measures: MeasureSet; shape: FactorImageShape } {
   const { imageHeight: height, imageWidth: width, inputDim } = config.model;
   const channels = inputDim / (height * width);
   const dataset = config.training.dataset;
   const noun: 'digit' | 'image' = dataset === 'mnist' || dataset.startsWith('idx:') ? 'digit' : 'image';
-  void test;
   return { measures: measuresFor({ channels, description: { noun } }), shape: { channels, height, width, noun } };
 }
 
