@@ -19,8 +19,10 @@ interface RunEvent {
   pointLabels: number[];
   digits: number[];
   digitLabels: number[];
-  /** The run's data: channels (CHW images), class names, and the noun to use. Absent from older servers. */
-  data?: { channels: number; classNames: string[]; noun: 'digit' | 'image' };
+  /** The run's data: channels (CHW images), class names, and the noun to use. */
+  channels: number;
+  classNames: string[];
+  noun: 'digit' | 'image';
 }
 
 interface ProgressEvent {
@@ -79,7 +81,7 @@ function layout(): void {
 
 function onRun(r: RunEvent): void {
   run = r;
-  const data = r.data ?? { channels: 1, classNames: [], noun: 'image' };
+  const data = { channels: r.channels, classNames: r.classNames, noun: r.noun };
   noun = data.noun;
   channels = data.channels;
   for (const e of document.querySelectorAll('.nouns')) e.textContent = `${noun}s`;

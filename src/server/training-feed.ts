@@ -19,7 +19,6 @@ import type { EpochMetrics, StepInfo } from '../train/trainer.js';
 import { EventHub, type ServerEvent } from './event-hub.js';
 import { encodeMeans, rounded, toBytes } from './latent-codes.js';
 import { describeModel } from '../vae/describe.js';
-import { pageDataOf } from './page-data.js';
 
 /** Test digits placed on the live scatter. */
 export const SNAPSHOT_POINTS = 1000;
@@ -166,7 +165,6 @@ export class TrainingFeed {
           pointLabels: Array.from(this.points.labels),
           digits: toBytes(this.digits.images),
           digitLabels: this.digits.index.map((i) => this.data.test.labels[i]!),
-          data: pageDataOf(config),
         },
       },
       { type: 'losses', data: { points: this.losses, reset: true } },
