@@ -97,7 +97,7 @@ function writeShapes(dir: string): string {
 async function trainRun(dir: string, args: string[]): Promise<string> {
   const r = await vae(['train', ...args, '--out', dir]);
   assert.ok(existsSync(join(dir, 'checkpoint.safetensors')), `no checkpoint: ${describeRun(r)}`);
-  if (r.status !== 0) console.log(`vae train exited ${r.status} after writing the checkpoint: ${r.stderr.trim().split('\n')[0]}`);
+  if (r.status !== 0) console.log(`vae train exited ${r.status} after writing the checkpoint: ${r.stderr.trim().split('\n').filter((l) => !l.startsWith('epoch ')).slice(0, 2).join(' | ')}`);
   return dir;
 }
 
