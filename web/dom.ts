@@ -61,12 +61,42 @@ export function paintDigit(canvas: HTMLCanvasElement, pixels: ArrayLike<number>,
   ctx.putImageData(image, 0, 0);
 }
 
+/**
+ * Paints an image the model's way round: grey (channels 1) as paintDigit does, ink dark on
+ * paper; colour (channels 3, planes R, G, B one after another, CHW, values in [0, 1]) as it is.
+ */
+export function paintImage(canvas: HTMLCanvasElement, pixels: ArrayLike<number>, channels: number, width: number, height: number, scale = 1): void {
+  if (channels !== 3) {
+    paintDigit(canvas, pixels, width, height, scale);
+    return;
+  }
+  if (canvas.width !== width || canvas.height !== height) {
+    canvas.width = width;
+    canvas.height = height;
+  }
+  const ctx = canvas.getContext('2d')!;
+  const image = ctx.createImageData(width, height);
+  const plane = width * height;
+  for (let i = 0; i < plane; i++) {
+    for (let c = 0; c < 3; c++) image.data[4 * i + c] = Math.round(255 * Math.max(0, Math.min(1, pixels[c * plane + i]! / scale)));
+    image.data[4 * i + 3] = 255;
+  }
+  ctx.putImageData(image, 0, 0);
+}
+
 /** A new canvas for a digit, shown at `size` CSS pixels. */
 export function digitCanvas(size: number, className = 'digit'): HTMLCanvasElement {
   const c = el('canvas', { class: className, width: '28', height: '28' });
   c.style.width = `${size}px`;
   c.style.height = `${size}px`;
   return c;
+}
+
+/** Gives an image canvas the image's proportions (its CSS width stays; the height follows). */
+export function shapeCanvas(canvas: HTMLCanvasElement, width: number, height: number): HTMLCanvasElement {
+  canvas.style.aspectRatio = `${width} / ${height}`;
+  canvas.style.height = 'auto';
+  return canvas;
 }
 
 /** Round tick positions covering [min, max], about `count` of them. */
@@ -110,17 +140,61 @@ export const DIGIT_COLORS = [
   '#6b6b6b',
 ];
 
+/** The color of class `label`: the ten digit colors, then the same hues again (a legend names them). */
+export function classColor(label: number): string {
+  return DIGIT_COLORS[label % DIGIT_COLORS.length]!;
+}
+
+/** A class's name for a person: its name when the data have names, else "class k". */
+export function className(names: readonly string[], label: number): string {
+  return names[label] ?? `class ${label}`;
+}
+
 /** The legend of digit colors: a row of swatches labeled 0 to 9. */
 export function digitLegend(): HTMLElement {
+  return classLegend(Array.from({ length: 10 }, (_, d) => String(d)), 10);
+}
+
+/** The legend of class colors: one swatch per class, labeled with its name. */
+export function classLegend(names: readonly string[], classes: number): HTMLElement {
   return el(
     'div',
-    { class: 'legend', 'aria-label': 'digit colors' },
-    ...DIGIT_COLORS.map((color, d) => {
+    { class: 'legend', 'aria-label': 'class colors' },
+    ...Array.from({ length: classes }, (_, k) => {
       const swatch = el('span', { class: 'swatch' });
-      swatch.style.background = color;
-      return el('span', { class: 'legend-item' }, swatch, String(d));
+      swatch.style.background = classColor(k);
+      return el('span', { class: 'legend-item' }, swatch, className(names, k));
     }),
   );
+}
+
+/**
+ * A sequential color for t in [0, 1]: dark blue-violet through magenta and orange to pale
+ * yellow (the figures' map, src/viz/palette.ts), for dots colored by a measure.
+ */
+export function valueColor(t: number): string {
+  const x = Number.isNaN(t) ? 0 : Math.min(1, Math.max(0, t)) * (SEQUENTIAL.length - 1);
+  const i = Math.min(SEQUENTIAL.length - 2, Math.floor(x));
+  const f = x - i;
+  const a = SEQUENTIAL[i]!;
+  const b = SEQUENTIAL[i + 1]!;
+  return `rgb(${Math.round(a[0] + (b[0] - a[0]) * f)}, ${Math.round(a[1] + (b[1] - a[1]) * f)}, ${Math.round(a[2] + (b[2] - a[2]) * f)})`;
+}
+
+const SEQUENTIAL: Array<[number, number, number]> = [
+  [12, 7, 46],
+  [84, 18, 123],
+  [165, 44, 118],
+  [232, 93, 68],
+  [252, 176, 60],
+  [252, 253, 191],
+];
+
+/** A colour bar for dots colored by a measure: the map from `min` to `max`, named. */
+export function valueLegend(name: string, min: number, max: number): HTMLElement {
+  const bar = el('span', { class: 'colour-bar' });
+  bar.style.background = `linear-gradient(to right, ${Array.from({ length: 11 }, (_, i) => valueColor(i / 10)).join(', ')})`;
+  return el('div', { class: 'legend value-legend', 'aria-label': `${name} colors` }, el('span', {}, formatTick(Number(min.toPrecision(3)))), bar, el('span', {}, formatTick(Number(max.toPrecision(3)))), el('span', { class: 'legend-name' }, name));
 }
 
 /**

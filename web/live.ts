@@ -1,5 +1,5 @@
 /** The live training dashboard: a page that follows `vae train --ui` through server-sent events. */
-import { byId, digitCanvas, digitLegend, el, forgetAddressToken, formatDuration, paintDigit, postToServer } from './dom.js';
+import { byId, classLegend, digitCanvas, el, forgetAddressToken, formatDuration, paintImage, postToServer, shapeCanvas } from './dom.js';
 import { drawLossChart, type LossSeries } from './line-chart.js';
 import { Scatter } from './scatter.js';
 
@@ -19,6 +19,10 @@ interface RunEvent {
   pointLabels: number[];
   digits: number[];
   digitLabels: number[];
+  /** The run's data: channels (CHW images), class names, and the noun to use. */
+  channels: number;
+  classNames: string[];
+  noun: 'digit' | 'image';
 }
 
 interface ProgressEvent {
@@ -63,7 +67,9 @@ let run: RunEvent | null = null;
 let progressEvents = 0;
 let lastEpoch = 0;
 let currentEpoch = 0;
-const scatter = new Scatter('z\u2081', 'z\u2082', 'latent space of 1,000 test digits');
+let noun = 'image';
+let channels = 1;
+const scatter = new Scatter('z\u2081', 'z\u2082', 'latent space of the test images');
 const reconCanvases: HTMLCanvasElement[] = [];
 const lossCanvas = el('canvas', { class: 'chart', role: 'img', 'aria-label': 'loss curve' });
 
@@ -75,9 +81,19 @@ function layout(): void {
 
 function onRun(r: RunEvent): void {
   run = r;
+  const data = { channels: r.channels, classNames: r.classNames, noun: r.noun };
+  noun = data.noun;
+  channels = data.channels;
+  for (const e of document.querySelectorAll('.nouns')) e.textContent = `${noun}s`;
+  for (const e of document.querySelectorAll('.noun')) e.textContent = noun;
+  byId('lede-item').textContent = `${channels === 3 ? 'colour ' : ''}${noun}s`;
+  const classes = Math.max(data.classNames.length, r.pointLabels.reduce((m, l) => Math.max(m, l + 1), 0));
+  byId('legend').replaceChildren(classes > 1 ? classLegend(data.classNames, classes) : '');
+  byId('scatter-hint-count').textContent = `${r.pointLabels.length.toLocaleString('en-US')} test ${noun}s`;
+  scatter.root.querySelector('.scatter-overlay')?.setAttribute('aria-label', `latent space of ${r.pointLabels.length.toLocaleString('en-US')} test ${noun}s`);
   const facts = [
     r.model,
-    `${r.trainCount.toLocaleString('en-US')} training digits from ${r.dataset}`,
+    `${r.trainCount.toLocaleString('en-US')} training ${noun}s from ${r.dataset}`,
     `${r.epochs} epoch${r.epochs === 1 ? '' : 's'}`,
     `run folder ${r.dir}`,
   ];
@@ -87,15 +103,15 @@ function onRun(r: RunEvent): void {
   const box = byId('recon');
   box.replaceChildren();
   reconCanvases.length = 0;
-  const size = r.height * r.width;
+  const size = channels * r.height * r.width;
   const row = (label: string): HTMLElement => el('div', { class: 'recon-row' }, el('span', { class: 'recon-label' }, label));
-  const originals = row('test digit');
+  const originals = row(`test ${noun}`);
   const recons = row('reconstruction');
   for (let i = 0; i < r.digitLabels.length; i++) {
-    const o = digitCanvas(40);
-    paintDigit(o, r.digits.slice(i * size, (i + 1) * size), r.width, r.height, 255);
+    const o = shapeCanvas(digitCanvas(40), r.width, r.height);
+    paintImage(o, r.digits.slice(i * size, (i + 1) * size), channels, r.width, r.height, 255);
     originals.append(o);
-    const c = digitCanvas(40);
+    const c = shapeCanvas(digitCanvas(40), r.width, r.height);
     c.classList.add('recon-digit');
     reconCanvases.push(c);
     recons.append(c);
@@ -109,7 +125,7 @@ function onProgress(p: ProgressEvent): void {
   currentEpoch = p.epoch;
   document.body.dataset.progressEvents = String(progressEvents);
   byId('progress-text').textContent =
-    `Epoch ${p.epoch} of ${p.epochs} \u00b7 batch ${p.batch} of ${p.batchesPerEpoch} \u00b7 loss ${p.runningLoss.toFixed(1)} \u00b7 ${p.samplesPerSec.toLocaleString('en-US')} digits/s`;
+    `Epoch ${p.epoch} of ${p.epochs} \u00b7 batch ${p.batch} of ${p.batchesPerEpoch} \u00b7 loss ${p.runningLoss.toFixed(1)} \u00b7 ${p.samplesPerSec.toLocaleString('en-US')} ${noun}s/s`;
   byId('eta').textContent = `step ${p.step.toLocaleString('en-US')} \u00b7 about ${formatDuration(p.etaSeconds)} left`;
   byId('bar-epoch').style.width = `${(100 * p.batch) / p.batchesPerEpoch}%`;
   const done = (p.epoch - 1 + p.batch / p.batchesPerEpoch) / p.epochs;
@@ -143,8 +159,8 @@ function onSnapshot(s: SnapshotEvent): void {
   scatter.setPoints(s.xy, run.pointLabels);
   byId('scatter-step').textContent = `at step ${s.step.toLocaleString('en-US')}`;
   byId('recon-step').textContent = `at step ${s.step.toLocaleString('en-US')}`;
-  const size = run.height * run.width;
-  reconCanvases.forEach((c, i) => paintDigit(c, s.recon.slice(i * size, (i + 1) * size), run!.width, run!.height, 255));
+  const size = channels * run.height * run.width;
+  reconCanvases.forEach((c, i) => paintImage(c, s.recon.slice(i * size, (i + 1) * size), channels, run!.width, run!.height, 255));
   document.body.dataset.snapshotStep = String(s.step);
 }
 
@@ -195,7 +211,6 @@ function connect(): void {
   });
 }
 
-byId('legend').append(digitLegend());
 byId('scatter-box').append(scatter.root);
 byId('loss-box').append(lossCanvas);
 byId('stop').addEventListener('click', async () => {

@@ -1,9 +1,9 @@
 /**
- * A square scatter of points in latent space, colored by digit, with axes and ticks: the
+ * A square scatter of points in latent space, colored by class or by a measure, with axes and ticks: the
  * picture of where the encoder puts the data. Two stacked canvases: the points and axes are
  * drawn once per change, the overlay (pointer, markers, paths) once per frame.
  */
-import { DIGIT_COLORS, el, fitCanvas, formatTick, niceTicks } from './dom.js';
+import { classColor, el, fitCanvas, formatTick, niceTicks, valueColor } from './dom.js';
 
 const MARGIN = { left: 44, right: 10, top: 10, bottom: 38 };
 
@@ -20,6 +20,8 @@ export class Scatter {
   private domain: Domain = { min: -3, max: 3 };
   private xy: ArrayLike<number> = [];
   private labels: ArrayLike<number> = [];
+  /** When set, the dots are colored by these values (one per point) from `range[0]` to `range[1]` instead of by class. */
+  private values: { values: ArrayLike<number>; range: [number, number] } | null = null;
   private axisNames: [string, string];
 
   constructor(xName: string, yName: string, label: string) {
@@ -46,6 +48,12 @@ export class Scatter {
     this.xy = xy;
     this.labels = labels;
     this.domain = symmetricDomain(xy);
+    this.draw();
+  }
+
+  /** Colors the dots by one value each (null: by class again). */
+  colorByValues(values: ArrayLike<number> | null, range?: [number, number]): void {
+    this.values = values === null ? null : { values, range: range ?? valueRange(values) };
     this.draw();
   }
 
@@ -128,11 +136,22 @@ export class Scatter {
     const r = side < 300 ? 1.3 : 1.7;
     ctx.globalAlpha = 0.7;
     const n = Math.min(this.labels.length, Math.floor(this.xy.length / 2));
-    for (let d = 0; d < 10; d++) {
-      ctx.fillStyle = DIGIT_COLORS[d]!;
+    // One path per color: by class, or by the value's bin of the color map.
+    const BINS = 24;
+    const values = this.values;
+    const groupOf = (i: number): number => {
+      if (values === null) return this.labels[i]!;
+      const [lo, hi] = values.range;
+      const t = (values.values[i]! - lo) / (hi - lo || 1);
+      return Math.max(0, Math.min(BINS - 1, Math.floor(t * BINS)));
+    };
+    const group = Int32Array.from({ length: n }, (_, i) => groupOf(i));
+    const groups = values === null ? group.reduce((m, g) => Math.max(m, g + 1), 0) : BINS;
+    for (let d = 0; d < groups; d++) {
+      ctx.fillStyle = values === null ? classColor(d) : valueColor((d + 0.5) / BINS);
       ctx.beginPath();
       for (let i = 0; i < n; i++) {
-        if (this.labels[i] !== d) continue;
+        if (group[i] !== d) continue;
         const [px, py] = this.toPixel(this.xy[2 * i]!, this.xy[2 * i + 1]!);
         ctx.moveTo(px + r, py);
         ctx.arc(px, py, r, 0, 2 * Math.PI);
@@ -155,6 +174,14 @@ export class Scatter {
     ctx.fillText(this.axisNames[1], 0, 0);
     ctx.restore();
   }
+}
+
+/** The range a color map spans: the 1st to the 99th percentile, so a few outliers do not wash it out. */
+export function valueRange(values: ArrayLike<number>): [number, number] {
+  const sorted = Array.from(values).filter(Number.isFinite).sort((a, b) => a - b);
+  if (sorted.length === 0) return [0, 1];
+  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  return [at(0.01), at(0.99)];
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * The explorer's HTTP server, on node:http alone. Every route is an exact path; everything
  * else is 404. It hands out the web app, the model's weights for decoding in the page, the
- * test set's encodings, the run's files by plain name, and, while training, a stream of
+ * test set's encodings and measures, the run's files by plain name, and, while training, a stream of
  * server-sent events and a stop button. Before any route, the request guard decides whether
  * the request counts at all (guard.ts).
  */
@@ -14,6 +14,7 @@ import { nameUnder, plainPath } from './request-path.js';
 import type { RunSource } from './run-source.js';
 import type { Asset, WebApp } from './static-assets.js';
 import { trainPageRoute } from './train-page.js';
+import { pageDataOf } from './page-data.js';
 
 /** No route takes more than a few bytes of body; anything larger is refused. */
 export const MAX_BODY_BYTES = 1024;
@@ -175,6 +176,12 @@ function routeFor({ run, web, live, timeouts }: ServingOptions, path: string): R
         const encodings = await run.encodings(loaded);
         sendJson(res, 200, { version: loaded.version, ...encodings });
       };
+    case '/api/measures':
+      return async (_req, res) => {
+        const loaded = run.model();
+        if (loaded === null) return sendJson(res, 404, { error: 'no checkpoint yet' });
+        sendJson(res, 200, await run.measures(loaded));
+      };
     case '/api/events':
       return live === undefined ? null : (req, res) => live.hub.attach(req, res);
   }
@@ -203,8 +210,12 @@ function info(run: RunSource, live: boolean): unknown {
             epochs: loaded.state.config.training.epochs,
             dataset: loaded.state.config.training.dataset,
             config: loaded.state.model.config,
+            data: pageDataOf(loaded.state.config),
           },
-    files: run.filesDir === null ? [] : ['metrics.jsonl', 'config.json', 'samples.png', 'reconstructions.png'].filter((n) => run.hasFile(n)),
+    files:
+      run.filesDir === null
+        ? []
+        : ['metrics.jsonl', 'config.json', 'samples.png', 'reconstructions.png', 'factors.json', 'latent_traversals.png'].filter((n) => run.hasFile(n)),
   };
 }
 

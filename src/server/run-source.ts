@@ -17,6 +17,7 @@ import { datasetOptionsForModel } from '../train/run-data.js';
 import { decodeCheckpoint, type TrainingState } from '../train/checkpoint.js';
 import { encodeModelPayload } from './model-payload.js';
 import { encodeMeansAsync, rounded } from './latent-codes.js';
+import { measureImagesAsync, type ImageMeasures } from './image-measures.js';
 import { contentType } from './request-path.js';
 
 export interface LoadedModel {
@@ -48,6 +49,7 @@ export class RunSource {
   private loaded: LoadedModel | null = null;
   private encoded: { version: string; result: Promise<Encodings> } | null = null;
   private testSet: ImageDataset | null = null;
+  private measured: Promise<ImageMeasures> | null = null;
   /** Where loading and encoding the test set are reported (`vae serve` shows them), if anywhere. */
   progress: Stages | null = null;
 
@@ -121,7 +123,33 @@ export class RunSource {
     return null;
   }
 
-  private async encode(state: TrainingState): Promise<Encodings> {
+  /**
+   * The measures of the test images (slant, thickness, ... or brightness, hue, ...), in the
+   * order of the encodings: computed once, since the images do not change with the model.
+   */
+  measures(loaded: LoadedModel): Promise<ImageMeasures> {
+    if (this.measured === null) {
+      const result = (async () => {
+        const test = this.loadTestSet(loaded.state);
+        const measuring = this.progress?.start('measuring the test images', { total: test.count, unit: 'images' });
+        try {
+          const m = await measureImagesAsync(test, (n) => measuring?.update(n));
+          measuring?.finish();
+          return m;
+        } catch (err) {
+          measuring?.finish(true);
+          throw err;
+        }
+      })();
+      this.measured = result;
+      result.catch(() => {
+        if (this.measured === result) this.measured = null;
+      });
+    }
+    return this.measured;
+  }
+
+  private loadTestSet(state: TrainingState): ImageDataset {
     if (this.testSet === null) {
       // Folder images at the model's size, split by the run's seed, as training saw them.
       const loading = this.progress?.start(`loading ${state.config.training.dataset}`);
@@ -141,7 +169,11 @@ export class RunSource {
       checkLabelsFit('', state.model.classes, data.test, 'test');
       this.testSet = data.test;
     }
-    const test = this.testSet;
+    return this.testSet;
+  }
+
+  private async encode(state: TrainingState): Promise<Encodings> {
+    const test = this.loadTestSet(state);
     const encoding = this.progress?.start(`encoding the test set with the epoch ${state.epoch} model`, { total: test.count, unit: 'images' });
     let mu: Float32Array;
     try {
