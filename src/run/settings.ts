@@ -23,7 +23,7 @@ export const DEFAULT_IWAE_K = 5;
  * steps, far too few for recognizable samples (README, "Small collections").
  */
 export const SMALL_COLLECTION = 2000;
-export const DEFAULT_SMALL_STEPS = 3000;
+export const DEFAULT_SMALL_STEPS = 1000;
 
 /** Where `vae train --ui` listens unless --host says otherwise. */
 export const DEFAULT_UI_HOST = '127.0.0.1';
@@ -151,7 +151,7 @@ export const TRAIN_SETTINGS = {
   },
   augment: {
     kind: 'bool',
-    help: 'Shift the training images of a folder: dataset by up to 1/16 of their side as they are served, and mirror colour ones left to right',
+    help: 'Shift the training images of a folder: or emoji dataset by up to 1/16 of their side as they are served, and mirror colour ones left to right (off by default)',
     fixedOnResume: true,
   },
   skipBadImages: {

@@ -57,9 +57,9 @@ export function isSnapshotStep(step: number, batchesPerEpoch: number): boolean {
   return [1 / 8, 1 / 4, 1 / 2, 3 / 4].some((f) => Math.round(f * batchesPerEpoch) === step);
 }
 
-/** The optimizer steps a run is planned to take. */
+/** The optimizer steps a run is planned to take: its --steps, or its epochs' batches. */
 export function plannedSteps(config: RunConfig, batchesPerEpoch: number): number {
-  return config.training.epochs * batchesPerEpoch;
+  return config.training.steps ?? config.training.epochs * batchesPerEpoch;
 }
 
 /**
