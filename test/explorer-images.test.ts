@@ -181,7 +181,9 @@ describe('the pages for colour images with class names', () => {
     await page.selectOption('#plane-kind', 'axes');
     now = await page.evaluate(() => window.vaeExplorer.current());
     assert.equal(now.plane, 'axes');
-    assert.deepEqual(now.axes, ['z\u2081', 'z\u2082']);
+    // The raw axes, named by the factor each tracks when the run's factors.json found one.
+    assert.match(now.axes[0]!, /^z\u2081( · .+ \(r [-\u2212]?\d\.\d+\))?$/);
+    assert.match(now.axes[1]!, /^z\u2082( · .+ \(r [-\u2212]?\d\.\d+\))?$/);
     await page.selectOption('#plane-kind', 'pca');
     assert.equal((await page.evaluate(() => window.vaeExplorer.current())).plane, 'pca');
 

@@ -337,7 +337,9 @@ class Explorer {
           : 'each pixel is its probability of ink.'
         : likelihood === 'logistic'
           ? `each ${value} is the mean of its discretized logistic.`
-          : `each ${value} is the mean of its Gaussian.`);
+          : this.channels === 3
+            ? 'each colour value is the mean of its Gaussian.'
+            : 'each pixel is the mean grey level of its Gaussian.');
     byId('variations-hint').textContent =
       likelihood === 'bernoulli'
         ? `The mean image, then ${noun}s drawn ${unit} by ${unit} from those probabilities.`
