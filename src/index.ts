@@ -139,6 +139,16 @@ export { encodeSafetensors, decodeSafetensors, type NamedTensor } from './io/saf
 export { encodeContainer, readContainer, Container, type ContainerKind } from './io/container.js';
 export { modelFromTensors } from './vae/from-tensors.js';
 export { checkDatasetUnchanged } from './data/fingerprint.js';
+export {
+  GLYPH_MEASURES,
+  PICTURE_MEASURES,
+  measureGlyph,
+  measurePicture,
+  measuresFor,
+  type GlyphMeasure,
+  type PictureMeasure,
+  type MeasureSet,
+} from './measure/index.js';
 export { encodePng, type PngImage } from './viz/png.js';
 export { imageGrid, imageRows, type GrayImage, type GridOptions } from './viz/grid.js';
 export { reconstructionFigure } from './viz/figures.js';
@@ -152,6 +162,19 @@ export { decoderDistribution, type DecoderDistribution, type PixelDistribution }
 export { latentPlane, principalDirections, project, embed, type LatentPlane } from './viz/latent-plane.js';
 export { reportHtml, type ReportInput, type ReportFigure } from './viz/report.js';
 export { encodeGif, type GifFrame } from './viz/gif.js';
+export {
+  analyzeFactors,
+  ACTIVE_KL_NATS,
+  TRAVERSAL_SIGMAS,
+  type FactorAnalysis,
+  type FactorDimension,
+  type FactorDirection,
+  type FactorsFile,
+  type Traversal,
+} from './train/factors.js';
+export { partialCorrelations, regressionDirection, type Direction } from './train/partial-correlation.js';
+export { encodeDataset, klPerDimension, type EncodedDataset } from './train/posterior.js';
+export { renderFactorFiles, factorsJson, type FactorFiles } from './viz/factors-report.js';
 export {
   SnapshotRecorder,
   readSnapshots,

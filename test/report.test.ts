@@ -80,7 +80,8 @@ test('vae train writes every figure: PNGs of the expected size that are not blan
     const mime = file.endsWith('.gif') ? 'image/gif' : 'image/png';
     assert.ok(html.includes(`data:${mime};base64,${read(runA, file).toString('base64')}"`), `report.html does not embed ${file}`);
   }
-  assert.equal(html.match(/<figcaption>/g)?.length, FIGURE_FILES.length - 1, 'one caption per figure');
+  // The hidden factors section adds four: the traversals and a 2-D model's three measure scatters.
+  assert.equal(html.match(/<figcaption>/g)?.length, FIGURE_FILES.length - 1 + 4, 'one caption per figure');
   assert.match(html, /MLP VAE 784–64–2/);
   const metrics = readFileSync(join(runA, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { test_nelbo: number });
   assert.ok(html.includes(`${metrics.at(-1)!.test_nelbo.toFixed(2)} nats`), 'the final test NELBO is in the report');
@@ -92,7 +93,7 @@ test('vae report redraws the same bytes as training, twice; another seed changes
   const out2 = join(root, 'report-2');
   const out3 = join(root, 'report-seed');
   const r = await runOk(['report', '--checkpoint', runA, '--out', out1]);
-  assert.match(r.stdout, /wrote 10 files/);
+  assert.match(r.stdout, /wrote 15 files/); // the figures, report.html, the four hidden-factor figures and factors.json
   await runOk(['report', '--checkpoint', join(runA, 'checkpoint.safetensors'), '--out', out2, '--seed', '0']);
   for (const file of FIGURE_FILES) {
     assert.ok(read(out1, file).equals(read(runA, file)), `${file} differs from what vae train wrote`);

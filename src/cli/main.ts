@@ -13,12 +13,15 @@ import { serveCommand } from './serve.js';
 import { reportCommand } from './report.js';
 import { exportCommand } from './export.js';
 import { importCommand } from './import.js';
+import { factorsCommand } from './factors.js';
+import { encodeCommand } from './encode.js';
+import { measureCommand } from './measure.js';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
 import { toolkitVersion } from './version.js';
 
-const commands: Command[] = [trainCommand, evalCommand, sampleCommand, reconstructCommand, reportCommand, serveCommand, exportCommand, importCommand];
+const commands: Command[] = [trainCommand, evalCommand, sampleCommand, reconstructCommand, reportCommand, serveCommand, exportCommand, importCommand, measureCommand, factorsCommand, encodeCommand];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

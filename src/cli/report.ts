@@ -24,7 +24,7 @@ export const reportCommand: Command = {
   name: 'report',
   summary:
     'Draw every figure of a trained run and one self-contained report.html: loss curves, reconstructions, samples, ' +
-    'the latent space and its manifold, the posterior during training, the latent marginals, and the decoder as a distribution.',
+    'the latent space and its manifold, the posterior during training, the latent marginals, the decoder as a distribution, and the hidden factors.',
   flags,
   async run(argv) {
     const opts = parseFlags('vae report', argv, flags);

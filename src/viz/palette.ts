@@ -49,3 +49,32 @@ export function sequentialColor(t: number): [number, number, number] {
   const b = SEQUENTIAL[i + 1]!;
   return [Math.round(a[0] + (b[0] - a[0]) * f), Math.round(a[1] + (b[1] - a[1]) * f), Math.round(a[2] + (b[2] - a[2]) * f)];
 }
+
+/**
+ * A perceptually uniform map for measured quantities (colour bars): anchors of matplotlib's
+ * viridis (van der Walt and Smith, 2015) at ninths of its range, interpolated in RGB. Its
+ * lightness rises steadily from dark violet to yellow, so it reads in grey and for the common
+ * colour deficiencies.
+ */
+const PERCEPTUAL: Array<[number, number, number]> = [
+  [68, 1, 84],
+  [72, 40, 120],
+  [62, 73, 137],
+  [49, 104, 142],
+  [38, 130, 142],
+  [31, 158, 137],
+  [53, 183, 121],
+  [110, 206, 88],
+  [181, 222, 43],
+  [253, 231, 37],
+];
+
+/** RGB bytes for t in [0, 1] on the perceptual map (clamped). */
+export function perceptualColor(t: number): [number, number, number] {
+  const x = Number.isNaN(t) ? 0 : Math.min(1, Math.max(0, t)) * (PERCEPTUAL.length - 1);
+  const i = Math.min(PERCEPTUAL.length - 2, Math.floor(x));
+  const f = x - i;
+  const a = PERCEPTUAL[i]!;
+  const b = PERCEPTUAL[i + 1]!;
+  return [Math.round(a[0] + (b[0] - a[0]) * f), Math.round(a[1] + (b[1] - a[1]) * f), Math.round(a[2] + (b[2] - a[2]) * f)];
+}

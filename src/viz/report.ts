@@ -25,6 +25,8 @@ export interface ReportInput {
   figures: ReportFigure[];
   /** Figures that could not be drawn, with the reason. */
   missing: Array<{ file: string; reason: string }>;
+  /** The "hidden factors" section (src/viz/factors-report.ts), placed after the figures; absent: none. */
+  factorsHtml?: string;
 }
 
 const MIME: Record<string, string> = { png: 'image/png', gif: 'image/gif' };
@@ -55,6 +57,15 @@ function row(key: string, value: string): string {
   return `<tr><th>${escapeHtml(key)}</th><td>${escapeHtml(value)}</td></tr>`;
 }
 
+/** One figure with its title and caption, the image embedded. */
+export function figureHtml(fig: ReportFigure): string {
+  return `<figure id="${escapeHtml(fig.file)}">
+<h2>${escapeHtml(fig.title)}</h2>
+<img src="${dataUri(fig.file, fig.bytes)}" alt="${escapeHtml(fig.title)}">
+<figcaption>${escapeHtml(fig.caption)} <span class="file">(${escapeHtml(fig.file)})</span></figcaption>
+</figure>`;
+}
+
 export function reportHtml(input: ReportInput): string {
   const { model, training } = input.config;
   const arch = [model.inputDim, ...model.hidden, model.latent].join('\u2013');
@@ -75,15 +86,7 @@ export function reportHtml(input: ReportInput): string {
 <tr><th>train (mean over epoch ${f.epoch})</th><td>${n(f.train_nelbo)}</td><td>${n(f.train_recon)}</td><td>${n(f.train_kl)}</td></tr>
 <tr><th>test (after epoch ${f.epoch})</th><td>${n(f.test_nelbo)}</td><td>${n(f.test_recon)}</td><td>${n(f.test_kl)}</td></tr>
 </table>`;
-  const figures = input.figures
-    .map(
-      (fig) => `<figure id="${escapeHtml(fig.file)}">
-<h2>${escapeHtml(fig.title)}</h2>
-<img src="${dataUri(fig.file, fig.bytes)}" alt="${escapeHtml(fig.title)}">
-<figcaption>${escapeHtml(fig.caption)} <span class="file">(${escapeHtml(fig.file)})</span></figcaption>
-</figure>`,
-    )
-    .join('\n');
+  const figures = input.figures.map(figureHtml).join('\n');
   const missing =
     input.missing.length === 0
       ? ''
@@ -99,6 +102,7 @@ h1 { margin-bottom: 0.2em; }
 table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
 th, td { text-align: left; padding: 0.25em 0.9em 0.25em 0; vertical-align: top; }
 table.metrics td { font-variant-numeric: tabular-nums; text-align: right; }
+table.factors td.num { font-variant-numeric: tabular-nums; text-align: right; }
 figure { margin: 2.5em 0; }
 figure img { max-width: 100%; height: auto; border: 1px solid #ddd; }
 figcaption { max-width: 70em; }
@@ -115,6 +119,7 @@ ${settings}
 <h2>Final numbers</h2>
 ${metrics}
 ${figures}
+${input.factorsHtml ?? ''}
 ${missing}
 </body>
 </html>

@@ -24,12 +24,16 @@ import { decoderDensityFigure, type DensityRow } from './decoder-density.js';
 import { decoderDistribution } from './decoder-distribution.js';
 import { reportHtml, type ReportFigure } from './report.js';
 import type { FigureInputs } from '../run/figures.js';
+import type { RunConfig } from '../train/config.js';
+import { analyzeFactors, type MeasureSet } from '../train/factors.js';
+import { measuresFor } from '../measure/index.js';
+import { FACTORS_FILE, renderFactorFiles, type FactorImageShape } from './factors-report.js';
 
 /** What the figures are drawn from: declared by the run layer, which hands them over when training ends. */
 export type RunFigureInputs = FigureInputs;
 
 export interface RunFigures {
-  /** Figures in report order, then report.html. */
+  /** Figures in report order (the hidden factors' last), then report.html, then factors.json. */
   files: Array<{ file: string; bytes: Uint8Array }>;
   /** Figures that could not be drawn from what the run folder holds. */
   missing: Array<{ file: string; reason: string }>;
@@ -215,9 +219,26 @@ export function renderRunFigures(inputs: RunFigureInputs): RunFigures {
   };
   const figures: ReportFigure[] = files.map((f) => ({ ...f, ...about(f.file) }));
   const final = history.find((m) => m.epoch === inputs.epoch);
-  const html = reportHtml({ config: inputs.config, epoch: inputs.epoch, final, figures, missing });
+  const { measures, shape } = factorMeasuresFor(inputs.config);
+  const factors = renderFactorFiles(analyzeFactors(model, test, measures), shape);
+  files.push(...factors.figures.map(({ file, bytes }) => ({ file, bytes })));
+  const html = reportHtml({ config: inputs.config, epoch: inputs.epoch, final, figures, missing, factorsHtml: factors.html });
   files.push({ file: 'report.html', bytes: new TextEncoder().encode(html) });
+  files.push({ file: FACTORS_FILE, bytes: new TextEncoder().encode(factors.json) });
   return { files, missing };
+}
+
+/**
+ * The measures that suit a run's images, and what the factor figures need to know of those
+ * images, from the run's config: its model's image shape, and the noun 'digit' for the
+ * MNIST-style sources (mnist, idx:), 'image' for the rest.
+ */
+export function factorMeasuresFor(config: RunConfig): { measures: MeasureSet; shape: FactorImageShape } {
+  const { imageHeight: height, imageWidth: width, inputDim } = config.model;
+  const channels = inputDim / (height * width);
+  const dataset = config.training.dataset;
+  const noun: 'digit' | 'image' = dataset === 'mnist' || dataset.startsWith('idx:') ? 'digit' : 'image';
+  return { measures: measuresFor({ channels, description: { noun } }), shape: { channels, height, width, noun } };
 }
 
 /** Draws every figure and writes each file into `dir` atomically. */
