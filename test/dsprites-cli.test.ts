@@ -11,6 +11,7 @@ import { loadCheckpoint } from '../src/train/checkpoint.js';
 import { disentanglementWork, groundTruthFor, modelDisentanglement } from '../src/train/disentanglement.js';
 import { DISENTANGLEMENT_LIB_SETTINGS } from '../src/measure/disentanglement.js';
 import { UserError } from '../src/errors.js';
+import { dspritesFactors } from '../src/data/dsprites.js';
 import { assertUserFailure, vae, vaeOk } from './support/cli.js';
 import { TINY_FLAGS, tempRoot, writeIdxFolder } from './support/tiny.js';
 
@@ -61,4 +62,23 @@ test("a dsprites model's scores are reproducible numbers in [0, 1] over the work
   for (const v of [a.mig.score, a.factorVae.score, a.sap.score]) assert.ok(v >= 0 && v <= 1, `score ${v}`);
   assert.equal(a.mig.perFactor.length, 5);
   assert.throws(() => groundTruthFor('vae eval', 'mnist', state.model), (e: unknown) => e instanceof UserError);
+});
+
+test('vae encode writes the dsprites factor indices of each image beside its codes', async () => {
+  const out = join(root, 'codes.csv');
+  await vaeOk(['encode', '--checkpoint', RUN, '--limit', '12', '--out', out], root);
+  const [header, ...rows] = readFileSync(out, 'utf8').trim().split('\n');
+  const columns = header!.split(',');
+  assert.deepEqual(columns.slice(-5), ['factor_shape', 'factor_scale', 'factor_orientation', 'factor_posx', 'factor_posy']);
+  assert.equal(rows.length, 12);
+  rows.forEach((row, i) => {
+    const cells = row.split(',');
+    const factors = cells.slice(-5).map(Number);
+    assert.deepEqual(factors, [...dspritesFactors('test', i)]);
+    assert.equal(Number(cells[1]), factors[0], 'the label is the shape');
+  });
+  const train = join(root, 'train-codes.csv');
+  await vaeOk(['encode', '--checkpoint', RUN, '--split', 'train', '--limit', '3', '--out', train], root);
+  const trainRows = readFileSync(train, 'utf8').trim().split('\n').slice(1);
+  trainRows.forEach((row, i) => assert.deepEqual(row.split(',').slice(-5).map(Number), [...dspritesFactors('train', i)]));
 });

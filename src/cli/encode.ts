@@ -7,6 +7,7 @@ import { UserError } from '../errors.js';
 import { ensureParentDir, writeFileAtomic } from '../io/atomic.js';
 import { encodeSafetensors, type NamedTensor } from '../io/safetensors.js';
 import { subset, type ImageDataset } from '../data/dataset.js';
+import { DSPRITES_FACTOR_COLUMNS, dspritesFactorsOf } from '../data/dsprites.js';
 import { checkLabelsFit } from '../data/labels.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { encodeDataset, type EncodedDataset } from '../train/posterior.js';
@@ -36,8 +37,11 @@ export interface ExtraColumns {
   values(index: number): number[];
 }
 
-export function extraColumnsFor(_data: ImageDataset): ExtraColumns | null {
-  return null;
+export function extraColumnsFor(data: ImageDataset): ExtraColumns | null {
+  // dsprites: factor_shape, factor_scale, factor_orientation, factor_posx, factor_posy.
+  const factors = dspritesFactorsOf(data);
+  if (factors === null) return null;
+  return { names: [...DSPRITES_FACTOR_COLUMNS], values: (index) => [...factors(index)] };
 }
 
 /** Shortest decimal that reads back as the same float32 (9 significant digits always do). */
