@@ -52,6 +52,17 @@ export function activeByKl(dimensions: FactorDimension[]): FactorDimension[] {
   return dimensions.filter((d) => d.active).sort((a, b) => b.kl - a.kl || a.dim - b.dim);
 }
 
+/** A traversal row's label: the dimension and its factor, then r and KL, then the change along the row. */
+function traversalLabel(d: FactorDimension): { title: string; details: string[] } {
+  const factor = d.factor === null ? 'no measure' : measureLabel(d.factor);
+  const details: string[] = [];
+  if (d.r !== null) details.push(`r = ${signed(d.r, 2)}, KL ${d.kl.toFixed(2)} nats`);
+  if (d.slope !== null && d.factor !== null) {
+    details.push(`${signed(d.slope, Math.abs(d.slope) >= 10 ? 0 : Math.abs(d.slope) >= 1 ? 1 : 2)}${shortUnits(d.factor) || ` ${measureUnits(d.factor)}`} per \u03c3${d.monotonic ? ', monotonic' : ', not monotonic'}`);
+  }
+  return { title: `${dimensionName(d.dim)}: ${factor}`, details };
+}
+
 /**
  * latent_traversals.png: one row per active dimension (most KL first), labelled with the
  * factor it tracks and the partial correlation; columns from -3 sigma to +3 sigma.
@@ -62,7 +73,17 @@ export function traversalsFigure(analysis: FactorAnalysis, channels: number, hei
   const cellW = width * SCALE;
   const cellH = height * SCALE;
   const gap = 4;
-  const left = 250;
+  const labels = rows.map((d) => traversalLabel(d));
+  // The labels' column is as wide as its longest line, so units such as "intensity (0 to 1)" never run into the images.
+  const measuring = createFigure(10, 10).ctx;
+  let widest = 0;
+  for (const { title, details } of labels) {
+    measuring.font = font(15, 'bold');
+    widest = Math.max(widest, measuring.measureText(title).width);
+    measuring.font = font(12, 'normal');
+    for (const line of details) widest = Math.max(widest, measuring.measureText(line).width);
+  }
+  const left = Math.max(250, Math.ceil(16 + widest + 16));
   const top = 100;
   const rowGap = 14;
   const gridW = steps * cellW + (steps - 1) * gap;
@@ -89,13 +110,8 @@ export function traversalsFigure(analysis: FactorAnalysis, channels: number, hei
     for (let s = 0; s < steps; s++) {
       drawImage(ctx, traversal.images.subarray(s * inputDim, (s + 1) * inputDim), channels, height, width, left + s * (cellW + gap), y);
     }
-    const factor = d.factor === null ? 'no measure' : measureLabel(d.factor);
-    text(ctx, `${dimensionName(d.dim)}: ${factor}`, 16, y + 16, { size: 15, bold: true, align: 'left' });
-    const details: string[] = [];
-    if (d.r !== null) details.push(`r = ${signed(d.r, 2)}, KL ${d.kl.toFixed(2)} nats`);
-    if (d.slope !== null && d.factor !== null) {
-      details.push(`${signed(d.slope, Math.abs(d.slope) >= 10 ? 0 : Math.abs(d.slope) >= 1 ? 1 : 2)}${shortUnits(d.factor) || ` ${measureUnits(d.factor)}`} per \u03c3${d.monotonic ? ', monotonic' : ', not monotonic'}`);
-    }
+    const { title, details } = labels[r]!;
+    text(ctx, title, 16, y + 16, { size: 15, bold: true, align: 'left' });
     details.forEach((line, i) => text(ctx, line, 16, y + 36 + i * 17, { size: 12, align: 'left', color: '#444444' }));
   });
   return figurePng(fig);
