@@ -241,6 +241,10 @@ describe('DistributedDataParallel on an image folder', { skip: NO_PYTHON ?? (exi
   });
 });
 
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+}
+
 describe('vae pack', () => {
   test('a colour folder packed as IDX reads back byte for byte with its class names, on our side and PyTorch\'s', async (t) => {
     const dir = writeColourFolder(join(root, 'pack-colours'), 30, 5);
@@ -252,8 +256,8 @@ describe('vae pack', () => {
     for (const split of ['train', 'test'] as const) {
       assert.equal(idx[split].channels, 3);
       assert.deepEqual([idx[split].count, idx[split].height, idx[split].width], [folder[split].count, 12, 16]);
-      assert.deepEqual(idx[split].pixels, folder[split].pixels, `${split} pixels`);
-      assert.deepEqual(idx[split].labels, folder[split].labels, `${split} labels`);
+      assert.ok(sameBytes(idx[split].pixels, folder[split].pixels), `${split} pixels`);
+      assert.ok(sameBytes(idx[split].labels, folder[split].labels), `${split} labels`);
     }
     assert.deepEqual(idx.train.description.classNames, ['blue', 'red']);
     assert.equal(idx.train.description.noun, 'image');
@@ -272,7 +276,7 @@ describe('vae pack', () => {
       ),
     );
     const got = JSON.parse(stdout.trim().split('\n').pop()!) as { labels: number[]; names: string[] };
-    assert.deepEqual(new Uint8Array(readFileSync(join(root, 'packed-test.bin'))), folder.test.pixels);
+    assert.ok(sameBytes(readFileSync(join(root, 'packed-test.bin')), folder.test.pixels), 'the test images in PyTorch');
     assert.deepEqual(got.labels, Array.from(folder.test.labels));
     assert.deepEqual(got.names, ['blue', 'red']);
   });
@@ -284,7 +288,7 @@ describe('vae pack', () => {
     assert.equal(readFileSync(join(root, 'packed-grey', 'train-images-idx3-ubyte'))[3], 3);
     const grey = loadDataset(`idx:${join(root, 'packed-grey')}`);
     assert.equal(grey.train.channels, 1);
-    assert.deepEqual(grey.test.pixels, loadDataset(`folder:${dir}`, { imageSize: 8, channels: 1 }).test.pixels);
+    assert.ok(sameBytes(grey.test.pixels, loadDataset(`folder:${dir}`, { imageSize: 8, channels: 1, fit: 'crop' }).test.pixels));
     // A folder without class folders has no names: a classes.json left from an earlier pack would misname its classes.
     mkdirSync(join(root, 'unnamed'));
     for (const f of ['000.png', '002.png']) writeFileSync(join(root, 'unnamed', f), readFileSync(join(dir, 'red', f)));

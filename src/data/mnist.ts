@@ -34,7 +34,7 @@ function candidates(base: string): string[] {
 function makeSplit(name: string, images: IdxFile, imagesPath: string, labels: IdxFile, labelsPath: string, description: DataDescription): ImageDataset {
   if (images.dims.length !== 3 && !(images.dims.length === 4 && (images.dims[1] === 1 || images.dims[1] === 3))) {
     throw new UserError(
-      `bad image file ${imagesPath}: expected count x height x width, or count x channels x height x width with 1 or 3 channels; found shape ${images.dims.join('x')}`,
+      `bad image file ${imagesPath}: expected 3 dimensions (count x height x width) or 4 (count x channels x height x width, 1 or 3 channels), found shape ${images.dims.join('x')}`,
     );
   }
   if (labels.dims.length !== 1) {
