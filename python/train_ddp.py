@@ -20,7 +20,9 @@ classes.json beside them names the classes. Or folder:DIR, an image folder read 
 PNG/JPEG/WebP, the model's channels (colour over white, grey by luminance), brought to the
 model's size by --fit (default: the export's, else crop) with area averaging, and split by
 --split-seed and --test-fraction (defaults: the export's, else 1 and 0.1) with the toolkit's
-own generator, so both sides test on the same images.
+own generator, so both sides test on the same images. PNG and WebP give our bytes within one
+level; JPEGs can differ by several (libjpeg's chroma decoding is not the toolkit's), so pack
+a folder of JPEGs with `vae pack` and train on idx:DIR.
 
 Debian 12's torchrun (PyTorch 1.13 on Python 3.11) cannot parse its own default --redirects
 and --tee ("0": Python 3.11's enum.Flag no longer lists the empty flag); naming a rank that

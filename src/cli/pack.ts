@@ -63,7 +63,7 @@ export const packCommand: Command = {
     const options: DatasetOptions = { seed: opts.seed, fit: opts.fit ?? 'crop', ...(opts.skipBadImages ? { skipBadImages: true } : {}) };
     if (opts.imageSize !== undefined) {
       const shape = parseImageSize(opts.imageSize);
-      if (shape === null || [shape.height, shape.width].some((s) => s < 1 || s > 1024)) fail(`--image-size takes N or HxW (height x width), e.g. 64 or 64x48; got "${opts.imageSize}"`);
+      if (shape === null || [shape.height, shape.width].some((s) => s < 4 || s > 512)) fail(`--image-size takes N or HxW (height x width) with sides 4 to 512, e.g. 64 or 64x48; got "${opts.imageSize}"`);
       options.imageSize = shape!;
     }
     if (opts.channels !== undefined) options.channels = opts.channels === '3' ? 3 : 1;
