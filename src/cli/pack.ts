@@ -89,7 +89,7 @@ export const packCommand: Command = {
     }
     const t = data.train;
     const shape = `${t.channels === 3 ? 'colour ' : ''}${t.height}x${t.width}`;
-    const named = names.length > 0 ? `, ${names.length} class names in ${IDX_CLASSES_FILE}` : '';
+    const named = names.length > 0 ? `, ${names.length} class name${names.length === 1 ? '' : 's'} in ${IDX_CLASSES_FILE}` : '';
     process.stdout.write(`wrote ${t.count} train / ${data.test.count} test ${shape} images of ${opts.dataset} to ${opts.out} as IDX files${named}\n`);
     return 0;
   },
