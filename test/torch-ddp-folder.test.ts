@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { Random, Tensor, loadCheckpoint, loadDataset, datasetFloats } from '../src/index.js';
 import { loadImageFolder, resizeArea } from '../src/data/folder.js';
 import { encodePng } from '../src/viz/png.js';
+import { encodeLosslessWebp } from './support/webp.js';
 import { folderRecord } from '../src/data/fingerprint.js';
 import { assertUserFailure, vae, vaeOk } from './support/cli.js';
 import { tempRoot } from './support/tiny.js';
@@ -96,8 +97,21 @@ function worstByteDifference(a: Uint8Array, b: Uint8Array): { worst: number; dif
 }
 
 describe('train_ddp.py reads image folders as vae does', { skip: NO_PYTHON ?? false }, () => {
-  test('the same bytes (within 1 level) and the same test files, for colour, grey, crop, pad and stretch', (t) => {
+  test('the same bytes (within 1 level) and the same test files, for PNG and WebP, colour, grey, crop, pad and stretch', (t) => {
     const dir = writeColourFolder(join(root, 'colours'), 40);
+    // WebP too (libwebp on both sides): a red and a blue disc with transparent corners.
+    for (const [name, colour] of [['red', [255, 0, 0]], ['blue', [0, 0, 255]]] as const) {
+      const [w, h] = [26, 34];
+      const rgba = new Uint8Array(4 * w * h);
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          const inside = (x - 13) ** 2 + (y - 17) ** 2 < 100;
+          const corner = (x < 5 || x >= w - 5) && (y < 5 || y >= h - 5);
+          rgba.set(corner ? [0, 0, 0, 0] : inside ? [...colour, 255] : [255, 255, 255, 255], 4 * (y * w + x));
+        }
+      }
+      writeFileSync(join(dir, name, 'disc.webp'), encodeLosslessWebp(w, h, rgba));
+    }
     const cases = [
       { channels: 3 as const, height: 16, width: 12, fit: 'crop' as const, seed: 1, testFraction: 0.1 },
       { channels: 1 as const, height: 14, width: 14, fit: 'pad' as const, seed: 7, testFraction: 0.3 },
