@@ -57,6 +57,8 @@ META_LAYOUT = "vae_toolkit.layout"
 META_MODEL = "vae_toolkit.model"
 META_CLASS_NAMES = "vae_toolkit.class_names"
 META_BINARIZE = "vae_toolkit.binarize"
+# How a prepared dataset (an image folder) was made: {"fit", "seed", "testFraction"}; absent for IDX data.
+META_DATA = "vae_toolkit.data"
 
 _DTYPES = {"F32": torch.float32, "F64": torch.float64, "F16": torch.float16, "BF16": torch.bfloat16}
 
@@ -413,6 +415,7 @@ def load_export(path):
         "layout": layout_of(config),
         "class_names": json.loads(meta[META_CLASS_NAMES]) if META_CLASS_NAMES in meta else None,
         "binarize": meta.get(META_BINARIZE, "none"),
+        "data": json.loads(meta[META_DATA]) if META_DATA in meta else {},
     }
     return model, info
 
@@ -424,6 +427,8 @@ def save_export(path, model, info):
         meta[META_CLASS_NAMES] = json.dumps(info["class_names"])
     if info.get("binarize"):
         meta[META_BINARIZE] = info["binarize"]
+    if info.get("data"):
+        meta[META_DATA] = json.dumps(info["data"], separators=(",", ":"))
     write_safetensors(path, model.state_dict(), meta)
 
 

@@ -207,12 +207,12 @@ describe('the README', { skip: NO_TORCH ?? false }, () => {
 });
 
 describe('train_ddp.py refuses what it cannot read', { skip: NO_TORCH ?? false }, () => {
-  test('folder data, a missing IDX folder and an --out that is not safetensors: one line on stderr, exit 2', () => {
+  test('a missing image folder, a missing IDX folder and an --out that is not safetensors: one line on stderr, exit 2', () => {
     const model = new VAE(KINDS[0]!.config, new Random(1));
     const { tensors, fields } = toTorchExport(model);
     writeFileSync(join(root, 'small.safetensors'), encodeContainer({ noun: 'state dict', format: 'pt' }, tensors, fields));
     const cases: [string[], RegExp][] = [
-      [['--data', 'folder:pics', '--out', 'o.safetensors'], /folder:DIR needs PIL/],
+      [['--data', 'folder:pics', '--out', 'o.safetensors'], /image folder not found: pics/],
       [['--data', 'idx:nowhere', '--out', 'o.safetensors'], /no such IDX file: nowhere\/train-images-idx3-ubyte/],
       [['--data', 'idx:nowhere', '--out', 'o.pt'], /--out must name a \.safetensors file/],
     ];

@@ -7,7 +7,9 @@ import { ensureParentDir, writeFileAtomic } from '../io/atomic.js';
 import { encodeContainer } from '../io/container.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { dataDescriptionOf } from '../train/config.js';
-import { toTorchExport } from '../vae/torch-interop.js';
+import { TORCH_META, toTorchExport } from '../vae/torch-interop.js';
+import { isPreparedDataset } from '../data/source.js';
+import { DEFAULT_TEST_FRACTION } from '../data/folder.js';
 import { archOf } from '../vae/config.js';
 
 const flags = {
@@ -35,6 +37,12 @@ export const exportCommand: Command = {
     const { model, config } = loadCheckpoint(opts.checkpoint);
     const { classNames } = dataDescriptionOf(config);
     const { tensors, fields, layout } = toTorchExport(model, { binarize: config.training.binarize, ...(classNames.length > 0 ? { classNames } : {}) });
+    const t = config.training;
+    if (isPreparedDataset(t.dataset)) {
+      // How the images were fitted and split: python/train_ddp.py and vae import read the same ones again.
+      const data = { fit: t.fit ?? 'stretch', seed: t.seed, testFraction: t.testFraction ?? DEFAULT_TEST_FRACTION };
+      fields[TORCH_META.data] = JSON.stringify(data);
+    }
     // 'pt' is what PyTorch's own safetensors writer puts in the format field.
     const bytes = encodeContainer({ noun: 'state dict', format: 'pt' }, tensors, fields);
     ensureParentDir(opts.out);

@@ -10,10 +10,11 @@ import { kernels } from '../engine/tensor.js';
 import { Random } from '../engine/random.js';
 import { Adam } from '../nn/adam.js';
 import { CHECKPOINT_FILE, saveCheckpoint } from '../train/checkpoint.js';
-import { DEFAULT_TRAINING_CONFIG, runDataConfig, type RunConfig, type RunDataConfig } from '../train/config.js';
-import { fromTorchExport, type TorchImport } from '../vae/torch-interop.js';
+import { DEFAULT_TRAINING_CONFIG, runDataConfig, type RunConfig, type RunDataConfig, type TrainingConfig } from '../train/config.js';
+import { TORCH_META, fromTorchExport, type TorchImport } from '../vae/torch-interop.js';
 import { channelsOf } from '../vae/config.js';
-import { loadDataset } from '../data/source.js';
+import { isPreparedDataset, loadDataset, type DatasetOptions } from '../data/source.js';
+import { DEFAULT_TEST_FRACTION, IMAGE_FITS, type ImageFit } from '../data/folder.js';
 import { namesAreDigits, valuesPerImage } from '../data/dataset.js';
 import type { Binarize } from '../data/batches.js';
 
@@ -39,7 +40,8 @@ export const importCommand: Command = {
     if (existsSync(join(opts.out, CHECKPOINT_FILE))) throw new UserError(`vae import: ${opts.out} already holds a run; choose another --out`);
     if (!existsSync(opts.from)) throw new UserError(`vae import: no such file: ${opts.from}`);
     const { tensors, metadata } = readContainer(readRegularFile(opts.from, 'state dict file'), opts.from, { noun: 'state dict' });
-    const data = loadDataset(opts.dataset);
+    const made = preparedDataOptions(opts.dataset, metadata);
+    const data = loadDataset(opts.dataset, made.options);
     let imported: TorchImport;
     try {
       imported = fromTorchExport(tensors, metadata, { height: data.train.height, width: data.train.width });
@@ -56,7 +58,7 @@ export const importCommand: Command = {
     const binarize: Binarize = imported.binarize === 'dynamic' ? 'dynamic' : 'none';
     const config: RunConfig = {
       model: model.config,
-      training: { ...DEFAULT_TRAINING_CONFIG, dataset: opts.dataset, binarize },
+      training: { ...DEFAULT_TRAINING_CONFIG, dataset: opts.dataset, binarize, ...made.training },
       kernels: kernels().name,
       data: runData(runDataConfig(data.train), imported.classNames),
     };
@@ -71,6 +73,42 @@ export const importCommand: Command = {
     return 0;
   },
 };
+
+/**
+ * For a folder or emoji dataset, how to make its images for this model: at the model's size and
+ * channels (from the file's config), fitted and split as the file's metadata says (a file
+ * without it: crop, seed 1, the default test share). The same settings go into the run's
+ * training config, so eval and train --resume make the same images again.
+ */
+function preparedDataOptions(spec: string, metadata: Record<string, string>): { options: DatasetOptions; training: Partial<TrainingConfig> } {
+  if (!isPreparedDataset(spec)) return { options: {}, training: {} };
+  const meta = (key: string): string | undefined => (Object.hasOwn(metadata, key) ? metadata[key] : undefined);
+  const parse = (key: string): Record<string, unknown> | undefined => {
+    const text = meta(key);
+    if (text === undefined) return undefined;
+    try {
+      const value: unknown = JSON.parse(text);
+      if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+    } catch {
+      // Reported below, as any other shape.
+    }
+    throw new UserError(`vae import: the metadata ${key} is not a JSON object`);
+  };
+  const model = parse(TORCH_META.model);
+  const made = parse(TORCH_META.data) ?? {};
+  const fit = made.fit ?? 'crop';
+  if (!IMAGE_FITS.includes(fit as ImageFit)) throw new UserError(`vae import: the metadata ${TORCH_META.data} names an unknown fit ${JSON.stringify(fit)}`);
+  const seed = made.seed ?? DEFAULT_TRAINING_CONFIG.seed;
+  if (!Number.isInteger(seed) || (seed as number) < 0 || (seed as number) > 0xffffffff) throw new UserError(`vae import: the metadata ${TORCH_META.data} has a bad split seed ${JSON.stringify(seed)}`);
+  const testFraction = made.testFraction ?? DEFAULT_TEST_FRACTION;
+  if (typeof testFraction !== 'number' || !(testFraction > 0 && testFraction < 1)) throw new UserError(`vae import: the metadata ${TORCH_META.data} has a bad test fraction ${JSON.stringify(testFraction)}`);
+  const options: DatasetOptions = { fit: fit as ImageFit, seed: seed as number, testFraction };
+  if (model !== undefined && Number.isInteger(model.imageHeight) && Number.isInteger(model.imageWidth)) {
+    options.imageSize = { height: model.imageHeight as number, width: model.imageWidth as number };
+    options.channels = model.channels === 3 ? 3 : 1;
+  }
+  return { options, training: { ...(spec.startsWith('folder:') ? { fit: fit as ImageFit } : {}), seed: seed as number, testFraction } };
+}
 
 /** The data's record, with the class names the file carries in place of the data's own: they are the model's. */
 function runData(fromData: RunDataConfig, fileNames: string[] | undefined): RunDataConfig {

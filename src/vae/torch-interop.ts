@@ -51,6 +51,8 @@ export const TORCH_META = {
   model: 'vae_toolkit.model',
   classNames: 'vae_toolkit.class_names',
   binarize: 'vae_toolkit.binarize',
+  /** How a prepared dataset (an image folder, emoji) was made: JSON {"fit", "seed", "testFraction"}, so its reader makes it again. */
+  data: 'vae_toolkit.data',
 } as const;
 
 /** The layout a model is written in: the classic example's when it has that shape. */
