@@ -81,7 +81,9 @@ test('a client that never reads a big /files/ download is dropped, and the file 
   const stalled = connect(port, '127.0.0.1');
   stalled.write(`GET /files/big.safetensors HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
   stalled.pause(); // never reads: the server's writes back up and stop
-  await new Promise((resolve) => setTimeout(resolve, 150));
+  // Waited for rather than slept on: on a busy machine the server may take a while to open the file.
+  const opening = performance.now();
+  while (handlesOn(big) === 0 && performance.now() - opening < 3000) await new Promise((resolve) => setTimeout(resolve, 5));
   assert.equal(handlesOn(big), 1, 'the download is under way, on one file handle');
   // A paused socket hears of its end only once it reads, so the server's side is watched: its handle on the file.
   const start = performance.now();
