@@ -11,7 +11,7 @@ import { Random } from '../engine/random.js';
 import { Adam } from '../nn/adam.js';
 import { CHECKPOINT_FILE, saveCheckpoint } from '../train/checkpoint.js';
 import { DEFAULT_TRAINING_CONFIG, runDataConfig, type RunConfig, type RunDataConfig } from '../train/config.js';
-import { fromTorchExport, type TorchImport } from '../vae/torch-interop.js';
+import { TORCH_META, fromTorchExport, type TorchImport } from '../vae/torch-interop.js';
 import { channelsOf } from '../vae/config.js';
 import { loadDataset } from '../data/source.js';
 import { namesAreDigits, valuesPerImage } from '../data/dataset.js';
@@ -39,24 +39,35 @@ export const importCommand: Command = {
     if (existsSync(join(opts.out, CHECKPOINT_FILE))) throw new UserError(`vae import: ${opts.out} already holds a run; choose another --out`);
     if (!existsSync(opts.from)) throw new UserError(`vae import: no such file: ${opts.from}`);
     const { tensors, metadata } = readContainer(readRegularFile(opts.from, 'state dict file'), opts.from, { noun: 'state dict' });
-    const data = loadDataset(opts.dataset);
-    let imported: TorchImport;
-    try {
-      imported = fromTorchExport(tensors, metadata, { height: data.train.height, width: data.train.width });
-    } catch (err) {
-      throw new UserError(`vae import: ${opts.from} is not a VAE state dict this toolkit reads: ${(err as Error).message}`);
-    }
+    const parse = (image?: { height: number; width: number }): TorchImport => {
+      try {
+        return fromTorchExport(tensors, metadata, image);
+      } catch (err) {
+        throw new UserError(`vae import: ${opts.from} is not a VAE state dict this toolkit reads: ${(err as Error).message}`);
+      }
+    };
+    // A file with its model config says its image size, which folder and emoji data are brought
+    // to (as at training, fitted by the default crop); the classic example's is sized from the data.
+    const described = Object.hasOwn(metadata, TORCH_META.model);
+    let imported = described ? parse() : undefined;
+    const sized = imported?.model.config;
+    const data = loadDataset(
+      opts.dataset,
+      sized === undefined ? {} : { imageSize: { height: sized.imageHeight, width: sized.imageWidth }, channels: channelsOf(sized) === 3 ? 3 : 1, fit: 'crop' },
+    );
+    imported ??= parse({ height: data.train.height, width: data.train.width });
     const { model } = imported;
     const m = model.config;
     const d = data.train;
     if (valuesPerImage(d) !== m.inputDim || channelsOf(m) !== d.channels || m.imageHeight !== d.height || m.imageWidth !== d.width) {
       const shape = (c: number, h: number, w: number): string => `${c === 1 ? 'grey' : `${c}-channel`} ${h}x${w} images`;
-      throw new UserError(`vae import: the model takes ${shape(channelsOf(m), m.imageHeight, m.imageWidth)}, ${opts.dataset} has ${shape(d.channels, d.height, d.width)}`);
+      throw new UserError(`vae import: the model takes ${shape(channelsOf(m), m.imageHeight, m.imageWidth)}, ${opts.dataset} has ${shape(d.channels, d.height, d.width)}; name the model's data with --dataset`);
     }
     const binarize: Binarize = imported.binarize === 'dynamic' ? 'dynamic' : 'none';
     const config: RunConfig = {
       model: model.config,
-      training: { ...DEFAULT_TRAINING_CONFIG, dataset: opts.dataset, binarize },
+      // The fit the data were loaded with, so eval and --resume load them the same way.
+      training: { ...DEFAULT_TRAINING_CONFIG, dataset: opts.dataset, binarize, ...(opts.dataset.startsWith('folder:') ? { fit: 'crop' as const } : {}) },
       kernels: kernels().name,
       data: runData(runDataConfig(data.train), imported.classNames),
     };
