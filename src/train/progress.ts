@@ -22,6 +22,11 @@ export interface EpochProgressOptions {
   batchSize?: number;
   /** Milliseconds; injectable so tests can drive a fake clock. */
   now?: () => number;
+  /**
+   * When the bar's work began, on the `now` clock, if before the bar was made: a bar made after
+   * its first batch counts that batch's time too, or its first rate is that batch over nothing.
+   */
+  startedAt?: number;
   /** Batches between plain (non-TTY) lines; defaults to about a tenth of the epoch. */
   plainEvery?: number;
 }
@@ -63,7 +68,7 @@ export class EpochProgress {
     this.totalBatches = Math.max(0, opts.totalBatches);
     this.now = opts.now ?? (() => performance.now());
     this.plainEvery = Math.max(1, Math.floor(opts.plainEvery ?? Math.round(this.totalBatches / 10)));
-    this.start = this.now();
+    this.start = Math.min(opts.startedAt ?? Infinity, this.now());
   }
 
   update(batchesDone: number, runningLoss: number, samplesDone: number): void {

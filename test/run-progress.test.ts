@@ -1,0 +1,20 @@
+/**
+ * The progress listener of a run: its bar is made when the first batch of an epoch or report
+ * period has already finished, so its rate must count that batch's time as well as its images.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { progressListener } from '../src/run/progress.js';
+import type { ProgressSink } from '../src/train/progress.js';
+
+test("the first progress line of a period gives the first batch's rate, not that batch over no time", () => {
+  const lines: string[] = [];
+  const sink: ProgressSink = { isTTY: false, write: (s) => void lines.push(s) };
+  const listener = progressListener(sink, { write: () => undefined }, 500, 1000);
+  // The trainer says: 128 images in the 0.1 s since the period began (one plain line per batch of 10).
+  listener.step?.({ epoch: 495, batch: 0, batchesPerEpoch: 2, step: 989, loss: 800, runningLoss: 800, samplesDone: 128, elapsed: 0.1, period: { batch: 0, batches: 10, firstEpoch: 495 } });
+  assert.equal(lines.length, 1, lines.join(''));
+  const rate = Number(/(\d+) samples\/s/.exec(lines[0]!)?.[1]);
+  // 1280 samples/s, a little less for the microseconds between the step and the bar.
+  assert.ok(rate > 1000 && rate <= 1280, `rate ${rate} in: ${lines[0]}`);
+});
