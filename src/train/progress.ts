@@ -13,6 +13,8 @@ export interface ProgressSink {
 export interface EpochProgressOptions {
   sink: ProgressSink;
   epoch: number;
+  /** The last epoch the bar spans, when it spans several (a report period of a run in steps). */
+  lastEpoch?: number;
   epochs: number;
   totalBatches: number;
   /**
@@ -51,6 +53,7 @@ const CLEAR_EOL = '\x1b[K';
 export class EpochProgress {
   private readonly sink: ProgressSink;
   private readonly epoch: number;
+  private readonly lastEpoch: number;
   private readonly epochs: number;
   private readonly totalBatches: number;
   private readonly now: () => number;
@@ -64,6 +67,7 @@ export class EpochProgress {
   constructor(opts: EpochProgressOptions) {
     this.sink = opts.sink;
     this.epoch = opts.epoch;
+    this.lastEpoch = Math.max(opts.epoch, opts.lastEpoch ?? opts.epoch);
     this.epochs = opts.epochs;
     this.totalBatches = Math.max(0, opts.totalBatches);
     this.now = opts.now ?? (() => performance.now());
@@ -108,7 +112,7 @@ export class EpochProgress {
     const total = String(this.totalBatches);
     return {
       done,
-      epoch: `epoch ${this.epoch}/${this.epochs}`,
+      epoch: this.lastEpoch > this.epoch ? `epochs ${this.epoch}-${this.lastEpoch}/${this.epochs}` : `epoch ${this.epoch}/${this.epochs}`,
       // Padded so the line does not jitter as the count gains digits.
       counts: `${String(done).padStart(total.length)}/${total}`,
       loss: `loss ${runningLoss.toFixed(2)}`,
