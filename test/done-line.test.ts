@@ -1,4 +1,4 @@
-/** The last line of `vae train`: the final test NELBO, and its bits/dim for a discretized logistic decoder. */
+/** The last line of `vae train` (the final test NELBO, and its bits/dim for a discretized logistic decoder) and the first of `vae eval`. */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
@@ -18,4 +18,9 @@ test('a logistic run ends with its test NELBO in nats and in bits/dim, the same 
 test('a Bernoulli run ends with nats only', async () => {
   const r = await vaeOk(['train', ...TINY_FLAGS, '--out', 'bernoulli'], root);
   assert.match(r.stdout, /^done: 1 epoch, test NELBO [\d.]+ nats, training time/m);
+});
+
+test('vae eval of a one-epoch run says "after 1 epoch"', async () => {
+  const r = await vaeOk(['eval', '--checkpoint', 'bernoulli'], root);
+  assert.match(r.stdout, /over 128 mnist test images, after 1 epoch$/m);
 });
