@@ -187,7 +187,9 @@ function newRunConfig(req: TrainRequest, given: ReadonlySet<string>, data: DataS
   let classes = 0;
   if (req.conditional) {
     for (const split of [data.train, data.test]) for (const l of split.labels) classes = Math.max(classes, l + 1);
-    if (classes < 2) fail(`--conditional needs labelled data with at least two classes; ${data.name} has ${classes}`);
+    // A folder without class folders has no classes at all, not one.
+    const unlabelled = data.train.description.classNames.length === 0 && req.dataset.startsWith('folder:');
+    if (classes < 2) fail(`--conditional needs labelled data with at least two classes; ${data.name} has ${unlabelled ? 'none: its images are not in class folders' : classes}`);
   }
   if (req.arch === 'conv') {
     const problem = convSizeProblem(data.train.height, data.train.width, (req.convChannels ?? CONV_CHANNELS).length);
