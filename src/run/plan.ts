@@ -180,7 +180,7 @@ export function describeRunLength(training: TrainingConfig, trainCount: number):
   if (training.steps === undefined) return `${training.epochs} epoch${training.epochs === 1 ? '' : 's'}`;
   const perEpoch = numBatches(trainCount, training.batchSize);
   const short = training.steps % perEpoch !== 0;
-  return `${training.steps} steps (${training.epochs} epoch${training.epochs === 1 ? '' : 's'} of ${perEpoch} batch${perEpoch === 1 ? '' : 'es'}${short ? ', the last cut short' : ''})`;
+  return `${training.steps} step${training.steps === 1 ? '' : 's'} (${training.epochs} epoch${training.epochs === 1 ? '' : 's'} of ${perEpoch} batch${perEpoch === 1 ? '' : 'es'}${short ? ', the last cut short' : ''})`;
 }
 
 function newRunConfig(req: TrainRequest, given: ReadonlySet<string>, data: DataSplits, kernels: string): RunConfig {
