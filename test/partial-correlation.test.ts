@@ -124,3 +124,19 @@ test('invertMatrix inverts, and refuses a singular matrix', () => {
   }
   assert.throws(() => invertMatrix(Float64Array.from([1, 2, 2, 4]), 2), /singular/);
 });
+
+test('with no more images than latent dimensions and an intercept, no dimension gets credit and the fit claims nothing', () => {
+  const rng = new Random(11);
+  const L = 6;
+  // Noise: L + 1 rows let the latents and an intercept fit any measure exactly (every r would be +-1).
+  const few = L + 1;
+  const latents = Array.from({ length: L }, () => normals(rng, few));
+  const measure = normals(rng, few);
+  assert.deepEqual(partialCorrelations(latents, measure), new Array<number>(L).fill(0));
+  assert.equal(regressionDirection(latents, measure).r, 0);
+  // One row more and the statistics are computed again: noise now gives values below 1.
+  const enough = L + 2;
+  const more = Array.from({ length: L }, () => normals(rng, enough));
+  const r = partialCorrelations(more, normals(rng, enough));
+  assert.ok(r.some((v) => v !== 0) && r.every((v) => Math.abs(v) < 1), `r ${r.join(', ')}`);
+});

@@ -76,3 +76,9 @@ test('on digit data --digit keeps working and means the same as --class', async 
   await vaeOk(['sample', '--checkpoint', digitsRun, '-n', '4', '--class', '3', '--out', 'c3.png'], root);
   assert.deepEqual(readFileSync(join(root, 'd3.png')), readFileSync(join(root, 'c3.png')));
 });
+
+test('--digit on a model of images without classes says it needs a conditional model, not to use --class', async () => {
+  const plain = join(root, 'shapes-plain');
+  await vaeOk(['train', '--dataset', `folder:${join(root, 'shapes')}`, '--image-size', '12', ...SMALL.filter((f) => f !== '--conditional'), '--out', plain], root);
+  assertUserFailure(await vae(['sample', '--checkpoint', plain, '--digit', '1', '--out', 'x.png'], root), /^vae sample: --digit needs a conditional model \(train one with --conditional\)$/);
+});

@@ -10,6 +10,7 @@ import { bitsPerDim } from '../vae/likelihood.js';
 import { isContinuous, isDiscretized } from '../vae/config.js';
 import { commandProgress, type Stage, type StageOptions } from '../train/stage-progress.js';
 import { disentanglementWork, groundTruthFor, modelDisentanglement } from '../train/disentanglement.js';
+import { plural } from '../run/train-run.js';
 
 const QUIET: Stage = { update() {}, finish() {} };
 
@@ -108,7 +109,7 @@ export const evalCommand: Command = {
       const lines = [
         `test NELBO ${ev.nelbo.toFixed(2)} nats per example (reconstruction ${ev.recon.toFixed(2)} + KL ${ev.kl.toFixed(2)})` +
           (normalized ? `, ${bitsPerDim(ev.nelbo, dims, dequantized).toFixed(3)} bits/dim` : '') +
-          ` over ${ev.count} ${data.name} test images, after ${state.epoch} epochs`,
+          ` over ${ev.count} ${data.name} test ${ev.count === 1 ? 'image' : 'images'}, after ${plural(state.epoch, 'epoch')}`,
       ];
       if (iw !== null) {
         lines.push(

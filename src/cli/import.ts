@@ -53,7 +53,7 @@ export const importCommand: Command = {
     const d = data.train;
     if (valuesPerImage(d) !== m.inputDim || channelsOf(m) !== d.channels || m.imageHeight !== d.height || m.imageWidth !== d.width) {
       const shape = (c: number, h: number, w: number): string => `${c === 1 ? 'grey' : `${c}-channel`} ${h}x${w} images`;
-      throw new UserError(`vae import: the model takes ${shape(channelsOf(m), m.imageHeight, m.imageWidth)}, ${opts.dataset} has ${shape(d.channels, d.height, d.width)}`);
+      throw new UserError(`vae import: the model takes ${shape(channelsOf(m), m.imageHeight, m.imageWidth)}, ${opts.dataset} has ${shape(d.channels, d.height, d.width)}; name the model's data with --dataset`);
     }
     const binarize: Binarize = imported.binarize === 'dynamic' ? 'dynamic' : 'none';
     const config: RunConfig = {

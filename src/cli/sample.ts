@@ -36,11 +36,11 @@ export function resolveClass(model: VAE, words: FigureWords, spec: string): numb
 
 /** The class --digit names, for digit data only. */
 function resolveDigit(model: VAE, words: FigureWords, digit: number): number {
-  if (words.noun !== 'digit') {
-    const choices = model.classes > 0 ? ` (${classChoices(model, words)})` : '';
-    throw new UserError(`vae sample: --digit is for digit data, and this model's data are not digits; use --class NAME or INDEX${choices}`);
-  }
+  // Without classes neither flag applies, so the advice to use --class would only lead to the next refusal.
   if (model.classes === 0) throw new UserError('vae sample: --digit needs a conditional model (train one with --conditional)');
+  if (words.noun !== 'digit') {
+    throw new UserError(`vae sample: --digit is for digit data, and this model's data are not digits; use --class NAME or INDEX (${classChoices(model, words)})`);
+  }
   if (digit >= model.classes) throw new UserError(`vae sample: --digit ${digit} is not a class of this model (0 to ${model.classes - 1})`);
   return digit;
 }

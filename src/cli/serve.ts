@@ -1,4 +1,4 @@
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
 import { parseFlags } from './args.js';
 import { allowHostFlag, applyKernels, kernelsFlag } from './shared-flags.js';
@@ -12,6 +12,7 @@ import { untilInterrupted } from '../server/interrupted.js';
 import { loadWebApp } from '../server/static-assets.js';
 import { describeModel } from '../vae/describe.js';
 import { commandProgress } from '../train/stage-progress.js';
+import { FACTORS_FILE } from '../viz/factors-report.js';
 
 export const DEFAULT_PORT = 8080;
 
@@ -72,6 +73,11 @@ export const serveCommand: Command = {
     );
     const warning = guard.warning();
     if (warning !== null) process.stderr.write(`vae serve: ${warning}\n`);
+    // --checkpoint serves the model alone; a run folder given so has figures and factor names the page would show.
+    const folder = opts.checkpoint !== undefined && statSync(opts.checkpoint).isDirectory() ? opts.checkpoint : null;
+    if (folder !== null && existsSync(join(folder, FACTORS_FILE))) {
+      process.stderr.write(`vae serve: serving the model only; --run ${folder} also gives the page the run's factor names and figures\n`);
+    }
     await untilInterrupted();
     await shutdown(server);
     return 0;

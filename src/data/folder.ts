@@ -15,7 +15,7 @@
  * label, so a folder of digits keeps digit labels; otherwise classes are numbered in sorted
  * order. Without class folders every image has label 0 and there are no class names.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { extname, join, resolve, basename } from 'node:path';
 import { PNG } from 'pngjs';
@@ -438,7 +438,11 @@ export function loadImageFolder(dir: string, options: FolderOptions = {}): DataS
   const target = shapeOf(options.size);
   const fraction = options.testFraction ?? DEFAULT_TEST_FRACTION;
   checkFolderSettings(target, fraction);
-  if (!isDirectory(dir)) throw new UserError(`image folder not found: ${dir}`);
+  if (!isDirectory(dir)) {
+    // A single image given as the folder is a likely slip; say what the spec wants.
+    if (existsSync(dir)) throw new UserError(`folder:${dir} is a file; folder: takes a folder of images (optionally in one sub-folder per class)`);
+    throw new UserError(`image folder not found: ${dir}`);
+  }
 
   const entries = listDir(dir);
   const classDirs = entries.filter((e) => !e.startsWith('.') && isDirectory(join(dir, e)));

@@ -180,14 +180,16 @@ export function describeRunLength(training: TrainingConfig, trainCount: number):
   if (training.steps === undefined) return `${training.epochs} epoch${training.epochs === 1 ? '' : 's'}`;
   const perEpoch = numBatches(trainCount, training.batchSize);
   const short = training.steps % perEpoch !== 0;
-  return `${training.steps} steps (${training.epochs} epoch${training.epochs === 1 ? '' : 's'} of ${perEpoch} batch${perEpoch === 1 ? '' : 'es'}${short ? ', the last cut short' : ''})`;
+  return `${training.steps} step${training.steps === 1 ? '' : 's'} (${training.epochs} epoch${training.epochs === 1 ? '' : 's'} of ${perEpoch} batch${perEpoch === 1 ? '' : 'es'}${short ? ', the last cut short' : ''})`;
 }
 
 function newRunConfig(req: TrainRequest, given: ReadonlySet<string>, data: DataSplits, kernels: string): RunConfig {
   let classes = 0;
   if (req.conditional) {
     for (const split of [data.train, data.test]) for (const l of split.labels) classes = Math.max(classes, l + 1);
-    if (classes < 2) fail(`--conditional needs labelled data with at least two classes; ${data.name} has ${classes}`);
+    // A folder without class folders has no classes at all, not one.
+    const unlabelled = data.train.description.classNames.length === 0 && req.dataset.startsWith('folder:');
+    if (classes < 2) fail(`--conditional needs labelled data with at least two classes; ${data.name} has ${unlabelled ? 'none: its images are not in class folders' : classes}`);
   }
   if (req.arch === 'conv') {
     const problem = convSizeProblem(data.train.height, data.train.width, (req.convChannels ?? CONV_CHANNELS).length);

@@ -12,7 +12,9 @@ export function progressListener(sink: ProgressSink, out: { write(s: string): vo
       // A resumed epoch cut short starts its bar where it stands.
       if (at.batch === 0 || bar === null) {
         bar?.finish();
-        bar = new EpochProgress({ sink, epoch: at.firstEpoch, epochs, totalBatches: at.batches });
+        // s.elapsed and s.samplesDone count from the start of the epoch or period, its first batch included.
+        const lastEpoch = s.period === undefined ? s.epoch : at.firstEpoch + Math.ceil(at.batches / s.batchesPerEpoch) - 1;
+        bar = new EpochProgress({ sink, epoch: at.firstEpoch, lastEpoch, epochs, totalBatches: at.batches, startedAt: performance.now() - s.elapsed * 1000 });
       }
       bar.update(at.batch + 1, s.runningLoss, s.samplesDone);
     },

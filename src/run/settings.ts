@@ -68,7 +68,7 @@ export const TRAIN_SETTINGS = {
     kind: 'enum',
     choices: KERNEL_CHOICES,
     default: 'auto',
-    help: 'Compute kernels: native (the C++ addon), js (portable), or auto (native when built)',
+    help: 'Compute kernels: native (the C++ addon), wasm (WebAssembly SIMD), js (portable), or auto (native, else wasm, else js)',
     fixedOnResume: false,
   },
   ui: {

@@ -65,7 +65,10 @@ export async function trainRun(
     const last = history[history.length - 1];
     return await finish({
       outcome: 'done',
-      message: `${plural(state.epoch, 'epoch')}${last ? `, test NELBO ${last.test_nelbo.toFixed(2)} nats` : ''}`,
+      // A logistic decoder's number is read in bits/dim, as the epoch lines and vae eval give it.
+      message:
+        `${plural(state.epoch, 'epoch')}${last ? `, test NELBO ${last.test_nelbo.toFixed(2)} nats` : ''}` +
+        (last?.test_bits_per_dim !== undefined ? ` = ${last.test_bits_per_dim.toFixed(3)} bits/dim` : ''),
       history,
     });
   } catch (err) {

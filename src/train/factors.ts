@@ -183,6 +183,10 @@ export function analyzeFactors(model: VAE, test: ImageDataset, measures: Measure
     }
     let best = 0;
     for (let j = 1; j < names.length; j++) if (Math.abs(partial[j]![d]!) > Math.abs(partial[best]![d]!)) best = j;
+    // No measure correlates at all (or too few images to tell): the dimension tracks none we know.
+    if (partial[best]![d]! === 0) {
+      return { dim: d, kl: k, active, factor: null, r: null, slope: null, slopeUnits: null, monotonic: null, confirmed: null, partial: byMeasure };
+    }
     const factor = names[best]!;
     const r = partial[best]![d]!;
     const values = traversals[d]!.values[factor]!;

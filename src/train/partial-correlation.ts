@@ -15,6 +15,10 @@
  *
  * A variable that does not vary (a collapsed latent dimension) gets correlation 0 with every
  * other, so it neither takes nor gives credit.
+ *
+ * Both need more observations than variables: with n <= L + 1 rows the L latent columns and an
+ * intercept fit any measure exactly, so every partial correlation and every R comes out +-1 and
+ * says nothing. Too few rows give 0 (no credit), as a measure that does not vary does.
  */
 
 /** Keeps the inverse finite when latent dimensions are nearly collinear; far below any correlation that matters. */
@@ -100,6 +104,11 @@ export function correlation(x: ArrayLike<number>, y: ArrayLike<number>): number 
   return correlationMatrix([standardize(x).z, standardize(y).z])[1]!;
 }
 
+/** Fewest rows from which partial correlations and a fit on `latents` columns tell anything: one more than the fit's parameters. */
+export function minimumRows(latents: number): number {
+  return latents + 2;
+}
+
 /** The rows where every given column is finite (a measure may be undefined for an image with no ink). */
 function finiteRows(columns: ArrayLike<number>[], n: number): Uint32Array {
   const keep: number[] = [];
@@ -121,7 +130,7 @@ export function partialCorrelations(latents: ArrayLike<number>[], measure: Array
   const n = measure.length;
   for (const c of latents) if (c.length !== n) throw new RangeError(`partialCorrelations: a latent column has ${c.length} values, the measure ${n}`);
   const rows = finiteRows([...latents, measure], n);
-  if (rows.length < 3) return new Array<number>(L).fill(0);
+  if (rows.length < Math.max(3, minimumRows(L))) return new Array<number>(L).fill(0);
   const columns = [...latents, measure].map((c) => standardize(pick(c, rows)).z);
   const k = L + 1;
   const r = correlationMatrix(columns);
@@ -152,7 +161,7 @@ export function regressionDirection(latents: ArrayLike<number>[], measure: Array
   const L = latents.length;
   const n = measure.length;
   const rows = finiteRows([...latents, measure], n);
-  if (rows.length < 3) return { vector: new Array<number>(L).fill(0), r: 0, slope: 0 };
+  if (rows.length < Math.max(3, minimumRows(L))) return { vector: new Array<number>(L).fill(0), r: 0, slope: 0 };
   const zs = latents.map((c) => standardize(pick(c, rows)));
   const ms = standardize(pick(measure, rows));
   if (ms.sd === 0) return { vector: new Array<number>(L).fill(0), r: 0, slope: 0 };

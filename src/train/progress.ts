@@ -13,6 +13,8 @@ export interface ProgressSink {
 export interface EpochProgressOptions {
   sink: ProgressSink;
   epoch: number;
+  /** The last epoch the bar spans, when it spans several (a report period of a run in steps). */
+  lastEpoch?: number;
   epochs: number;
   totalBatches: number;
   /**
@@ -22,6 +24,11 @@ export interface EpochProgressOptions {
   batchSize?: number;
   /** Milliseconds; injectable so tests can drive a fake clock. */
   now?: () => number;
+  /**
+   * When the bar's work began, on the `now` clock, if before the bar was made: a bar made after
+   * its first batch counts that batch's time too, or its first rate is that batch over nothing.
+   */
+  startedAt?: number;
   /** Batches between plain (non-TTY) lines; defaults to about a tenth of the epoch. */
   plainEvery?: number;
 }
@@ -46,6 +53,7 @@ const CLEAR_EOL = '\x1b[K';
 export class EpochProgress {
   private readonly sink: ProgressSink;
   private readonly epoch: number;
+  private readonly lastEpoch: number;
   private readonly epochs: number;
   private readonly totalBatches: number;
   private readonly now: () => number;
@@ -59,11 +67,12 @@ export class EpochProgress {
   constructor(opts: EpochProgressOptions) {
     this.sink = opts.sink;
     this.epoch = opts.epoch;
+    this.lastEpoch = Math.max(opts.epoch, opts.lastEpoch ?? opts.epoch);
     this.epochs = opts.epochs;
     this.totalBatches = Math.max(0, opts.totalBatches);
     this.now = opts.now ?? (() => performance.now());
     this.plainEvery = Math.max(1, Math.floor(opts.plainEvery ?? Math.round(this.totalBatches / 10)));
-    this.start = this.now();
+    this.start = Math.min(opts.startedAt ?? Infinity, this.now());
   }
 
   update(batchesDone: number, runningLoss: number, samplesDone: number): void {
@@ -103,7 +112,7 @@ export class EpochProgress {
     const total = String(this.totalBatches);
     return {
       done,
-      epoch: `epoch ${this.epoch}/${this.epochs}`,
+      epoch: this.lastEpoch > this.epoch ? `epochs ${this.epoch}-${this.lastEpoch}/${this.epochs}` : `epoch ${this.epoch}/${this.epochs}`,
       // Padded so the line does not jitter as the count gains digits.
       counts: `${String(done).padStart(total.length)}/${total}`,
       loss: `loss ${runningLoss.toFixed(2)}`,

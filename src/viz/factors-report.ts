@@ -6,6 +6,7 @@
 import { escapeHtml, figureHtml, type ReportFigure } from './report.js';
 import { activeByKl, dimensionName, measureScatterFigure, signed, traversalsFigure } from './factor-figures.js';
 import { ACTIVE_KL_NATS, MONOTONIC_TOLERANCE, TRAVERSAL_SIGMAS, measureLabel, type FactorAnalysis, type FactorsFile } from '../train/factors.js';
+import { minimumRows } from '../train/partial-correlation.js';
 
 export const FACTORS_FILE = 'factors.json';
 export const TRAVERSALS_FILE = 'latent_traversals.png';
@@ -118,7 +119,7 @@ export function factorsSectionHtml(file: FactorsFile, figures: ReportFigure[]): 
   });
   return `<section id="hidden-factors">
 <h2>Hidden factors</h2>
-<p>What each latent dimension means. Every test image is measured (Morpho-MNIST measures for glyphs: area, stroke length, thickness, slant, width, height; colour, size and position for other pictures), and each dimension is named after the measure its posterior means track best, by partial correlation r given the other dimensions. The decoder confirms it: moving the dimension alone from \u22123\u03c3 to +3\u03c3 (${TRAVERSAL_SIGMAS.length} steps) and measuring the decoded images gives the slope, and whether the measure changes one way all along (allowing steps back of ${Math.round(MONOTONIC_TOLERANCE * 100)}% of its range); confirmed: monotonic, and in the direction r says. Active: KL above ${ACTIVE_KL_NATS} nats. ${file.testImages.toLocaleString('en-US')} test images.</p>
+<p>What each latent dimension means. Every test image is measured (Morpho-MNIST measures for glyphs: area, stroke length, thickness, slant, width, height; colour, size and position for other pictures), and each dimension is named after the measure its posterior means track best, by partial correlation r given the other dimensions. The decoder confirms it: moving the dimension alone from \u22123\u03c3 to +3\u03c3 (${TRAVERSAL_SIGMAS.length} steps) and measuring the decoded images gives the slope, and whether the measure changes one way all along (allowing steps back of ${Math.round(MONOTONIC_TOLERANCE * 100)}% of its range); confirmed: monotonic, and in the direction r says. Active: KL above ${ACTIVE_KL_NATS} nats. ${file.testImages.toLocaleString('en-US')} test images.${tooFewImages(file) === '' ? '' : ` <strong>${escapeHtml(tooFewImages(file))}</strong>`}</p>
 <table class="factors">
 <tr><th>dimension</th><th>KL (nats)</th><th>active</th><th>tracks</th><th>partial r</th><th>slope along the traversal</th><th>monotonic</th><th>confirmed</th></tr>
 ${rows.join('\n')}
@@ -132,6 +133,19 @@ ${file.measures
 </table>
 ${figures.map(figureHtml).join('\n')}
 </section>`;
+}
+
+/**
+ * Why no dimension is named, when the test set is too small for partial correlations over all
+ * the latent dimensions; '' when it is large enough.
+ */
+export function tooFewImages(file: FactorsFile): string {
+  const needed = minimumRows(file.dimensions.length);
+  if (file.testImages >= needed) return '';
+  return (
+    `Too few test images to name the factors: partial correlations over ${file.dimensions.length} latent dimensions need at least ${needed}, ` +
+    `and there are ${file.testImages}. A larger test share (--test-fraction) or fewer latent dimensions (--latent) gives them.`
+  );
 }
 
 /** The table `vae factors` prints. */
@@ -148,7 +162,8 @@ export function factorsTableText(file: FactorsFile): string {
     d.monotonic === null ? '-' : d.monotonic ? 'yes' : 'no',
     d.confirmed === null ? '-' : d.confirmed ? 'yes' : 'no',
   ]);
-  return alignedTable(header, rows, [1, 4]) + '\n' + measuresTableText(file);
+  const note = tooFewImages(file);
+  return alignedTable(header, rows, [1, 4]) + '\n' + measuresTableText(file) + (note === '' ? '' : note + '\n');
 }
 
 /** Columns padded to their widest cell; `right` columns (numbers) aligned right. */

@@ -175,7 +175,9 @@ function conditionalCaptions(w: FigureWords): Record<string, (classes: number, m
     'reconstructions.png': () =>
       `The first ${RECONSTRUCTIONS} test ${items} (odd rows) above their reconstructions (even rows), decoded from the posterior means with each ${w.noun}'s own label y.`,
     'samples.png': (classes) =>
-      `Each column one z drawn from the prior N(0, I), each row one class y${classes > SAMPLE_CLASSES ? ` (the first ${SAMPLE_CLASSES} of ${classes})` : ''}, decoded to E[x|z, y]: the label sets the class, z the style.`,
+      `Each column one z drawn from the prior N(0, I), each row one class y${classes > SAMPLE_CLASSES ? ` (the first ${SAMPLE_CLASSES} of ${classes})` : ''}, decoded to E[x|z, y]: the label sets the class, z the style. ` +
+      // The grid has no room for words, so the caption names its rows.
+      `Rows from the top: ${Array.from({ length: Math.min(classes, SAMPLE_CLASSES) }, (_, y) => className(w, y)).join(', ')}.`,
     'latent_scatter.png': () =>
       `Each test ${w.noun} placed at its posterior mean \u03bc(x, y) and colored by its label. The encoder and decoder are told the label, so the code need not carry the class: the classes overlap, and the plane holds style instead.`,
     'latent_manifold.png': (_classes, y) =>
