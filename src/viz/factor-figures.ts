@@ -85,17 +85,28 @@ export function traversalsFigure(analysis: FactorAnalysis, channels: number, hei
   }
   const left = Math.max(250, Math.ceil(16 + widest + 16));
   const top = 100;
-  const rowGap = 14;
+  // A row is as tall as its images or its label, whichever is taller, so small images' labels do not overlap.
+  const labelH = 36 + 17 * Math.max(0, ...labels.map((l) => l.details.length - 1)) + 8;
+  const rowH = Math.max(cellH, labelH) + 14;
   const gridW = steps * cellW + (steps - 1) * gap;
-  const figW = left + gridW + 30;
-  const figH = top + Math.max(1, rows.length) * (cellH + rowGap) + 30;
-  const fig = createFigure(Math.max(figW, 760), figH);
+  const title = 'Latent traversals: each active dimension moved alone, the decoded mean image following';
+  const conditional = analysis.traversalClass === undefined ? '' : `, decoded as class y = ${analysis.traversalClass}`;
+  const subtitle = `from \u22123\u03c3 to +3\u03c3 around the mean code of the ${analysis.file.testImages.toLocaleString('en-US')} test ${noun}s (\u03c3: the spread of that dimension's posterior means)${conditional}`;
+  const legend = 'label: the measure the dimension tracks best (partial correlation r, given the other dimensions) and its change along the row';
+  measuring.font = font(17, 'bold');
+  let headW = measuring.measureText(title).width;
+  measuring.font = font(13, 'normal');
+  headW = Math.max(headW, measuring.measureText(subtitle).width);
+  measuring.font = font(12, 'normal');
+  headW = Math.max(headW, measuring.measureText(legend).width);
+  const figW = Math.max(left + gridW + 30, Math.ceil(headW + 40), 760);
+  const figH = top + Math.max(1, rows.length) * rowH + 30;
+  const fig = createFigure(figW, figH);
   const { ctx } = fig;
   const mid = fig.width / 2;
-  text(ctx, 'Latent traversals: each active dimension moved alone, the decoded mean image following', mid, 30, { size: 17, bold: true });
-  const conditional = analysis.traversalClass === undefined ? '' : `, decoded as class y = ${analysis.traversalClass}`;
-  text(ctx, `from \u22123\u03c3 to +3\u03c3 around the mean code of the ${analysis.file.testImages.toLocaleString('en-US')} test ${noun}s (\u03c3: the spread of that dimension's posterior means)${conditional}`, mid, 52, { size: 13 });
-  text(ctx, 'label: the measure the dimension tracks best (partial correlation r, given the other dimensions) and its change along the row', mid, 70, { size: 12, color: '#555555' });
+  text(ctx, title, mid, 30, { size: 17, bold: true });
+  text(ctx, subtitle, mid, 52, { size: 13 });
+  text(ctx, legend, mid, 70, { size: 12, color: '#555555' });
   TRAVERSAL_SIGMAS.forEach((s, i) => {
     const label = s === 0 ? 'mean' : `${signed(s, Number.isInteger(s) ? 0 : 1)}\u03c3`;
     text(ctx, label, left + i * (cellW + gap) + cellW / 2, top - 8, { size: 11, bold: Number.isInteger(s) });
@@ -105,7 +116,7 @@ export function traversalsFigure(analysis: FactorAnalysis, channels: number, hei
   }
   const inputDim = channels * height * width;
   rows.forEach((d, r) => {
-    const y = top + r * (cellH + rowGap);
+    const y = top + r * rowH;
     const traversal = analysis.traversals[d.dim]!;
     for (let s = 0; s < steps; s++) {
       drawImage(ctx, traversal.images.subarray(s * inputDim, (s + 1) * inputDim), channels, height, width, left + s * (cellW + gap), y);
