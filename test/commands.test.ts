@@ -205,8 +205,10 @@ describe('progress of the long commands', () => {
         });
         child.on('exit', (code) => reject(new Error(`serve exited ${code}:\n${out}\n${stderr}`)));
       });
+      // Progress lines, then the hint that --run would also give the page the run's factors.
       const lines = stderr.trimEnd().split('\n');
-      assert.equal(lines.length, 2, stderr);
+      assert.equal(lines.length, 3, stderr);
+      assert.match(lines[2]!, /^vae serve: serving the model only; --run .+ also gives the page the run's factor names and figures$/);
       assert.match(lines[0]!, /^vae serve: loading idx:.+ \.\.\. done in/);
       assert.match(lines[1]!, /^vae serve: encoding the test set with the epoch 1 model, 40 images \.\.\. done in/);
     } finally {

@@ -19,6 +19,7 @@ import { encodeLosslessWebp } from './support/webp.js';
 import { folderRecord } from '../src/data/fingerprint.js';
 import { assertUserFailure, vae, vaeOk } from './support/cli.js';
 import { tempRoot } from './support/tiny.js';
+import { freePort } from './support/free-port.js';
 
 const PYTHON = '/usr/bin/python3';
 const TORCHRUN = '/usr/bin/torchrun';
@@ -213,7 +214,7 @@ describe('DistributedDataParallel on an image folder', { skip: NO_PYTHON ?? (exi
 
     const r = spawnSync(
       TORCHRUN,
-      ['--redirects', '9:0', '--tee', '9:0', '--nproc_per_node=2', TRAIN_DDP, '--init', 'folder.safetensors', '--data', data, '--epochs', '1', '--batch-size', '40', '--out', 'folder-ddp.safetensors', '--json'],
+      ['--redirects', '9:0', '--tee', '9:0', `--master_port=${await freePort()}`, '--nproc_per_node=2', TRAIN_DDP, '--init', 'folder.safetensors', '--data', data, '--epochs', '1', '--batch-size', '40', '--out', 'folder-ddp.safetensors', '--json'],
       { cwd: root, encoding: 'utf8', timeout: 300_000, env: { ...process.env, OMP_NUM_THREADS: '1' } },
     );
     assert.equal(r.status, 0, `torchrun:\n${r.stdout}\n${r.stderr}`);

@@ -31,6 +31,7 @@ import {
 } from '../src/index.js';
 import { assertUserFailure, vae, vaeOk } from './support/cli.js';
 import { tempRoot, writeIdxFolder } from './support/tiny.js';
+import { freePort } from './support/free-port.js';
 
 const PYTHON = '/usr/bin/python3';
 const TORCHRUN = '/usr/bin/torchrun';
@@ -243,9 +244,10 @@ describe('DistributedDataParallel round trip', { skip: NO_TORCH ?? (existsSync(T
 
     // Debian's torchrun 1.13 under Python 3.11 cannot parse its own default --redirects/--tee
     // ("0"); a mapping for a rank that does not exist leaves every real rank's streams alone.
+    // A free rendezvous port of its own, as other tests may run torchrun at the same time.
     const r = spawnSync(
       TORCHRUN,
-      ['--redirects', '9:0', '--tee', '9:0', '--nproc_per_node=2', TRAIN_DDP, '--init', 'conv.safetensors', '--data', data, '--epochs', '1', '--batch-size', '64', '--out', 'ddp.safetensors', '--json'],
+      ['--redirects', '9:0', '--tee', '9:0', `--master_port=${await freePort()}`, '--nproc_per_node=2', TRAIN_DDP, '--init', 'conv.safetensors', '--data', data, '--epochs', '1', '--batch-size', '64', '--out', 'ddp.safetensors', '--json'],
       { cwd: root, encoding: 'utf8', timeout: 600_000, env: { ...process.env, OMP_NUM_THREADS: '1' } },
     );
     assert.equal(r.status, 0, `torchrun:\n${r.stdout}\n${r.stderr}`);
