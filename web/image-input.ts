@@ -4,9 +4,14 @@
  * the centre of the picture cut to the model's aspect ratio, resampled by area averaging
  * (each output pixel the mean of its footprint, partial pixels weighted by overlap), put over
  * its background, rounded to 8 bits, and laid out CHW. The loader reads files with Node's
- * decoders, so it cannot be bundled here; its arithmetic is repeated, and a browser test
- * checks that the page gives the bytes the loader gives.
+ * decoders, so it cannot be bundled here; the fitting arithmetic is shared with it
+ * (src/data/image-fit.ts), and a browser test checks that the page gives the bytes the
+ * loader gives.
  */
+
+import { fitRegion, resampleRegion, type Region } from '../src/data/image-fit.js';
+
+export { resizeArea, type Region } from '../src/data/image-fit.js';
 
 export interface ModelImage {
   /** channels x height x width values in [0, 1] (multiples of 1/255), CHW. */
@@ -32,58 +37,6 @@ export async function readPicture(file: Blob): Promise<{ rgba: Uint8ClampedArray
   }
 }
 
-/** The part of a picture mapped onto the model's image, in picture pixels (fractional: the exact centre). */
-export interface Region {
-  x0: number;
-  y0: number;
-  width: number;
-  height: number;
-}
-
-/** The centre of a width x height picture with the aspect ratio outWidth : outHeight: the short side whole, the long one cut. */
-export function centreCrop(width: number, height: number, outWidth: number, outHeight: number): Region {
-  if (width * outHeight === height * outWidth) return { x0: 0, y0: 0, width, height };
-  if (width * outHeight > height * outWidth) {
-    const w = (height * outWidth) / outHeight;
-    return { x0: (width - w) / 2, y0: 0, width: w, height };
-  }
-  const h = (width * outHeight) / outWidth;
-  return { x0: 0, y0: (height - h) / 2, width, height: h };
-}
-
-/**
- * Area resampling of the `region` of a w x h plane to outW x outH: each output pixel the
- * mean of the input over its footprint, partial pixels weighted by their overlap.
- */
-export function resampleRegion(src: Float32Array, w: number, h: number, region: Region, outW: number, outH: number): Float32Array {
-  const out = new Float32Array(outW * outH);
-  const sx = region.width / outW;
-  const sy = region.height / outH;
-  for (let oy = 0; oy < outH; oy++) {
-    const y0 = region.y0 + oy * sy;
-    const y1 = y0 + sy;
-    for (let ox = 0; ox < outW; ox++) {
-      const x0 = region.x0 + ox * sx;
-      const x1 = x0 + sx;
-      let acc = 0;
-      for (let iy = Math.max(0, Math.floor(y0)); iy < Math.min(h, Math.ceil(y1)); iy++) {
-        const wy = Math.min(y1, iy + 1) - Math.max(y0, iy);
-        for (let ix = Math.max(0, Math.floor(x0)); ix < Math.min(w, Math.ceil(x1)); ix++) {
-          const wx = Math.min(x1, ix + 1) - Math.max(x0, ix);
-          acc += src[iy * w + ix]! * wx * wy;
-        }
-      }
-      out[oy * outW + ox] = acc / (sx * sy);
-    }
-  }
-  return out;
-}
-
-/** The whole w x h plane resampled to outW x outH. */
-export function resizeArea(src: Float32Array, w: number, h: number, outW: number, outH: number): Float32Array {
-  return resampleRegion(src, w, h, { x0: 0, y0: 0, width: w, height: h }, outW, outH);
-}
-
 /** Channels further apart than this (of 255) make a colour picture; a grey one saved through a colour pipeline is not. */
 const GREY_TOLERANCE = 2;
 
@@ -102,7 +55,7 @@ function isColour(rgba: ArrayLike<number>): boolean {
  * transparency over black (over white for a colour picture made grey), as the loader does.
  */
 export function toModelImage(rgba: ArrayLike<number>, width: number, height: number, channels: number, outWidth: number, outHeight: number): ModelImage {
-  const crop = centreCrop(width, height, outWidth, outHeight);
+  const crop = fitRegion(width, height, { height: outHeight, width: outWidth }, 'crop');
   const n = outWidth * outHeight;
   const resample = (plane: Float32Array): Float32Array => resampleRegion(plane, width, height, crop, outWidth, outHeight);
   const alpha = new Float32Array(width * height);

@@ -26,7 +26,9 @@ import { readRegularFile } from '../io/bounded-read.js';
 import { namesAreDigits, type DataDescription, type DataSplits, type DatasetRecord, type ImageDataset } from './dataset.js';
 import { checkJpeg, checkPng, checkWebp, ImageDamage } from './image-header.js';
 import { folderRecord } from './fingerprint.js';
-import { IMAGE_FITS, type ImageFit } from './image-fit.js';
+import { IMAGE_FITS, fitRegion, resampleRegion, type ImageFit } from './image-fit.js';
+
+export { resizeArea } from './image-fit.js';
 
 export { IMAGE_FITS, type ImageFit };
 
@@ -146,63 +148,6 @@ export function decodePicture(path: string): { rgba: Uint8Array; width: number; 
 export function decodeImage(path: string): { gray: Float32Array; width: number; height: number } {
   const { rgba, width, height } = decodePicture(path);
   return { gray: toGray(rgba, width, height), width, height };
-}
-
-/** The part of a picture that is mapped onto the target, in picture pixels; it may reach outside the picture (padding). */
-interface Region {
-  x0: number;
-  y0: number;
-  width: number;
-  height: number;
-}
-
-/**
- * Resamples the `region` of a w x h plane to outW x outH by area averaging: each output pixel
- * is the mean of the input over its footprint, partial input pixels weighted by their
- * overlap, and parts of the footprint outside the picture counted as 0. It neither aliases
- * when shrinking nor invents detail when enlarging.
- */
-function resampleRegion(src: Float32Array, w: number, h: number, region: Region, outW: number, outH: number): Float32Array {
-  const out = new Float32Array(outW * outH);
-  const sx = region.width / outW;
-  const sy = region.height / outH;
-  for (let oy = 0; oy < outH; oy++) {
-    const y0 = region.y0 + oy * sy;
-    const y1 = y0 + sy;
-    for (let ox = 0; ox < outW; ox++) {
-      const x0 = region.x0 + ox * sx;
-      const x1 = x0 + sx;
-      let acc = 0;
-      for (let iy = Math.max(0, Math.floor(y0)); iy < Math.min(h, Math.ceil(y1)); iy++) {
-        const wy = Math.min(y1, iy + 1) - Math.max(y0, iy);
-        for (let ix = Math.max(0, Math.floor(x0)); ix < Math.min(w, Math.ceil(x1)); ix++) {
-          const wx = Math.min(x1, ix + 1) - Math.max(x0, ix);
-          acc += src[iy * w + ix]! * wx * wy;
-        }
-      }
-      out[oy * outW + ox] = acc / (sx * sy);
-    }
-  }
-  return out;
-}
-
-/** Resamples a whole w x h plane to outW x outH by area averaging (see resampleRegion). */
-export function resizeArea(src: Float32Array, w: number, h: number, outW: number, outH: number): Float32Array {
-  return resampleRegion(src, w, h, { x0: 0, y0: 0, width: w, height: h }, outW, outH);
-}
-
-/** What of a w x h picture maps onto a target of the given shape. */
-function fitRegion(w: number, h: number, target: ImageShape, fit: ImageFit): Region {
-  const whole = { x0: 0, y0: 0, width: w, height: h };
-  if (fit === 'stretch' || w * target.height === h * target.width) return whole;
-  const wider = w * target.height > h * target.width;
-  // Crop keeps the full short side and cuts the long one; pad keeps the long side and extends the short one.
-  if (wider === (fit === 'crop')) {
-    const width = (h * target.width) / target.height;
-    return { x0: (w - width) / 2, y0: 0, width, height: h };
-  }
-  const height = (w * target.height) / target.width;
-  return { x0: 0, y0: (h - height) / 2, width: w, height };
 }
 
 function isColour(rgba: Uint8Array): boolean {
