@@ -205,7 +205,10 @@ describe('progress of the long commands', () => {
         });
         child.on('exit', (code) => reject(new Error(`serve exited ${code}:\n${out}\n${stderr}`)));
       });
-      // Progress lines, then the hint that --run would also give the page the run's factors.
+      // Progress lines, then the hint that --run would also give the page the run's factors,
+      // which is written after the address, so it may reach this end a moment later.
+      const waited = Date.now();
+      while (!stderr.includes('serving the model only') && Date.now() - waited < 5000) await new Promise((resolve) => setTimeout(resolve, 20));
       const lines = stderr.trimEnd().split('\n');
       assert.equal(lines.length, 3, stderr);
       assert.match(lines[2]!, /^vae serve: serving the model only; --run .+ also gives the page the run's factor names and figures$/);
