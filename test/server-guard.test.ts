@@ -98,6 +98,7 @@ const ROUTES = [
   '/api/info',
   '/api/model',
   '/api/encodings',
+  '/api/measures',
   '/assets/explorer.js',
   '/assets/style.css',
   '/files/metrics.jsonl',
