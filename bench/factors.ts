@@ -22,19 +22,11 @@ import { analyzeFactors } from '../src/train/factors.js';
 import { renderFactorFiles } from '../src/viz/factors-report.js';
 import { factorMeasuresFor } from '../src/viz/run-figures.js';
 import { useKernels } from '../src/engine/use-kernels.js';
+import { fail, flag, option } from './options.js';
 
-const argv = process.argv.slice(2);
-function option(name: string, fallback: string): string {
-  const at = argv.indexOf(`--${name}`);
-  return at >= 0 ? (argv[at + 1] ?? '') : fallback;
-}
-function fail(message: string): never {
-  process.stderr.write(`bench: ${message}\n`);
-  process.exit(2);
-}
 const repeats = Number(option('repeats', '3'));
 if (!Number.isInteger(repeats) || repeats < 1) fail('--repeats takes a whole number >= 1');
-const json = argv.includes('--json');
+const json = flag('json');
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
 function run(args: string[], label: string): number {

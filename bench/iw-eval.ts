@@ -18,19 +18,11 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fail, flag, option } from './options.js';
 
-const argv = process.argv.slice(2);
-function option(name: string, fallback: string): string {
-  const at = argv.indexOf(`--${name}`);
-  return at >= 0 ? (argv[at + 1] ?? '') : fallback;
-}
-function fail(message: string): never {
-  process.stderr.write(`bench: ${message}\n`);
-  process.exit(2);
-}
 const k = Number(option('k', '5000'));
 const images = Number(option('images', '300'));
-const json = argv.includes('--json');
+const json = flag('json');
 const given = option('checkpoint', '');
 if (!Number.isInteger(k) || k < 1 || !Number.isInteger(images) || images < 1) fail('--k and --images take whole numbers >= 1');
 
