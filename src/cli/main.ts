@@ -17,12 +17,13 @@ import { factorsCommand } from './factors.js';
 import { encodeCommand } from './encode.js';
 import { measureCommand } from './measure.js';
 import { packCommand } from './pack.js';
+import { collectCommand } from './collect.js';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
 import { toolkitVersion } from './version.js';
 
-const commands: Command[] = [trainCommand, evalCommand, sampleCommand, reconstructCommand, reportCommand, serveCommand, exportCommand, importCommand, packCommand, measureCommand, factorsCommand, encodeCommand];
+const commands: Command[] = [trainCommand, evalCommand, sampleCommand, reconstructCommand, reportCommand, serveCommand, exportCommand, importCommand, packCommand, measureCommand, factorsCommand, encodeCommand, collectCommand];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -58,7 +58,8 @@ type ServingOptions = ServerOptions & { guard: RequestGuard; timeouts: ClientTim
 /** The token placeholder of web/*.html, filled by the server that hands the page out. */
 const TOKEN_META = '<meta name="vae-token" content="">';
 
-const PAGE_SECURITY = {
+/** The headers of every page the toolkit's servers hand out. */
+export const PAGE_SECURITY = {
   'content-security-policy':
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; " +
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
@@ -76,6 +77,11 @@ export function guardOf(server: Server): RequestGuard {
   const guard = guards.get(server);
   if (guard === undefined) throw new Error('not a server made by createExplorerServer');
   return guard;
+}
+
+/** Lets listen() and guardOf() serve another page server (vae collect's) with its guard. */
+export function registerGuard(server: Server, guard: RequestGuard): void {
+  guards.set(server, guard);
 }
 
 export function createExplorerServer(serverOptions: ServerOptions): Server {

@@ -1,0 +1,215 @@
+/**
+ * The drawing page of `vae collect`, made for phones. One word is written on a wide pad
+ * whose backing canvas is always 1024 x 256, whatever the screen, so every phone sends a
+ * drawing of the same resolution and the same pen width means the same stroke; the pad is
+ * only scaled by CSS. Dark ink on a transparent canvas (the page's white and the guide line
+ * are CSS behind it, so they are never sent). Send posts the drawing as a PNG with the
+ * page's token; the server stores it (src/collect/) and answers with the file's name.
+ */
+import { sampleFromDrawing, SAMPLE_FRAME } from '../src/collect/ink.js';
+import { byId, forgetAddressToken } from './dom.js';
+
+declare global {
+  interface Window {
+    collectReady?: boolean;
+  }
+}
+
+/** Stroke widths in the backing canvas's pixels: about 1, 1.6 and 2.7 pixels in a stored sample of a word across the pad. */
+const PENS = { thin: 7, medium: 12, thick: 20 } as const;
+type Pen = keyof typeof PENS;
+
+type Point = [number, number];
+
+class WordPad {
+  private readonly ctx: CanvasRenderingContext2D;
+  private points: Point[] = [];
+  private drawing = false;
+  empty = true;
+  width: number = PENS.medium;
+
+  constructor(
+    readonly canvas: HTMLCanvasElement,
+    private readonly onStrokeEnd: () => void,
+  ) {
+    this.ctx = canvas.getContext('2d', { willReadFrequently: true })!;
+    canvas.addEventListener('pointerdown', (e) => this.down(e));
+    canvas.addEventListener('pointermove', (e) => this.move(e));
+    for (const type of ['pointerup', 'pointercancel', 'lostpointercapture'] as const) canvas.addEventListener(type, () => this.up());
+  }
+
+  clear(): void {
+    this.ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    this.empty = true;
+    this.points = [];
+    this.drawing = false;
+  }
+
+  rgba(): Uint8ClampedArray {
+    return this.ctx.getImageData(0, 0, this.canvas.width, this.canvas.height).data;
+  }
+
+  private point(e: PointerEvent): Point {
+    const box = this.canvas.getBoundingClientRect();
+    return [((e.clientX - box.left) / box.width) * this.canvas.width, ((e.clientY - box.top) / box.height) * this.canvas.height];
+  }
+
+  private style(): void {
+    const ctx = this.ctx;
+    ctx.strokeStyle = '#111';
+    ctx.fillStyle = '#111';
+    ctx.lineCap = 'round';
+    ctx.lineJoin = 'round';
+    ctx.lineWidth = this.width;
+  }
+
+  private down(e: PointerEvent): void {
+    if (e.button !== 0) return;
+    e.preventDefault();
+    this.canvas.setPointerCapture(e.pointerId);
+    this.drawing = true;
+    const p = this.point(e);
+    this.points = [p];
+    // A tap is a dot (the i's and the full stops of handwriting).
+    this.style();
+    this.ctx.beginPath();
+    this.ctx.arc(p[0], p[1], this.width / 2, 0, 2 * Math.PI);
+    this.ctx.fill();
+    this.empty = false;
+  }
+
+  private move(e: PointerEvent): void {
+    if (!this.drawing) return;
+    e.preventDefault();
+    // Coalesced events carry every sample of a fast stroke that the browser batched into one event.
+    const events = typeof e.getCoalescedEvents === 'function' ? e.getCoalescedEvents() : [];
+    for (const ev of events.length > 0 ? events : [e]) this.extend(this.point(ev));
+  }
+
+  /**
+   * Smooth strokes: each new point adds a quadratic curve from the middle of the previous
+   * segment to the middle of the new one, bending at the point between, so the line has no
+   * corners where the touch samples are sparse.
+   */
+  private extend(p: Point): void {
+    const last = this.points[this.points.length - 1]!;
+    if (Math.hypot(p[0] - last[0], p[1] - last[1]) < 1) return;
+    this.points.push(p);
+    const n = this.points.length;
+    const a = n >= 3 ? mid(this.points[n - 3]!, this.points[n - 2]!) : this.points[n - 2]!;
+    const b = mid(this.points[n - 2]!, p);
+    this.style();
+    this.ctx.beginPath();
+    this.ctx.moveTo(a[0], a[1]);
+    this.ctx.quadraticCurveTo(this.points[n - 2]![0], this.points[n - 2]![1], b[0], b[1]);
+    this.ctx.stroke();
+  }
+
+  private up(): void {
+    if (!this.drawing) return;
+    this.drawing = false;
+    const n = this.points.length;
+    if (n >= 2) {
+      // The last half segment, which the curves stop short of.
+      const a = mid(this.points[n - 2]!, this.points[n - 1]!);
+      this.style();
+      this.ctx.beginPath();
+      this.ctx.moveTo(a[0], a[1]);
+      this.ctx.lineTo(this.points[n - 1]![0], this.points[n - 1]![1]);
+      this.ctx.stroke();
+    }
+    this.points = [];
+    this.onStrokeEnd();
+  }
+}
+
+function mid(a: Point, b: Point): Point {
+  return [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2];
+}
+
+/** The stored sample, painted as the gallery shows it: ink dark on white. */
+function paintStored(canvas: HTMLCanvasElement, sample: Uint8Array | null): void {
+  const ctx = canvas.getContext('2d')!;
+  const image = ctx.createImageData(SAMPLE_FRAME.width, SAMPLE_FRAME.height);
+  for (let i = 0; i < SAMPLE_FRAME.width * SAMPLE_FRAME.height; i++) {
+    const v = 255 - (sample?.[i] ?? 0);
+    image.data.set([v, v, v, 255], 4 * i);
+  }
+  ctx.putImageData(image, 0, 0);
+}
+
+function toBlob(canvas: HTMLCanvasElement): Promise<Blob> {
+  return new Promise((resolve, reject) => canvas.toBlob((blob) => (blob === null ? reject(new Error('the drawing could not be encoded')) : resolve(blob)), 'image/png'));
+}
+
+function main(): void {
+  forgetAddressToken();
+  const token = document.querySelector('meta[name="vae-token"]')?.getAttribute('content') ?? '';
+  const prompt = document.querySelector('meta[name="collect-prompt"]')?.getAttribute('content') ?? '';
+  document.title = `Write “${prompt}”`;
+  const send = byId<HTMLButtonElement>('send');
+  const clear = byId<HTMLButtonElement>('clear');
+  const status = byId<HTMLOutputElement>('status');
+  const stored = byId<HTMLCanvasElement>('stored');
+  const sentCount = byId<HTMLElement>('sent-count');
+  let sending = false;
+  let sent = 0;
+
+  const say = (text: string, kind: 'ok' | 'error' | 'busy' | '' = ''): void => {
+    status.textContent = text;
+    status.className = `collect-status ${kind}`;
+  };
+  const refresh = (): void => {
+    send.disabled = sending || pad.empty;
+    clear.disabled = sending || pad.empty;
+    paintStored(stored, pad.empty ? null : sampleFromDrawing(pad.rgba(), pad.canvas.width, pad.canvas.height));
+  };
+  const pad = new WordPad(byId<HTMLCanvasElement>('pad'), () => {
+    if (status.classList.contains('ok')) say('');
+    refresh();
+  });
+
+  for (const button of document.querySelectorAll<HTMLButtonElement>('button[data-pen]')) {
+    button.addEventListener('click', () => {
+      pad.width = PENS[button.dataset.pen as Pen];
+      for (const other of document.querySelectorAll<HTMLButtonElement>('button[data-pen]')) other.setAttribute('aria-pressed', String(other === button));
+    });
+  }
+  clear.addEventListener('click', () => {
+    pad.clear();
+    say('');
+    refresh();
+  });
+  send.addEventListener('click', async () => {
+    if (pad.empty || sending) return;
+    sending = true;
+    refresh();
+    say('Sending…', 'busy');
+    try {
+      const response = await fetch('/api/samples', {
+        method: 'POST',
+        headers: { 'content-type': 'image/png', 'x-vae-token': token },
+        body: await toBlob(pad.canvas),
+        cache: 'no-store',
+      });
+      const answer = (await response.json().catch(() => ({}))) as { file?: string; error?: string };
+      if (response.status === 201 && answer.file !== undefined) {
+        pad.clear();
+        sent++;
+        sentCount.textContent = `${sent} sent from this device`;
+        say(`Saved ${answer.file}`, 'ok');
+      } else {
+        say(`Not saved: ${answer.error ?? `the server answered ${response.status}`}`, 'error');
+      }
+    } catch {
+      say('Not saved: the server cannot be reached. Is vae collect still running?', 'error');
+    } finally {
+      sending = false;
+      refresh();
+    }
+  });
+  refresh();
+  window.collectReady = true;
+}
+
+main();
