@@ -80,7 +80,7 @@ describe('submissions', () => {
         assert.ok(!html.includes('<b>"you"'), path);
         assert.match(String(page.headers['content-security-policy']), /default-src 'self'.*frame-ancestors 'none'/);
         assert.equal(page.headers['x-content-type-options'], 'nosniff');
-        assert.equal(page.headers['cross-origin-opener-policy'], 'same-origin');
+        assert.equal(page.headers['referrer-policy'], 'no-referrer');
       }
       assert.match((await send(c.port, '/')).body.toString(), /<h1 id="prompt">Hi &#60;b&#62;/);
       for (const asset of ['collect.js', 'gallery.js', 'style.css', 'collect.css']) assert.equal((await send(c.port, `/assets/${asset}`)).status, 200, asset);

@@ -164,8 +164,9 @@ function main(): void {
     clear.disabled = sending || pad.empty;
     paintStored(stored, pad.empty ? null : sampleFromDrawing(pad.rgba(), pad.canvas.width, pad.canvas.height));
   };
+  // "Saved ..." stays while the next word is written: it is about the last one, and Send says whether this one is sent.
   const pad = new WordPad(byId<HTMLCanvasElement>('pad'), () => {
-    if (status.classList.contains('ok')) say('');
+    if (status.classList.contains('error')) say('');
     refresh();
   });
 

@@ -59,7 +59,9 @@ export const collectCommand: Command = {
     );
     if (guard.exposed) {
       // Small: two rows of modules per line, so the code of an address with its token fits a terminal.
-      process.stdout.write(await qrCode(url!, { type: 'terminal', small: true }));
+      const code = await qrCode(url!, { type: 'terminal', small: true });
+      // Its last line ends in colour codes without a newline; the log that follows starts on its own line.
+      process.stdout.write(code.endsWith('\n') ? code : `${code}\n`);
       process.stderr.write(
         `vae collect: warning: listening on ${opts.host}, beyond this machine: anyone with the address above (token included) can send drawings to ${opts.out} and delete them\n`,
       );

@@ -69,6 +69,12 @@ interface Serving {
 }
 
 const PAGE_ASSETS = ['style.css', 'collect.css', 'collect.js', 'gallery.js'];
+/**
+ * The explorer's page headers less cross-origin isolation, which exists there for wasm
+ * threads: these pages run none, and phones reach them over plain http on a LAN address,
+ * where browsers ignore the opener policy and complain about it on every load.
+ */
+const { 'cross-origin-opener-policy': _opener, 'cross-origin-embedder-policy': _embedder, ...COLLECT_PAGE_SECURITY } = PAGE_SECURITY;
 const TOKEN_META = '<meta name="vae-token" content="">';
 const PROMPT_META = '<meta name="collect-prompt" content="">';
 const PROMPT_HEADING = '<h1 id="prompt"></h1>';
@@ -180,9 +186,9 @@ function routeFor(o: Serving, path: string): ((res: ServerResponse) => void) | n
   switch (path) {
     case '/':
     case '/index.html':
-      return (res) => sendAsset(res, o.pages.collect, PAGE_SECURITY);
+      return (res) => sendAsset(res, o.pages.collect, COLLECT_PAGE_SECURITY);
     case '/gallery':
-      return (res) => sendAsset(res, o.pages.gallery, PAGE_SECURITY);
+      return (res) => sendAsset(res, o.pages.gallery, COLLECT_PAGE_SECURITY);
   }
   const asset = nameUnder(path, '/assets/');
   if (asset !== null) {
