@@ -339,5 +339,16 @@ describe('the sample folder', () => {
     const back = PNG.sync.read(readFileSync(join(dir, 'hello-0008.png')));
     assert.equal(back.width, 128);
     assert.equal(back.data[0], 9);
+
+    // Another writer took the number this one counted on: the next free one is used, nothing is overwritten.
+    class Raced extends SampleFolder {
+      override nextNumber(): number {
+        return 7;
+      }
+    }
+    const before = readFileSync(join(dir, 'hello-0007.png'));
+    assert.equal(new Raced(dir, 'hello').save(grey, { height: 32, width: 128 }), 'hello-0009.png');
+    assert.deepEqual(readFileSync(join(dir, 'hello-0007.png')), before);
+    assert.deepEqual(listing(dir), ['hello-0007.png', 'hello-0008.png', 'hello-0009.png', 'hello-world-0042.png', 'hi-0100.png', 'notes.txt']);
   });
 });
