@@ -84,6 +84,7 @@ describe('submissions', () => {
       }
       assert.match((await send(c.port, '/')).body.toString(), /<h1 id="prompt">Hi &#60;b&#62;/);
       for (const asset of ['collect.js', 'gallery.js', 'style.css', 'collect.css']) assert.equal((await send(c.port, `/assets/${asset}`)).status, 200, asset);
+      for (const script of ['collect.js', 'gallery.js']) assert.doesNotMatch((await send(c.port, `/assets/${script}`)).body.toString(), /["']node:|\brequire\(/, script);
       // Only routes of its own: no other page's scripts, nothing else.
       for (const path of ['/assets/explorer.js', '/api/model', '/files/config.json', '/gallery/', '/samples/']) assert.equal((await send(c.port, path)).status, 404, path);
       const prompt = 'Hi <b>"you"</b>';

@@ -24,7 +24,8 @@ type Point = [number, number];
 class WordPad {
   private readonly ctx: CanvasRenderingContext2D;
   private points: Point[] = [];
-  private drawing = false;
+  /** The pointer drawing now; a second finger or a resting palm meanwhile is ignored. */
+  private active: number | null = null;
   empty = true;
   width: number = PENS.medium;
 
@@ -35,14 +36,14 @@ class WordPad {
     this.ctx = canvas.getContext('2d', { willReadFrequently: true })!;
     canvas.addEventListener('pointerdown', (e) => this.down(e));
     canvas.addEventListener('pointermove', (e) => this.move(e));
-    for (const type of ['pointerup', 'pointercancel', 'lostpointercapture'] as const) canvas.addEventListener(type, () => this.up());
+    for (const type of ['pointerup', 'pointercancel', 'lostpointercapture'] as const) canvas.addEventListener(type, (e) => this.up(e));
   }
 
   clear(): void {
     this.ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
     this.empty = true;
     this.points = [];
-    this.drawing = false;
+    this.active = null;
   }
 
   rgba(): Uint8ClampedArray {
@@ -64,10 +65,10 @@ class WordPad {
   }
 
   private down(e: PointerEvent): void {
-    if (e.button !== 0) return;
+    if (e.button !== 0 || this.active !== null) return;
     e.preventDefault();
     this.canvas.setPointerCapture(e.pointerId);
-    this.drawing = true;
+    this.active = e.pointerId;
     const p = this.point(e);
     this.points = [p];
     // A tap is a dot (the i's and the full stops of handwriting).
@@ -79,7 +80,7 @@ class WordPad {
   }
 
   private move(e: PointerEvent): void {
-    if (!this.drawing) return;
+    if (e.pointerId !== this.active) return;
     e.preventDefault();
     // Coalesced events carry every sample of a fast stroke that the browser batched into one event.
     const events = typeof e.getCoalescedEvents === 'function' ? e.getCoalescedEvents() : [];
@@ -105,9 +106,9 @@ class WordPad {
     this.ctx.stroke();
   }
 
-  private up(): void {
-    if (!this.drawing) return;
-    this.drawing = false;
+  private up(e: PointerEvent): void {
+    if (e.pointerId !== this.active) return;
+    this.active = null;
     const n = this.points.length;
     if (n >= 2) {
       // The last half segment, which the curves stop short of.
