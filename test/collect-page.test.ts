@@ -14,6 +14,7 @@ import { PNG } from 'pngjs';
 import { launchBrowser, screenshotPath } from './support/browser.js';
 import { startVae } from './support/cli.js';
 import { drawPath, helloPath } from './support/collect-page.js';
+import { startCollect } from './support/collect.js';
 import { tempRoot } from './support/tiny.js';
 
 declare const document: {
@@ -105,5 +106,51 @@ test('a phone draws, sends and sees the file named; the gallery shows it and del
     await page.close();
   } finally {
     assert.equal(await run.stop(), 0, run.output());
+  }
+});
+
+test('a finger draws on the pad of a touch phone, and a second finger meanwhile does not draw', { timeout: 60_000 }, async () => {
+  const c = await startCollect(root, { name: 'touch' });
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 });
+  try {
+    const page = await context.newPage();
+    await page.goto(`http://127.0.0.1:${c.port}/`);
+    await page.waitForFunction(() => window.collectReady === true);
+    const box = (await page.locator('#pad').boundingBox())!;
+    const cdp = await context.newCDPSession(page);
+    const touch = (type: 'touchStart' | 'touchMove' | 'touchEnd', points: Array<[number, number, number]>) =>
+      cdp.send('Input.dispatchTouchEvent', { type, touchPoints: points.map(([x, y, id]) => ({ x: box.x + x * box.width, y: box.y + y * box.height, id })) });
+    // One finger along the left half, once with a second finger touching down and moving on the
+    // right half meanwhile, once alone: the same drawing both times.
+    const stroke = async (secondFinger: boolean): Promise<Buffer> => {
+      await touch('touchStart', [[0.1, 0.5, 1]]);
+      for (let i = 1; i <= 20; i++) {
+        const x = 0.1 + 0.02 * i;
+        const y = 0.5 + 0.2 * Math.sin(i / 3);
+        await touch('touchMove', secondFinger && i >= 5 && i <= 12 ? [[x, y, 1], [0.85, 0.3 + 0.02 * i, 2]] : [[x, y, 1]]);
+      }
+      await touch('touchEnd', []);
+      assert.equal(await page.isDisabled('#send'), false, 'the finger drew');
+      const before = await page.textContent('#status');
+      await page.click('#send');
+      await page.waitForFunction((old) => /^Saved /.test(document.querySelector('#status')?.textContent ?? '') && document.querySelector('#status')?.textContent !== old, before, { timeout: 20_000 });
+      const file = (await page.textContent('#status'))!.replace('Saved ', '');
+      return readFileSync(join(c.dir, file));
+    };
+    const withPalm = PNG.sync.read(await stroke(true));
+    const alone = PNG.sync.read(await stroke(false));
+    assert.deepEqual(readdirSync(c.dir).sort(), ['hello-0001.png', 'hello-0002.png']);
+    let ink = 0;
+    let differ = 0;
+    for (let i = 0; i < 128 * 32; i++) {
+      ink += alone.data[4 * i]!;
+      differ += Math.abs(withPalm.data[4 * i]! - alone.data[4 * i]!);
+    }
+    assert.ok(ink > 100 * 255, `the stroke left ink: ${ink / 255}`);
+    assert.ok(differ <= 0.02 * ink, `the second finger changed the drawing: ${differ / 255} of ${ink / 255} pixels of ink differ`);
+    await page.screenshot({ path: screenshotPath('collect-touch.png') });
+  } finally {
+    await context.close();
+    await c.close();
   }
 });

@@ -152,6 +152,7 @@ function main(): void {
   const clear = byId<HTMLButtonElement>('clear');
   const status = byId<HTMLOutputElement>('status');
   const stored = byId<HTMLCanvasElement>('stored');
+  const storedBox = byId<HTMLElement>('stored-box');
   const sentCount = byId<HTMLElement>('sent-count');
   let sending = false;
   let sent = 0;
@@ -163,7 +164,9 @@ function main(): void {
   const refresh = (): void => {
     send.disabled = sending || pad.empty;
     clear.disabled = sending || pad.empty;
-    paintStored(stored, pad.empty ? null : sampleFromDrawing(pad.rgba(), pad.canvas.width, pad.canvas.height));
+    // The preview shows only while there is something to send; an empty frame would read as a stored blank.
+    storedBox.hidden = pad.empty;
+    if (!pad.empty) paintStored(stored, sampleFromDrawing(pad.rgba(), pad.canvas.width, pad.canvas.height));
   };
   // "Saved ..." stays while the next word is written: it is about the last one, and Send says whether this one is sent.
   const pad = new WordPad(byId<HTMLCanvasElement>('pad'), () => {
