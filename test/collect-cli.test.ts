@@ -8,6 +8,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { isLoopback } from '../src/server/guard.js';
 import { assertUserFailure, startVae, vae } from './support/cli.js';
@@ -35,6 +36,17 @@ test('bad options: one line, exit 2, no folder made', async () => {
     const r = await vae(['collect', ...args], root);
     assertUserFailure(r, pattern);
   }
+  assert.equal(existsSync(out), false);
+  // A port in use, an address not of this machine: one line, and still no folder.
+  const busy = createServer();
+  await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', () => resolve()));
+  try {
+    const port = (busy.address() as AddressInfo).port;
+    assertUserFailure(await vae(['collect', '--out', out, '--port', String(port)], root), new RegExp(`port ${port} is already in use`));
+  } finally {
+    busy.close();
+  }
+  assertUserFailure(await vae(['collect', '--out', out, '--port', '0', '--host', '192.0.2.250'], root), /cannot listen on host 192\.0\.2\.250/);
   assert.equal(existsSync(out), false);
   const help = await vae(['collect', '--help'], root);
   assert.equal(help.status, 0);

@@ -42,10 +42,16 @@ export const collectCommand: Command = {
       throw new UserError(`vae collect: --prompt must be one line of at most ${MAX_PROMPT_LENGTH} characters`);
     }
     const guard = new RequestGuard({ allowHosts: parseAllowHosts(opts.allowHost) });
-    ensureWritableDir(opts.out);
     const folder = new SampleFolder(opts.out, slugOf(prompt));
     const server = createCollectServer({ folder, prompt, pages: loadCollectPages(), guard, rate: opts.rate, frame: SAMPLE_FRAME, onEvent: logEvent });
     await listen(server, opts.host, opts.port);
+    // The folder is made once the port is ours, so a port in use or a wrong --host leaves no empty folder behind.
+    try {
+      ensureWritableDir(opts.out);
+    } catch (err) {
+      await shutdown(server);
+      throw err;
+    }
 
     const already = folder.list().length;
     const [url, ...others] = guard.urls('/');
