@@ -124,7 +124,9 @@ export const TRAIN_SETTINGS = {
   conditional: { kind: 'bool', help: 'Conditional VAE: encoder and decoder also see the one-hot class label', fixedOnResume: true },
   imageSize: {
     kind: 'string',
-    help: 'Size folder: images (default 28) and emoji (default 64) are brought to: N for N x N, or HxW, e.g. 64x48 (height x width; 4 to 512)',
+    help:
+      'Size folder: and emoji images are brought to: N for N x N, or HxW, e.g. 64x48 (height x width; 4 to 512). Default: emoji 64; a folder its ' +
+      "pictures' own size when they all share one of at most 128x128 pixels, else 28",
     valueName: 'N|HxW',
     fixedOnResume: true,
   },
