@@ -25,7 +25,7 @@ import { Random } from '../engine/random.js';
 import { readRegularFile } from '../io/bounded-read.js';
 import { namesAreDigits, type DataDescription, type DataSplits, type DatasetRecord, type ImageDataset } from './dataset.js';
 import { checkJpeg, checkPng, checkWebp, ImageDamage } from './image-header.js';
-import { folderRecord } from './fingerprint.js';
+import { folderRecord, relativePath } from './fingerprint.js';
 import { IMAGE_FITS, fitRegion, resampleRegion, type ImageFit } from './image-fit.js';
 
 export { resizeArea } from './image-fit.js';
@@ -404,7 +404,7 @@ export function splitPictures(
   description: DataDescription,
   seed: number,
   fraction: number,
-): { train: ImageDataset; test: ImageDataset; testIndex: Uint32Array } {
+): { train: ImageDataset; test: ImageDataset; testIndex: Uint32Array; trainIndex: Uint32Array } {
   const count = loaded.used.length;
   const values = loaded.channels * target.height * target.width;
   const order = new Random(seed).permutation(count);
@@ -419,7 +419,8 @@ export function splitPictures(
     return { name, pixels, labels, count: idx.length, channels: loaded.channels, height: target.height, width: target.width, description };
   };
   const testIndex = order.subarray(0, testCount);
-  return { train: pick(order.subarray(testCount)), test: pick(testIndex), testIndex };
+  const trainIndex = order.subarray(testCount);
+  return { train: pick(trainIndex), test: pick(testIndex), testIndex, trainIndex };
 }
 
 /** Class names are the sub-folder names; the items are digits only when those are exactly 0..9. */
@@ -472,7 +473,10 @@ export function loadImageFolder(dir: string, options: FolderOptions = {}): DataS
     throw new UserError(`image folder ${dir} has ${loaded.used.length} readable image${loaded.used.length === 1 ? '' : 's'} (${loaded.skipped.length} skipped); at least 2 are needed`);
   }
   const name = basename(resolve(dir));
-  const { train, test, testIndex } = splitPictures(name, loaded, loaded.shape, folderDescription(classNames), options.seed ?? 1, fraction);
+  const { train, test, testIndex, trainIndex } = splitPictures(name, loaded, loaded.shape, folderDescription(classNames), options.seed ?? 1, fraction);
+  // Each image's file, so that what is computed from an image (its code) can be matched to it.
+  train.files = Array.from(trainIndex, (i) => relativePath(dir, loaded.used[i]!.path));
+  test.files = Array.from(testIndex, (i) => relativePath(dir, loaded.used[i]!.path));
   const record: DatasetRecord = folderRecord(dir, loaded.used, Array.from(testIndex, (i) => loaded.used[i]!.path), loaded.skipped.length);
   return { name, train, test, record, skipped: loaded.skipped, ...(loaded.preparation !== '' ? { preparation: loaded.preparation } : {}) };
 }

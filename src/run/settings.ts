@@ -7,6 +7,7 @@
  */
 import { describeDatasetSpecs } from '../data/source.js';
 import { DEFAULT_TEST_FRACTION, IMAGE_FITS } from '../data/folder.js';
+import { AUGMENT_CHOICES } from '../data/augment.js';
 import { KERNEL_CHOICES } from '../kernels/select.js';
 import { DEFAULT_TRAINING_CONFIG } from '../train/config.js';
 import { LR_SCHEDULES } from '../train/lr-schedule.js';
@@ -152,8 +153,12 @@ export const TRAIN_SETTINGS = {
     fixedOnResume: true,
   },
   augment: {
-    kind: 'bool',
-    help: 'Shift the training images of a folder: or emoji dataset by up to 1/16 of their side as they are served, and mirror colour ones left to right (off by default)',
+    kind: 'enum',
+    choices: AUGMENT_CHOICES,
+    bare: 'auto',
+    help:
+      'Augment the training images of a folder: or emoji dataset as they are served. shift: by up to 1/16 of their side, colour ones also mirrored; ' +
+      'handwriting: small rotations, shears, sizes, shifts and pen widths; auto (--augment alone): handwriting for grey images, shift for colour; none (default)',
     fixedOnResume: true,
   },
   skipBadImages: {
