@@ -133,22 +133,28 @@ export function warpImage(src: Float32Array, dst: Float32Array, channels: number
   const cx = (w - 1) / 2;
   const cy = (h - 1) / 2;
   const plane = h * w;
+  const xMax = w - 1;
+  const yMax = h - 1;
   for (let y = 0; y < h; y++) {
     const oy = y - cy - p.dy;
-    for (let x = 0; x < w; x++) {
-      const ox = x - cx - p.dx;
-      const sx = Math.min(w - 1, Math.max(0, cx + i00 * ox + i01 * oy));
-      const sy = Math.min(h - 1, Math.max(0, cy + i10 * ox + i11 * oy));
+    // The source point moves by (i00, i10) from one output pixel to the next along a row.
+    let sxRow = cx + i00 * (-cx - p.dx) + i01 * oy;
+    let syRow = cy + i10 * (-cx - p.dx) + i11 * oy;
+    for (let x = 0; x < w; x++, sxRow += i00, syRow += i10) {
+      const sx = sxRow < 0 ? 0 : sxRow > xMax ? xMax : sxRow;
+      const sy = syRow < 0 ? 0 : syRow > yMax ? yMax : syRow;
       const x0 = Math.floor(sx);
       const y0 = Math.floor(sy);
-      const x1 = Math.min(w - 1, x0 + 1);
-      const y1 = Math.min(h - 1, y0 + 1);
+      const x1 = x0 < xMax ? x0 + 1 : x0;
+      const r0 = y0 * w;
+      const r1 = (y0 < yMax ? y0 + 1 : y0) * w;
       const fx = sx - x0;
       const fy = sy - y0;
-      for (let c = 0; c < channels; c++) {
-        const o = c * plane;
-        const top = src[o + y0 * w + x0]! + fx * (src[o + y0 * w + x1]! - src[o + y0 * w + x0]!);
-        const bottom = src[o + y1 * w + x0]! + fx * (src[o + y1 * w + x1]! - src[o + y1 * w + x0]!);
+      for (let c = 0, o = 0; c < channels; c++, o += plane) {
+        const a = src[o + r0 + x0]!;
+        const b = src[o + r1 + x0]!;
+        const top = a + fx * (src[o + r0 + x1]! - a);
+        const bottom = b + fx * (src[o + r1 + x1]! - b);
         dst[o + y * w + x] = top + fy * (bottom - top);
       }
     }
@@ -163,22 +169,36 @@ export function warpImage(src: Float32Array, dst: Float32Array, channels: number
 function changePen(image: Float32Array, channels: number, h: number, w: number, stroke: number): void {
   const plane = h * w;
   if (spare.length < plane) spare = new Float32Array(plane);
-  const thicker = stroke > 0;
   const t = Math.abs(stroke);
+  // The 3 x 3 max (min) is the max (min) over 3 rows of each row's max (min) over 3 columns;
+  // the min is taken as minus the max of the negated values, so one loop serves both.
+  const sign = stroke > 0 ? 1 : -1;
   for (let c = 0; c < channels; c++) {
     const o = c * plane;
-    spare.set(image.subarray(o, o + plane));
     for (let y = 0; y < h; y++) {
+      const r = o + y * w;
       for (let x = 0; x < w; x++) {
-        let m = spare[y * w + x]!;
-        for (let yy = Math.max(0, y - 1); yy <= Math.min(h - 1, y + 1); yy++) {
-          for (let xx = Math.max(0, x - 1); xx <= Math.min(w - 1, x + 1); xx++) {
-            const v = spare[yy * w + xx]!;
-            if (thicker ? v > m : v < m) m = v;
-          }
+        let m = sign * image[r + x]!;
+        if (x > 0) {
+          const v = sign * image[r + x - 1]!;
+          if (v > m) m = v;
         }
-        const v = spare[y * w + x]!;
-        image[o + y * w + x] = v + t * (m - v);
+        if (x < w - 1) {
+          const v = sign * image[r + x + 1]!;
+          if (v > m) m = v;
+        }
+        spare[y * w + x] = m;
+      }
+    }
+    for (let y = 0; y < h; y++) {
+      const r = o + y * w;
+      for (let x = 0; x < w; x++) {
+        const i = y * w + x;
+        let m = spare[i]!;
+        if (y > 0 && spare[i - w]! > m) m = spare[i - w]!;
+        if (y < h - 1 && spare[i + w]! > m) m = spare[i + w]!;
+        const v = image[r + x]!;
+        image[r + x] = v + t * (sign * m - v);
       }
     }
   }
