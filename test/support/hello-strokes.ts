@@ -26,6 +26,13 @@ export interface Point {
   y: number;
 }
 
+/**
+ * What `vae train --dataset folder:DIR` is given beyond the folder, in the tests that train on
+ * collected hellos (test/handwriting-factors.test.ts, and the browser end-to-end): a plane to
+ * name, and augmentation.
+ */
+export const HELLO_TRAIN_FLAGS: readonly string[] = ['--latent', '2', '--augment'];
+
 /** The collect page's drawing pad, in CSS pixels. */
 export const PAD = { width: 1024, height: 256 } as const;
 
