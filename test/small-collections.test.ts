@@ -166,8 +166,9 @@ test('--augment is recorded, applies to folders only, and the same seed trains t
   await run('aug1', ['--augment']);
   await run('aug2', ['--augment']);
   await run('plain', []);
-  const config = JSON.parse(readFileSync(join(root, 'aug1', 'config.json'), 'utf8')) as { training: { augment?: boolean } };
-  assert.equal(config.training.augment, true);
+  // --augment alone is auto: handwriting for these grey images.
+  const config = JSON.parse(readFileSync(join(root, 'aug1', 'config.json'), 'utf8')) as { training: { augment?: string } };
+  assert.equal(config.training.augment, 'handwriting');
   assertSameState(join(root, 'aug1'), join(root, 'aug2'));
   const a = loadCheckpoint(join(root, 'aug1')).model.parameters()[0]![1].data;
   const p = loadCheckpoint(join(root, 'plain')).model.parameters()[0]![1].data;

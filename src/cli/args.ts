@@ -18,7 +18,8 @@ export type FlagSpec =
       valueName?: string;
     }
   | { kind: 'string'; default?: string; required?: boolean; help: string; alias?: string; valueName?: string }
-  | { kind: 'enum'; choices: readonly string[]; default?: string; help: string; alias?: string }
+  // bare: the value of the flag given alone (`--augment` = `--augment auto`); the next word is its value only when it is not a flag.
+  | { kind: 'enum'; choices: readonly string[]; default?: string; bare?: string; help: string; alias?: string }
   // readonly so that a spec written with `as const` (or inferred through the const type parameter) still fits.
   | { kind: 'intList'; min?: number; max?: number; default?: readonly number[]; help: string; valueName?: string }
   | { kind: 'bool'; help: string; alias?: string };
@@ -179,7 +180,15 @@ export function parseFlagsGiven<const S extends FlagSpecs>(
     }
 
     let raw = inline;
-    if (raw === undefined) {
+    const bare = known.spec.kind === 'enum' ? known.spec.bare : undefined;
+    if (raw === undefined && bare !== undefined) {
+      const next = argv[i + 1];
+      if (next === undefined || looksLikeFlag(next)) raw = bare;
+      else {
+        raw = next;
+        i++;
+      }
+    } else if (raw === undefined) {
       raw = argv[i + 1];
       if (raw === undefined || looksLikeFlag(raw)) fail(`${label} needs a value`);
       i++;
@@ -294,7 +303,9 @@ export function formatHelp(command: string, summary: string, spec: FlagSpecs): s
     const alias = aliasOf(flag);
     const valueName = defaultValueName(flag);
     // Aliased and unaliased flags line up on the `--`, the way most CLIs print them.
-    const names = `${alias === undefined ? '    ' : `-${alias}, `}--${toKebab(key)}${valueName ? ` <${valueName}>` : ''}`;
+    const optional = flag.kind === 'enum' && flag.bare !== undefined;
+    const value = valueName ? (optional ? ` [<${valueName}>]` : ` <${valueName}>`) : '';
+    const names = `${alias === undefined ? '    ' : `-${alias}, `}--${toKebab(key)}${value}`;
     const def = describeDefault(flag);
     const required = flag.kind === 'string' && flag.required === true;
     rows.push([names, required ? `${flag.help} (required)` : def === undefined ? flag.help : `${flag.help} (default: ${def})`]);

@@ -21,7 +21,9 @@ const flags = {
   out: {
     kind: 'string',
     required: true,
-    help: 'File to write: .csv (index,label,mu_0..,logvar_0..) or .safetensors (tensors mu [N, L], logvar [N, L], labels [N])',
+    help:
+      'File to write: .csv (index,label,mu_0..,logvar_0.., and for folder: data file, the image file relative to the folder) ' +
+      'or .safetensors (tensors mu [N, L], logvar [N, L], labels [N]; for folder: data the files as JSON in the metadata field files)',
     valueName: 'FILE',
   },
   kernels: kernelsFlag,
@@ -44,6 +46,11 @@ export function extraColumnsFor(data: ImageDataset): ExtraColumns | null {
   return { names: [...DSPRITES_FACTOR_COLUMNS], values: (index) => [...factors(index)] };
 }
 
+/** A CSV cell as RFC 4180 writes it: quoted when it holds a comma, a quote or a line break. */
+function csvCell(text: string): string {
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
 /** Shortest decimal that reads back as the same float32 (9 significant digits always do). */
 function float32Text(v: number): string {
   return String(Number(v.toPrecision(9)));
@@ -51,13 +58,22 @@ function float32Text(v: number): string {
 
 export function encodedCsv(data: ImageDataset, encoded: EncodedDataset, extra: ExtraColumns | null): string {
   const L = encoded.latent;
-  const header = ['index', 'label', ...Array.from({ length: L }, (_, d) => `mu_${d}`), ...Array.from({ length: L }, (_, d) => `logvar_${d}`), ...(extra?.names ?? [])];
+  const files = data.files;
+  const header = [
+    'index',
+    'label',
+    ...Array.from({ length: L }, (_, d) => `mu_${d}`),
+    ...Array.from({ length: L }, (_, d) => `logvar_${d}`),
+    ...(extra?.names ?? []),
+    ...(files !== undefined ? ['file'] : []),
+  ];
   const lines = [header.join(',')];
   for (let i = 0; i < encoded.count; i++) {
     const cells: string[] = [String(i), String(data.labels[i]!)];
     for (let d = 0; d < L; d++) cells.push(float32Text(encoded.mu[i * L + d]!));
     for (let d = 0; d < L; d++) cells.push(float32Text(encoded.logvar[i * L + d]!));
     if (extra !== null) for (const v of extra.values(i)) cells.push(String(v));
+    if (files !== undefined) cells.push(csvCell(files[i]!));
     lines.push(cells.join(','));
   }
   return lines.join('\n') + '\n';
@@ -72,6 +88,7 @@ export function encodedSafetensors(data: ImageDataset, encoded: EncodedDataset, 
     labels: { shape: [n], data: Float32Array.from(data.labels.subarray(0, n)) },
   };
   const metadata: Record<string, string> = { format: 'vae-toolkit/encoded', ...about };
+  if (data.files !== undefined) metadata.files = JSON.stringify(data.files.slice(0, n));
   if (extra !== null) {
     const k = extra.names.length;
     const values = new Float32Array(n * k);

@@ -13,7 +13,7 @@ import { startTrainingUi, type TrainingUi } from '../server/training-ui.js';
 import { parseAllowHosts } from '../server/guard.js';
 import { TRAIN_SETTINGS } from '../run/settings.js';
 import { describeRunLength, openRun, planNewRun, planResume, type RunPlan } from '../run/plan.js';
-import { augmentationFor, describeAugmentation } from '../data/augment.js';
+import { augmentationFor, augmentKindOf, describeAugmentation } from '../data/augment.js';
 import { dataDescriptionOf } from '../train/config.js';
 import type { RunFolder } from '../run/folder.js';
 import { trainRun } from '../run/train-run.js';
@@ -119,7 +119,9 @@ function printHeader({ state, data, dir, start, settings, lengthNotice }: RunPla
     `training: ${describeRunLength(training, data.train.count)}, batch ${training.batchSize}, Adam lr ${describeLr(training)}, seed ${training.seed}, kernels ${settings.kernels}` +
       (start === 'resume' ? `, resuming after ${state.partial !== undefined ? `step ${state.optimizer.step}` : `epoch ${state.epoch}`}` : ''),
     ...(lengthNotice !== undefined ? [lengthNotice] : []),
-    ...(training.augment === true ? [`augmentation: ${describeAugmentation(augmentationFor(model, dataDescriptionOf(state.config)))}`] : []),
+    ...(augmentKindOf(training.augment) !== null
+      ? [`augmentation: ${describeAugmentation(augmentationFor(model, dataDescriptionOf(state.config), augmentKindOf(training.augment)!))}`]
+      : []),
     `run folder: ${dir}`,
   ];
   process.stdout.write(lines.join('\n') + '\n');

@@ -30,6 +30,11 @@ export interface ImageDataset {
   height: number;
   width: number;
   description: DataDescription;
+  /**
+   * Each image's file, relative to the folder it was read from ('/'-separated), for data read
+   * from files one image each (folder:); absent for data with no file per image.
+   */
+  files?: string[];
 }
 
 export interface DataSplits {
@@ -134,5 +139,6 @@ export function subset(ds: ImageDataset, count: number): ImageDataset {
     pixels: ds.pixels.subarray(0, n * valuesPerImage(ds)),
     labels: ds.labels.subarray(0, n),
     count: n,
+    ...(ds.files !== undefined ? { files: ds.files.slice(0, n) } : {}),
   };
 }

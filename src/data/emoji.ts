@@ -100,7 +100,7 @@ export function loadEmoji(options: EmojiOptions = {}): DataSplits {
   // Some emoji are black and white; the set is colour all the same, and so is every picture in it.
   const loaded = loadPictures(files, target, { fit: 'crop', channels: options.channels ?? 3, background: 'white' });
   const description = { classNames: [...EMOJI_CATEGORIES], noun: 'image' as const };
-  const { train, test, testIndex } = splitPictures('emoji', loaded, target, description, options.seed ?? 1, fraction);
+  const { train, test, testIndex } = splitPictures('emoji', loaded, loaded.shape, description, options.seed ?? 1, fraction);
   // A record, as for a folder: another version of the package has other pictures.
   const record = folderRecord(dir, loaded.used, Array.from(testIndex, (i) => loaded.used[i]!.path), 0);
   return { name: 'emoji', train, test, record, ...(loaded.preparation !== '' ? { preparation: loaded.preparation } : {}) };

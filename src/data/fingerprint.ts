@@ -16,7 +16,7 @@ function digest(lines: string[]): string {
 }
 
 /** Relative paths in one spelling on every system, so a record travels with a run folder. */
-function relativePath(dir: string, path: string): string {
+export function relativePath(dir: string, path: string): string {
   return relative(dir, path).split(sep).join('/');
 }
 

@@ -25,7 +25,7 @@ import { Random } from '../engine/random.js';
 import { readRegularFile } from '../io/bounded-read.js';
 import { namesAreDigits, type DataDescription, type DataSplits, type DatasetRecord, type ImageDataset } from './dataset.js';
 import { checkJpeg, checkPng, checkWebp, ImageDamage } from './image-header.js';
-import { folderRecord } from './fingerprint.js';
+import { folderRecord, relativePath } from './fingerprint.js';
 import { IMAGE_FITS, fitRegion, resampleRegion, type ImageFit } from './image-fit.js';
 
 export { resizeArea } from './image-fit.js';
@@ -38,7 +38,10 @@ export interface ImageShape {
 }
 
 export interface FolderOptions {
-  /** Size the images are brought to: a side (square), or a height and a width (default 28). */
+  /**
+   * Size the images are brought to: a side (square), or a height and a width. Absent: the
+   * pictures' own size when they all share one within OWN_SIZE_LIMITS, else 28 x 28.
+   */
   size?: number | ImageShape;
   /** 1 (grey) or 3 (RGB); absent: 3 when any picture has colour, else 1. */
   channels?: 1 | 3;
@@ -55,6 +58,18 @@ export interface FolderOptions {
 }
 
 export const DEFAULT_TEST_FRACTION = 0.1;
+
+/** The size of a folder's images when no size is given and they do not share one (MNIST's). */
+export const DEFAULT_FOLDER_SIDE = 28;
+/**
+ * A folder whose pictures all share one size is trained at that size when no size is given:
+ * a collection made for the toolkit (`vae collect` writes 32 x 128) is already the size it
+ * should be, and cutting it to 28 x 28 would throw away most of a word. Within bounds only:
+ * sides as --image-size takes them, and at most 16,384 pixels (128 x 128, a 32 x 128 word
+ * twice over), beyond which the dense first layer of the default model grows to millions of
+ * weights for detail a small collection cannot teach; larger pictures get the 28 x 28 default.
+ */
+export const OWN_SIZE_LIMITS = { minSide: 4, maxSide: 512, maxPixels: 128 * 128 } as const;
 
 const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp']);
 /** Larger pictures are refused rather than decoded into gigabytes. */
@@ -258,7 +273,7 @@ function prepare(rgba: Uint8Array, w: number, h: number, target: ImageShape, opt
 
 /** Side x side, or height x width: how `size` is written and read. */
 export function shapeOf(size: number | ImageShape | undefined): ImageShape {
-  if (size === undefined) return { height: 28, width: 28 };
+  if (size === undefined) return { height: DEFAULT_FOLDER_SIDE, width: DEFAULT_FOLDER_SIDE };
   return typeof size === 'number' ? { height: size, width: size } : size;
 }
 
@@ -279,21 +294,58 @@ export interface LoadedPictures {
   used: { path: string; label: number }[];
   skipped: { path: string; reason: string }[];
   channels: number;
+  /** The size every picture was brought to. */
+  shape: ImageShape;
   /** How the pictures were made into the dataset, in words for the run header; '' when nothing was changed. */
   preparation: string;
+}
+
+function ownSizeFits(s: ImageShape): boolean {
+  const { minSide, maxSide, maxPixels } = OWN_SIZE_LIMITS;
+  return [s.height, s.width].every((side) => side >= minSide && side <= maxSide) && s.height * s.width <= maxPixels;
 }
 
 /**
  * Decodes and prepares pictures: each brought to `target` as `fit` says, in the channels
  * asked for or that the pictures need. Unreadable pictures are an error naming the file,
- * or skipped and listed with `skipBadImages`.
+ * or skipped and listed with `skipBadImages`. Target 'own': the pictures' own size when
+ * they all share one within OWN_SIZE_LIMITS, else the 28 x 28 default; the pictures are read
+ * once when they share a size, and those before the first that differs are read again.
  */
 export function loadPictures(
   files: { path: string; label: number }[],
-  target: ImageShape,
+  target: ImageShape | 'own',
   opts: { fit?: ImageFit; channels?: 1 | 3; background?: 'black' | 'white'; skipBadImages?: boolean },
 ): LoadedPictures {
+  if (target !== 'own') return loadPicturesAt(files, target, opts, null);
+  const fallback = shapeOf(undefined);
+  const because = (why: string): string => `${fallback.height}x${fallback.width} by default: ${why}; --image-size sets another`;
+  let own: ImageShape | null = null;
+  try {
+    return loadPicturesAt(files, (width, height) => {
+      if (own === null) {
+        own = { height, width };
+        if (!ownSizeFits(own)) throw new OwnSizeRefused(because(`their size ${height}x${width} is beyond ${OWN_SIZE_LIMITS.maxPixels} pixels or sides of ${OWN_SIZE_LIMITS.minSide} to ${OWN_SIZE_LIMITS.maxSide}`));
+      } else if (own.height !== height || own.width !== width) throw new OwnSizeRefused(because('the pictures differ in size'));
+      return own;
+    }, opts, 'their own size');
+  } catch (err) {
+    if (!(err instanceof OwnSizeRefused)) throw err;
+    return loadPicturesAt(files, fallback, opts, err.message);
+  }
+}
+
+/** The own size cannot be used: the pictures are loaded again at the default. */
+class OwnSizeRefused extends Error {}
+
+function loadPicturesAt(
+  files: { path: string; label: number }[],
+  targetOf: ImageShape | ((width: number, height: number) => ImageShape),
+  opts: { fit?: ImageFit; channels?: 1 | 3; background?: 'black' | 'white'; skipBadImages?: boolean },
+  sizeNote: string | null,
+): LoadedPictures {
   const fit = opts.fit ?? 'crop';
+  let target: ImageShape = typeof targetOf === 'function' ? shapeOf(undefined) : targetOf;
   const skipped: { path: string; reason: string }[] = [];
   const prepared: Prepared[] = [];
   const used: { path: string; label: number }[] = [];
@@ -309,6 +361,7 @@ export function loadPictures(
       continue;
     }
     const { rgba, width, height } = picture;
+    if (typeof targetOf === 'function') target = targetOf(width, height);
     const key = `${height}x${width}`;
     if (width * target.height !== height * target.width) reshaped.set(key, (reshaped.get(key) ?? 0) + 1);
     else if (width !== target.width) resized.set(key, (resized.get(key) ?? 0) + 1);
@@ -328,14 +381,16 @@ export function loadPictures(
       for (let c = 0; c < channels; c++) pixels.set(plane, i * values + c * n);
     }
   });
-  const notes: string[] = [];
+  // The own size is said unless it is the default anyway, so 28 x 28 folders read as they always did.
+  const ownIsDefault = typeof targetOf === 'function' && target.height === DEFAULT_FOLDER_SIDE && target.width === DEFAULT_FOLDER_SIDE;
+  const notes: string[] = sizeNote !== null && !ownIsDefault ? [sizeNote] : [];
   const verb = { crop: 'cropped', pad: 'padded', stretch: 'stretched' }[fit];
   if (reshaped.size > 0) notes.push(`${verb} to ${describeShape(target)}${fit === 'pad' ? ` with ${background}` : ''} from ${listSizes(reshaped)}`);
   if (resized.size > 0) notes.push(`resized from ${listSizes(resized)}`);
   if (anyColour && channels === 1) notes.push('turned grey');
   if (!anyColour && channels === 3) notes.push('grey in 3 channels');
   if (prepared.some((p) => p.transparent)) notes.push(`transparent parts on ${background}`);
-  return { pixels, labels: Uint8Array.from(used, (u) => u.label), used, skipped, channels, preparation: notes.join(', ') };
+  return { pixels, labels: Uint8Array.from(used, (u) => u.label), used, skipped, channels, shape: target, preparation: notes.join(', ') };
 }
 
 /**
@@ -349,7 +404,7 @@ export function splitPictures(
   description: DataDescription,
   seed: number,
   fraction: number,
-): { train: ImageDataset; test: ImageDataset; testIndex: Uint32Array } {
+): { train: ImageDataset; test: ImageDataset; testIndex: Uint32Array; trainIndex: Uint32Array } {
   const count = loaded.used.length;
   const values = loaded.channels * target.height * target.width;
   const order = new Random(seed).permutation(count);
@@ -364,7 +419,8 @@ export function splitPictures(
     return { name, pixels, labels, count: idx.length, channels: loaded.channels, height: target.height, width: target.width, description };
   };
   const testIndex = order.subarray(0, testCount);
-  return { train: pick(order.subarray(testCount)), test: pick(testIndex), testIndex };
+  const trainIndex = order.subarray(testCount);
+  return { train: pick(trainIndex), test: pick(testIndex), testIndex, trainIndex };
 }
 
 /** Class names are the sub-folder names; the items are digits only when those are exactly 0..9. */
@@ -380,9 +436,8 @@ export function checkFolderSettings(target: ImageShape, fraction: number): void 
 }
 
 export function loadImageFolder(dir: string, options: FolderOptions = {}): DataSplits {
-  const target = shapeOf(options.size);
   const fraction = options.testFraction ?? DEFAULT_TEST_FRACTION;
-  checkFolderSettings(target, fraction);
+  checkFolderSettings(shapeOf(options.size), fraction);
   if (!isDirectory(dir)) {
     // A single image given as the folder is a likely slip; say what the spec wants.
     if (existsSync(dir)) throw new UserError(`folder:${dir} is a file; folder: takes a folder of images (optionally in one sub-folder per class)`);
@@ -413,12 +468,15 @@ export function loadImageFolder(dir: string, options: FolderOptions = {}): DataS
   if (files.length < 2) {
     throw new UserError(`image folder ${dir} has ${files.length} PNG/JPEG/WebP image${files.length === 1 ? '' : 's'}; at least 2 are needed (one to train on, one to test)`);
   }
-  const loaded = loadPictures(files, target, options);
+  const loaded = loadPictures(files, options.size === undefined ? 'own' : shapeOf(options.size), options);
   if (loaded.used.length < 2) {
     throw new UserError(`image folder ${dir} has ${loaded.used.length} readable image${loaded.used.length === 1 ? '' : 's'} (${loaded.skipped.length} skipped); at least 2 are needed`);
   }
   const name = basename(resolve(dir));
-  const { train, test, testIndex } = splitPictures(name, loaded, target, folderDescription(classNames), options.seed ?? 1, fraction);
+  const { train, test, testIndex, trainIndex } = splitPictures(name, loaded, loaded.shape, folderDescription(classNames), options.seed ?? 1, fraction);
+  // Each image's file, so that what is computed from an image (its code) can be matched to it.
+  train.files = Array.from(trainIndex, (i) => relativePath(dir, loaded.used[i]!.path));
+  test.files = Array.from(testIndex, (i) => relativePath(dir, loaded.used[i]!.path));
   const record: DatasetRecord = folderRecord(dir, loaded.used, Array.from(testIndex, (i) => loaded.used[i]!.path), loaded.skipped.length);
   return { name, train, test, record, skipped: loaded.skipped, ...(loaded.preparation !== '' ? { preparation: loaded.preparation } : {}) };
 }

@@ -17,7 +17,7 @@ export const describeDatasetSpecs =
   '--train-size / --test-size say otherwise)';
 
 export interface DatasetOptions {
-  /** Size folder: (default 28) and emoji (default 64) images are brought to: a side, or height and width. */
+  /** Size folder: and emoji (default 64) images are brought to: a side, or height and width; a folder's default is in FolderOptions.size. */
   imageSize?: number | ImageShape;
   /** Channels of folder: and emoji images (1 grey, 3 RGB); absent: what the images have. */
   channels?: 1 | 3;

@@ -37,6 +37,7 @@ import { CONFIG_FILE, REPORT_FILE, clearPartialRun, freshRunDir, openRunFolder, 
 import { assertNotLocked } from './lock.js';
 import { DEFAULT_IWAE_K, DEFAULT_SMALL_STEPS, DEFAULT_UI_HOST, FIXED_ON_RESUME, SMALL_COLLECTION, flagName, type SettingName, type TrainRequest } from './settings.js';
 import { numBatches } from '../data/batches.js';
+import { resolveAugmentChoice } from '../data/augment.js';
 
 const COMMAND = 'vae train';
 const MIN_IMAGE_SIDE = 4;
@@ -133,7 +134,7 @@ function checkCombinations(req: TrainRequest): void {
   }
   if (req.fit !== undefined && !req.dataset.startsWith('folder:')) fail('--fit applies to folder: datasets, whose images may differ in shape');
   if (req.skipBadImages && !req.dataset.startsWith('folder:')) fail('--skip-bad-images applies to folder: datasets');
-  if (req.augment && !prepared) fail('--augment applies to folder: and emoji datasets; the others are large enough to train without it');
+  if (req.augment !== undefined && req.augment !== 'none' && !prepared) fail('--augment applies to folder: and emoji datasets; the others are large enough to train without it');
   if (req.lrMin !== undefined && req.lrSchedule !== 'cosine') fail('--lr-min is where the cosine schedule ends; add --lr-schedule cosine');
 }
 
@@ -181,6 +182,12 @@ export function describeRunLength(training: TrainingConfig, trainCount: number):
   const perEpoch = numBatches(trainCount, training.batchSize);
   const short = training.steps % perEpoch !== 0;
   return `${training.steps} step${training.steps === 1 ? '' : 's'} (${training.epochs} epoch${training.epochs === 1 ? '' : 's'} of ${perEpoch} batch${perEpoch === 1 ? '' : 'es'}${short ? ', the last cut short' : ''})`;
+}
+
+/** The augmentation a new run records: --augment's kind, auto resolved by the data's channels. */
+function augmentOf(req: TrainRequest, data: DataSplits): Pick<TrainingConfig, 'augment'> {
+  const kind = req.augment === undefined ? null : resolveAugmentChoice(req.augment, data.train.channels);
+  return kind === null ? {} : { augment: kind };
 }
 
 function newRunConfig(req: TrainRequest, given: ReadonlySet<string>, data: DataSplits, kernels: string): RunConfig {
@@ -231,7 +238,7 @@ function newRunConfig(req: TrainRequest, given: ReadonlySet<string>, data: DataS
     binarize: req.binarize,
     ...(req.trainSize !== undefined ? { trainSize: req.trainSize } : {}),
     ...(req.testSize !== undefined ? { testSize: req.testSize } : {}),
-    ...(req.augment ? { augment: true } : {}),
+    ...augmentOf(req, data),
     ...(req.testFraction !== undefined ? { testFraction: req.testFraction } : {}),
     // Kept so the images are fitted the same way again when the run is resumed or looked at.
     ...(req.dataset.startsWith('folder:') ? { fit: req.fit ?? 'crop' } : {}),

@@ -7,6 +7,7 @@
  */
 import { describeDatasetSpecs } from '../data/source.js';
 import { DEFAULT_TEST_FRACTION, IMAGE_FITS } from '../data/folder.js';
+import { AUGMENT_CHOICES } from '../data/augment.js';
 import { KERNEL_CHOICES } from '../kernels/select.js';
 import { DEFAULT_TRAINING_CONFIG } from '../train/config.js';
 import { LR_SCHEDULES } from '../train/lr-schedule.js';
@@ -124,7 +125,9 @@ export const TRAIN_SETTINGS = {
   conditional: { kind: 'bool', help: 'Conditional VAE: encoder and decoder also see the one-hot class label', fixedOnResume: true },
   imageSize: {
     kind: 'string',
-    help: 'Size folder: images (default 28) and emoji (default 64) are brought to: N for N x N, or HxW, e.g. 64x48 (height x width; 4 to 512)',
+    help:
+      'Size folder: and emoji images are brought to: N for N x N, or HxW, e.g. 64x48 (height x width; 4 to 512). Default: emoji 64; a folder its ' +
+      "pictures' own size when they all share one of at most 128x128 pixels, else 28",
     valueName: 'N|HxW',
     fixedOnResume: true,
   },
@@ -150,8 +153,12 @@ export const TRAIN_SETTINGS = {
     fixedOnResume: true,
   },
   augment: {
-    kind: 'bool',
-    help: 'Shift the training images of a folder: or emoji dataset by up to 1/16 of their side as they are served, and mirror colour ones left to right (off by default)',
+    kind: 'enum',
+    choices: AUGMENT_CHOICES,
+    bare: 'auto',
+    help:
+      'Augment the training images of a folder: or emoji dataset as they are served. shift: by up to 1/16 of their side, colour ones also mirrored; ' +
+      'handwriting: small rotations, shears, sizes, shifts and pen widths; auto (--augment alone): handwriting for grey images, shift for colour; none (default)',
     fixedOnResume: true,
   },
   skipBadImages: {

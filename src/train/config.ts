@@ -1,5 +1,6 @@
 /** Everything that defines a training run, saved in its checkpoint and config.json. */
 import type { Binarize } from '../data/batches.js';
+import { AUGMENT_KINDS, type AugmentKind } from '../data/augment.js';
 import { IMAGE_FITS, type ImageFit } from '../data/image-fit.js';
 import { DIGIT_CLASSES, FASHION_MNIST_CLASSES, namesAreDigits, subset, type DataDescription, type DataSplits, type ImageDataset } from '../data/dataset.js';
 import { DEFAULT_VAE_CONFIG, type VaeConfig } from '../vae/config.js';
@@ -36,8 +37,12 @@ export interface TrainingConfig extends ObjectiveConfig, LrScheduleConfig {
    * the last maybe cut short. Absent: the run trains whole epochs.
    */
   steps?: number;
-  /** Shift (and, for colour, mirror) the training images as they are served (src/data/augment.ts); absent = off. */
-  augment?: boolean;
+  /**
+   * How the training images are augmented as they are served (src/data/augment.ts): shift
+   * (and, for colour, mirror) or handwriting; absent = off. `true`, from runs before there
+   * were kinds, means shift.
+   */
+  augment?: boolean | AugmentKind;
 }
 
 /**
@@ -138,7 +143,9 @@ export function validateTrainingConfig(t: TrainingConfig): void {
   }
   if (t.fit !== undefined && !IMAGE_FITS.includes(t.fit)) throw new RangeError(`fit must be one of ${IMAGE_FITS.join(', ')}, got ${String(t.fit)}`);
   if (t.steps !== undefined && !int(t.steps, 1)) throw new RangeError(`steps must be an integer >= 1, got ${t.steps}`);
-  if (t.augment !== undefined && typeof t.augment !== 'boolean') throw new RangeError(`augment must be true or false, got ${String(t.augment)}`);
+  if (t.augment !== undefined && typeof t.augment !== 'boolean' && !AUGMENT_KINDS.includes(t.augment)) {
+    throw new RangeError(`augment must be true, false, ${AUGMENT_KINDS.join(' or ')}, got ${String(t.augment)}`);
+  }
   validateObjective(t);
   validateLrSchedule(t);
 }

@@ -15,7 +15,7 @@ import { bitsPerDim } from '../vae/likelihood.js';
 import { learningRateAt } from './lr-schedule.js';
 import { dataDescriptionOf, resolveTrainingConfig } from './config.js';
 import { Random } from '../engine/random.js';
-import { augmentBatch, augmentationFor } from '../data/augment.js';
+import { augmentBatch, augmentationFor, augmentKindOf } from '../data/augment.js';
 import type { ImageDataset } from '../data/dataset.js';
 
 export interface StepInfo {
@@ -132,7 +132,8 @@ export async function train(state: TrainingState, data: DataSplits, options: Tra
   // The schedule spans the run's planned steps, not just those of this call.
   const totalSteps = stepTarget ?? perEpoch * training.epochs;
   const dequantize = isContinuous(model.config.likelihood);
-  const augment = training.augment === true ? augmentationFor(model.config, dataDescriptionOf(state.config)) : null;
+  const augmentKind = augmentKindOf(training.augment);
+  const augment = augmentKind !== null ? augmentationFor(model.config, dataDescriptionOf(state.config), augmentKind) : null;
   const history: EpochMetrics[] = [];
 
   // The sums of the report period so far (an epoch cut short carries its own).
