@@ -82,7 +82,7 @@ export class SampleFolder {
     return largest + 1;
   }
 
-  /** Writes one sample (grey bytes of `frame`); resolves to its file name. */
+  /** Writes one sample (grey bytes of `frame`); returns its file name. */
   save(grey: Uint8Array, frame: SampleFrame): string {
     const bytes = encodeGreyPng(grey, frame);
     const tmp = join(this.dir, `.${this.slug}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
