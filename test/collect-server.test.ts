@@ -346,6 +346,25 @@ describe('reading and deleting', () => {
   });
 });
 
+describe('a folder gone while serving', () => {
+  test('a submission and the listing say so in one line, and the server goes on', async () => {
+    const c = await startCollect(root);
+    try {
+      rmSync(c.dir, { recursive: true });
+      const posted = await post(c.port, c.own(), boxDrawing([BOX]));
+      assert.equal(posted.status, 500);
+      assert.match((posted.json() as { error: string }).error, /^cannot write a sample in .*: no such file or folder$/);
+      const listed = await send(c.port, '/api/samples');
+      assert.equal(listed.status, 500);
+      assert.match((listed.json() as { error: string }).error, /^cannot read the sample folder .*: no such file or folder$/);
+      mkdirSync(c.dir);
+      assert.deepEqual((await post(c.port, c.own(), boxDrawing([BOX]))).json(), { file: 'hello-0001.png' });
+    } finally {
+      await c.close();
+    }
+  });
+});
+
 describe('the sample folder', () => {
   test('names: the slug of a prompt, numbers of four digits and more, the next number per slug', () => {
     assert.equal(slugOf('hello'), 'hello');
