@@ -185,6 +185,35 @@ describe('submissions', () => {
     }
   });
 
+  test('an upload that dribbles on past the request timeout is dropped, and nothing is written', async () => {
+    const c = await startCollect(root, { timeouts: { headers: 500, request: 1000 } });
+    try {
+      const good = boxDrawing([BOX]);
+      const h = c.own();
+      const socket = connect(c.port, '127.0.0.1');
+      let answer = '';
+      socket.on('data', (d) => (answer += d.toString('latin1')));
+      const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+      socket.on('error', () => undefined);
+      socket.write(`POST /api/samples HTTP/1.1\r\nHost: ${h.host}\r\nOrigin: ${h.origin}\r\nX-VAE-Token: ${h['x-vae-token']}\r\nContent-Length: ${good.length}\r\n\r\n`);
+      // A hundred bytes every 100 ms: the whole drawing would take minutes.
+      let sent = 0;
+      const timer = setInterval(() => {
+        if (socket.destroyed) return;
+        socket.write(good.subarray(sent, sent + 100));
+        sent += 100;
+      }, 100);
+      await closed;
+      clearInterval(timer);
+      assert.ok(sent < good.length, 'the server waited for the whole drawing');
+      assert.match(answer, /^(HTTP\/1\.1 408|$)/, answer);
+      await waitFor(() => c.events.some((e) => e.kind === 'aborted'), 'the server to drop the upload');
+      assert.deepEqual(listing(c.dir), []);
+    } finally {
+      await c.close();
+    }
+  });
+
   test('a device gets 429 after --rate submissions a minute, with Retry-After; another device still gets through', async () => {
     const c = await startCollect(root, { rate: 3 });
     try {
@@ -311,6 +340,25 @@ describe('reading and deleting', () => {
       assert.ok(listing(c.dir).includes('hello-0001.png'));
       // Numbers go on from the largest in the folder.
       assert.deepEqual((await post(c.port, c.own(), good)).json(), { file: 'hello-0051.png' });
+    } finally {
+      await c.close();
+    }
+  });
+});
+
+describe('a folder gone while serving', () => {
+  test('a submission and the listing say so in one line, and the server goes on', async () => {
+    const c = await startCollect(root);
+    try {
+      rmSync(c.dir, { recursive: true });
+      const posted = await post(c.port, c.own(), boxDrawing([BOX]));
+      assert.equal(posted.status, 500);
+      assert.match((posted.json() as { error: string }).error, /^cannot write a sample in .*: no such file or folder$/);
+      const listed = await send(c.port, '/api/samples');
+      assert.equal(listed.status, 500);
+      assert.match((listed.json() as { error: string }).error, /^cannot read the sample folder .*: no such file or folder$/);
+      mkdirSync(c.dir);
+      assert.deepEqual((await post(c.port, c.own(), boxDrawing([BOX]))).json(), { file: 'hello-0001.png' });
     } finally {
       await c.close();
     }

@@ -60,7 +60,7 @@ export class SampleFolder {
   /** The collected samples (any slug), oldest first: by modification time, then by name. */
   list(): string[] {
     const found: Array<{ name: string; time: number }> = [];
-    for (const name of readdirSync(this.dir)) {
+    for (const name of this.names()) {
       if (parseSampleName(name) === null) continue;
       try {
         const stat = lstatSync(join(this.dir, name));
@@ -75,14 +75,14 @@ export class SampleFolder {
   /** 1 + the largest number of this folder's slug, so numbers follow submission order. */
   nextNumber(): number {
     let largest = 0;
-    for (const name of readdirSync(this.dir)) {
+    for (const name of this.names()) {
       const parsed = parseSampleName(name);
       if (parsed !== null && parsed.slug === this.slug) largest = Math.max(largest, parsed.number);
     }
     return largest + 1;
   }
 
-  /** Writes one sample (grey bytes of `frame`); resolves to its file name. */
+  /** Writes one sample (grey bytes of `frame`); returns its file name. */
   save(grey: Uint8Array, frame: SampleFrame): string {
     const bytes = encodeGreyPng(grey, frame);
     const tmp = join(this.dir, `.${this.slug}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
@@ -127,6 +127,15 @@ export class SampleFolder {
     } catch (err) {
       if (errorCode(err) === 'ENOENT') return false;
       throw new UserError(`cannot delete ${name}: ${describeFsError(err)}`, { cause: err });
+    }
+  }
+
+  /** The folder's entries; a folder removed or made unreadable while serving is the user's to fix, said in one line. */
+  private names(): string[] {
+    try {
+      return readdirSync(this.dir);
+    } catch (err) {
+      throw new UserError(`cannot read the sample folder ${this.dir}: ${describeFsError(err)}`, { cause: err });
     }
   }
 

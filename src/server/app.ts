@@ -58,7 +58,7 @@ type ServingOptions = ServerOptions & { guard: RequestGuard; timeouts: ClientTim
 /** The token placeholder of web/*.html, filled by the server that hands the page out. */
 const TOKEN_META = '<meta name="vae-token" content="">';
 
-/** The headers of every page the toolkit's servers hand out. */
+/** The headers of the pages the explorer hands out (vae collect takes them less cross-origin isolation). */
 export const PAGE_SECURITY = {
   'content-security-policy':
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; " +

@@ -31,7 +31,7 @@ export interface RunningCollect {
 
 export async function startCollect(
   root: string,
-  options: { host?: string; rate?: number; prompt?: string; allowHosts?: string[]; maxBytes?: number; name?: string } = {},
+  options: { host?: string; rate?: number; prompt?: string; allowHosts?: string[]; maxBytes?: number; name?: string; timeouts?: { headers?: number; request?: number } } = {},
 ): Promise<RunningCollect> {
   const dir = join(root, options.name ?? `samples-${Math.random().toString(36).slice(2, 8)}`);
   mkdirSync(dir, { recursive: true });
@@ -45,6 +45,7 @@ export async function startCollect(
     guard,
     rate: options.rate,
     maxBytes: options.maxBytes,
+    timeouts: options.timeouts,
     onEvent: (e) => events.push(e),
   });
   await listen(server, options.host ?? '127.0.0.1', 0);
