@@ -5,7 +5,9 @@
  * picture dropped on the page. A conditional model gets a class picker: the chosen class is
  * what the decoder draws and what the encoder is told the drawing is. Words, colours and
  * legends follow the run's data (grey or colour, class names, digits or images), and a
- * run's factors.json names the axes and gives sliders along its factors' directions.
+ * run's factors.json names the axes and gives sliders along its factors' directions. A small
+ * collection (a class's few dozen words) is on the plane whole, each image as its picture;
+ * new images are drawn from the prior on request.
  */
 import { Tensor, noGrad, setKernels } from '../src/engine/tensor.js';
 import { jsKernels } from '../src/kernels/js.js';
@@ -76,10 +78,15 @@ interface Encodings {
   latent: number;
   labels: number[];
   mu: number[];
+  /** The first heldOut images are test images; the rest (a small collection shown whole) were trained on. */
+  heldOut?: number;
 }
 
 const STRIP_STEPS = 10;
 const VARIATIONS = 5;
+const PRIOR_SAMPLES = 12;
+/** The server sends pictures for collections of at most this many images (src/server/run-source.ts SMALL_COLLECTION). */
+const PICTURES_UP_TO = 300;
 
 async function fetchJson<T>(url: string): Promise<T> {
   const res = await fetch(url, { cache: 'no-store' });
@@ -207,13 +214,17 @@ class Explorer {
   private readonly pad: DrawingPad | null;
   /** The picture the encoder was given last (pad or dropped image), CHW. */
   private input: Float32Array | null = null;
-  private readonly decoded = digitCanvas(140, 'digit big');
+  private readonly decoded: HTMLCanvasElement;
   private readonly floating = digitCanvas(112, 'digit big');
   private readonly variations: HTMLCanvasElement[] = [];
   private readonly strip: HTMLCanvasElement[] = [];
   private readonly padInput = digitCanvas(64);
   private readonly reconstruction = digitCanvas(64);
   private readonly sliders: HTMLInputElement[] = [];
+  private readonly priorCanvases: HTMLCanvasElement[] = [];
+  /** The prior draws shown, PRIOR_SAMPLES x latent; they are marked on the plane. */
+  private priorZ: Float32Array | null = null;
+  private priorSeed = 0;
   private readonly factorSliders: Array<{ input: HTMLInputElement; at: number }> = [];
   private lastMean: Float32Array = new Float32Array(0);
   private variationSeed = 1;
@@ -222,6 +233,8 @@ class Explorer {
   private decodeDirty = true;
   private padDirty = false;
   private pressedAt: [number, number] | null = null;
+  /** Where the pointer is on the plane (CSS pixels), for enlarging the picture under it; null when off it. */
+  private pointerAt: [number, number] | null = null;
   /** The class given to a conditional model's decoder and encoder; undefined for an ordinary model. */
   private y: number | undefined;
 
@@ -235,6 +248,9 @@ class Explorer {
     this.h = c.imageHeight;
     this.w = c.imageWidth;
     this.channels = data.channels;
+    this.decoded = digitCanvas(140, 'digit big');
+    // Words and other wide pictures get wide boxes: a 4:1 image in a 140-pixel square box would be 35 pixels tall.
+    document.body.classList.toggle('wide-images', this.w >= 2 * this.h);
     this.z = new Float32Array(this.latent);
     this.plane = this.axesPlane(0, Math.min(1, this.latent - 1));
     this.speak();
@@ -260,6 +276,24 @@ class Explorer {
       this.decodeDirty = true;
       this.request();
     });
+
+    for (let i = 0; i < PRIOR_SAMPLES; i++) {
+      const canvas = digitCanvas(64);
+      this.priorCanvases.push(canvas);
+      const figure = el('figure', { tabindex: '0', role: 'button', 'aria-label': `decode sample ${i + 1}` }, canvas);
+      const pick = (): void => this.decodePrior(i);
+      figure.addEventListener('click', pick);
+      figure.addEventListener('keydown', (e) => {
+        if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault();
+          pick();
+        }
+      });
+      byId('prior-samples').append(figure);
+    }
+    // Sample boxes of about one area whatever the pictures' shape, wide ones wider.
+    byId('prior-samples').style.setProperty('--sample-width', `${Math.round(Math.min(200, 64 * Math.sqrt(this.w / this.h)))}px`);
+    byId('draw-prior').addEventListener('click', () => this.drawPrior());
 
     for (let i = 0; i < STRIP_STEPS; i++) {
       const s = digitCanvas(56, 'digit step');
@@ -288,13 +322,14 @@ class Explorer {
     }
 
     // Images that are not square keep their proportions.
-    for (const c of [this.decoded, this.floating, this.padInput, this.reconstruction, ...this.variations, ...this.strip]) shapeCanvas(c, this.w, this.h);
+    for (const c of [this.decoded, this.floating, this.padInput, this.reconstruction, ...this.variations, ...this.strip, ...this.priorCanvases]) shapeCanvas(c, this.w, this.h);
     if (this.latent > 2) this.buildDimensionControls();
     // The first decodes run on code the engine has not optimized yet (and wasm's first tier):
     // a few untimed ones first, so the timing shown is the page's steady pace, not its start.
     for (let i = 0; i < 3; i++) decodePixels(this.model, new Tensor(this.z, [1, this.latent]), this.labels(1));
     this.layout();
     window.addEventListener('resize', () => this.layout());
+    this.drawPrior();
     this.request();
     void this.loadEncodings();
     if (files.includes('factors.json')) void this.loadFactors(files.includes('latent_traversals.png'));
@@ -353,9 +388,14 @@ class Explorer {
     document.title = `VAE latent space explorer \u00b7 ${noun}s`;
   }
 
-  private showClassLegend(): void {
+  /** Classes the data have: named ones, or as many as the labels of the plane's images say. */
+  private classCount(): number {
     const e = this.encodings;
-    const classes = Math.max(this.data.classNames.length, e === null ? 0 : e.labels.reduce((m, l) => Math.max(m, l + 1), 0));
+    return Math.max(this.data.classNames.length, e === null ? 0 : e.labels.reduce((m, l) => Math.max(m, l + 1), 0));
+  }
+
+  private showClassLegend(): void {
+    const classes = this.classCount();
     byId('legend').replaceChildren(classes > 1 ? classLegend(this.data.classNames, classes) : '');
   }
 
@@ -402,7 +442,7 @@ class Explorer {
     note.textContent = `Placing the test ${this.noun}s\u2026`;
     try {
       this.encodings = await fetchJson<Encodings>('/api/encodings');
-      note.textContent = `${this.encodings.count.toLocaleString('en-US')} test ${this.noun}s`;
+      this.describeShownImages(this.encodings);
       this.showClassLegend();
       if (this.latent > 2 && !this.planeChosen) this.usePlane(this.principalPlane());
       else this.plotEncodings();
@@ -411,7 +451,64 @@ class Explorer {
       note.textContent = `The test ${this.noun}s could not be placed (${(err as Error).message}); the decoder still works.`;
       return;
     }
+    if (this.encodings.count <= PICTURES_UP_TO) await this.loadThumbnails(this.encodings.count);
     void this.loadMeasures();
+  }
+
+  /** What the plane's points are: the test images, or a small collection whole (with how many were held out). */
+  private describeShownImages(e: Encodings): void {
+    const heldOut = e.heldOut ?? e.count;
+    const n = e.count.toLocaleString('en-US');
+    const nouns = `${this.noun}${e.count === 1 ? '' : 's'}`;
+    if (heldOut < e.count) {
+      byId('plane-note').textContent = `all ${n} ${nouns} of the collection: ${e.count - heldOut} trained on, ${heldOut} held out for testing`;
+      byId('plane-hint').replaceChildren(
+        `Each point is one of the collection's ${n} ${nouns}, placed at the mean of the encoder's q(`,
+        el('var', {}, 'z'),
+        '|',
+        el('var', {}, 'x'),
+        ').',
+      );
+    } else byId('plane-note').textContent = `${n} test ${nouns}`;
+  }
+
+  /**
+   * The pictures of a small collection, to show each image at its code. They arrive as bytes
+   * (CHW per picture, at most 128 pixels on the long side) and are painted the page's way.
+   */
+  private async loadThumbnails(count: number): Promise<void> {
+    let canvases: HTMLCanvasElement[];
+    let shape: [number, number];
+    try {
+      const res = await fetch('/api/thumbnails', { cache: 'no-store' });
+      if (!res.ok) return;
+      const header = (name: string): number => Number(res.headers.get(`x-thumbnail-${name}`));
+      const [n, channels, height, width] = [header('count'), header('channels'), header('height'), header('width')];
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      const size = channels * height * width;
+      if (n !== count || !(size > 0) || bytes.length !== n * size) throw new Error(`${bytes.length} bytes for ${n} pictures of ${channels}x${height}x${width}`);
+      canvases = Array.from({ length: n }, (_, i) => {
+        const canvas = document.createElement('canvas');
+        paintImage(canvas, Float32Array.from(bytes.subarray(i * size, (i + 1) * size), (b) => b / 255), channels, width, height);
+        return canvas;
+      });
+      shape = [width, height];
+    } catch (err) {
+      console.warn(`the pictures of the ${this.noun}s did not load; the plane shows dots: ${(err as Error).message}`);
+      return;
+    }
+    this.scatter.setPictures(canvases, ...shape);
+    const box = byId('show-as');
+    const show = (as: string): void => {
+      for (const b of box.querySelectorAll('button')) b.setAttribute('aria-pressed', String(b.dataset.show === as));
+      this.scatter.showPictures(as === 'pictures');
+      byId('colour-by-label').textContent = as === 'pictures' ? 'Colour the frames by:' : 'Colour the dots by:';
+      box.dataset.showing = as;
+    };
+    for (const b of box.querySelectorAll('button')) b.addEventListener('click', () => show(b.dataset.show!));
+    box.hidden = false;
+    show('pictures');
+    document.body.dataset.thumbnails = String(canvases.length);
   }
 
   /** The measures of the test images, for colouring the dots; the server computes them once. */
@@ -424,6 +521,8 @@ class Explorer {
       return; // No measures for this run: the dots keep their class colours.
     }
     const select = byId<HTMLSelectElement>('colour-by');
+    // Without classes "class" would colour everything alike and name nothing.
+    if (this.classCount() <= 1) select.options[0]!.textContent = 'nothing';
     for (const name of this.measures.names) select.append(el('option', { value: name }, measureWords(name).name));
     select.addEventListener('change', () => this.colourDots(select.value));
     byId('colour-by-box').hidden = false;
@@ -512,10 +611,18 @@ class Explorer {
     document.body.dataset.factors = 'ready';
   }
 
+  /**
+   * A raw axis's name: z1, or with its factor and the way the factor grows along it, e.g.
+   * "z1 · slant → (r 0.62)", "z2 · ← width (r −0.4)". The vertical axis's text is turned a
+   * quarter, so its → points up, the way that axis grows.
+   */
   private axisName(d: number): string {
     const found = this.factors?.dimensions.find((x) => x.dim === d);
     if (found === undefined || !found.active || !found.factor) return zName(d);
-    return `${zName(d)} \u00b7 ${measureWords(found.factor).name}${typeof found.r === 'number' ? ` (r ${formatTick(Number(found.r.toFixed(2)))})` : ''}`;
+    const name = measureWords(found.factor).name;
+    const r = typeof found.r === 'number' && Number.isFinite(found.r) ? found.r : null;
+    const arrowed = r === null ? name : r < 0 ? `\u2190 ${name}` : `${name} \u2192`;
+    return `${zName(d)} \u00b7 ${arrowed}${r === null ? '' : ` (r ${formatTick(Number(r.toFixed(2)))})`}`;
   }
 
   private axesPlane(a: number, b: number): Plane {
@@ -715,6 +822,7 @@ class Explorer {
     };
     const follow = (e: PointerEvent): void => {
       const [px, py] = local(e);
+      this.pointerAt = [px, py];
       const p = this.scatter.toLatent(px, py);
       if (p === null) return;
       this.moveOnPlane(p[0], this.latent > 1 ? p[1] : 0);
@@ -742,6 +850,10 @@ class Explorer {
       showFloating(false);
       // A press that barely moved is a click: it marks an end of the interpolation.
       if (was !== null && Math.hypot(px - was[0], py - was[1]) < 8 && this.scatter.toLatent(px, py) !== null) this.addEnd();
+    });
+    target.addEventListener('pointerleave', () => {
+      this.pointerAt = null;
+      this.request();
     });
     target.addEventListener('pointercancel', () => {
       this.pressedAt = null;
@@ -772,6 +884,28 @@ class Explorer {
 
   private paint(canvas: HTMLCanvasElement, pixels: Float32Array): void {
     paintImage(canvas, pixels, this.channels, this.w, this.h);
+  }
+
+  /** New images: PRIOR_SAMPLES points drawn from N(0, I) (seeded, a new seed per press), decoded to their mean images. */
+  private drawPrior(): void {
+    this.priorSeed++;
+    const z = new Random(1000 + this.priorSeed).fillNormal(new Float32Array(PRIOR_SAMPLES * this.latent));
+    const images = decodeDisplayMean(this.model, new Tensor(z, [PRIOR_SAMPLES, this.latent]), this.labels(PRIOR_SAMPLES));
+    const size = this.channels * this.h * this.w;
+    this.priorCanvases.forEach((canvas, i) => this.paint(canvas, images.subarray(i * size, (i + 1) * size)));
+    this.priorZ = z;
+    byId('prior-samples').dataset.draws = String(this.priorSeed);
+    this.request();
+  }
+
+  /** Puts the decoded point at prior sample i. */
+  private decodePrior(i: number): void {
+    if (this.priorZ === null) return;
+    this.z.set(this.priorZ.subarray(i * this.latent, (i + 1) * this.latent));
+    this.decodeDirty = true;
+    this.anchorFactorSliders();
+    if (this.sliders.length > 0) this.syncSliders();
+    this.request();
   }
 
   private paintStrip(): void {
@@ -909,6 +1043,21 @@ class Explorer {
       endMarker(ctx, pa, 'A');
     }
 
+    if (this.priorZ !== null) {
+      // The prior's draws, small crosses: where the new samples came from.
+      ctx.strokeStyle = '#7b5ea7';
+      ctx.lineWidth = 1.5;
+      ctx.beginPath();
+      for (let i = 0; i < PRIOR_SAMPLES; i++) {
+        const [x, y] = at(this.priorZ.subarray(i * this.latent, (i + 1) * this.latent));
+        ctx.moveTo(x - 4, y);
+        ctx.lineTo(x + 4, y);
+        ctx.moveTo(x, y - 4);
+        ctx.lineTo(x, y + 4);
+      }
+      ctx.stroke();
+    }
+
     if (this.posterior !== null) {
       const { mu, sigma } = this.posterior;
       const [px, py] = at(mu);
@@ -930,6 +1079,11 @@ class Explorer {
       ctx.stroke();
       this.scatter.overlay.dataset.posterior = `${px.toFixed(1)},${py.toFixed(1)}`;
     }
+
+    // The collection's picture under the pointer, enlarged: the image itself beside what the decoder makes of its place.
+    const under = this.pointerAt === null ? -1 : this.scatter.pictureAt(...this.pointerAt);
+    if (under >= 0) this.scatter.drawPictureLarge(ctx, under);
+    this.scatter.overlay.dataset.pictureUnder = String(under);
 
     // The decoded point: a ring with a dot, visible on any color.
     const [cx, cy] = at(this.z);
