@@ -99,6 +99,7 @@ const ROUTES = [
   '/api/model',
   '/api/encodings',
   '/api/measures',
+  '/api/thumbnails',
   '/assets/explorer.js',
   '/assets/style.css',
   '/files/metrics.jsonl',

@@ -85,8 +85,6 @@ interface Encodings {
 const STRIP_STEPS = 10;
 const VARIATIONS = 5;
 const PRIOR_SAMPLES = 12;
-/** The server sends pictures for collections of at most this many images (src/server/run-source.ts SMALL_COLLECTION). */
-const PICTURES_UP_TO = 300;
 
 async function fetchJson<T>(url: string): Promise<T> {
   const res = await fetch(url, { cache: 'no-store' });
@@ -151,6 +149,7 @@ async function main(): Promise<void> {
       return Array.from(decodeDisplayMean(model, new Tensor(Float32Array.from(z), [1, c.latent]), labels));
     },
     current: () => explorer.current(),
+    planePixel: (z: number[]): [number, number] => explorer.planePixel(z),
   };
   document.body.dataset.model = 'ready';
 }
@@ -348,6 +347,11 @@ class Explorer {
     };
   }
 
+  /** Where a latent code is on the plane, in CSS pixels from the plane's top left corner. */
+  planePixel(z: ArrayLike<number>): [number, number] {
+    return this.scatter.toPixel(...this.onPlane(z));
+  }
+
   private get noun(): string {
     return this.data.noun;
   }
@@ -451,7 +455,8 @@ class Explorer {
       note.textContent = `The test ${this.noun}s could not be placed (${(err as Error).message}); the decoder still works.`;
       return;
     }
-    if (this.encodings.count <= PICTURES_UP_TO) await this.loadThumbnails(this.encodings.count);
+    // A small collection is shown whole (some of it trained on): the server has its pictures.
+    if ((this.encodings.heldOut ?? this.encodings.count) < this.encodings.count) await this.loadThumbnails(this.encodings.count);
     void this.loadMeasures();
   }
 

@@ -75,6 +75,8 @@ export interface Thumbnails {
 interface ShownImages {
   images: ImageDataset;
   heldOut: number;
+  /** A small collection, shown whole. */
+  whole: boolean;
 }
 
 export class RunSource {
@@ -184,11 +186,11 @@ export class RunSource {
 
   /**
    * The pictures of a small collection's images, in the order of the encodings, for the plane to
-   * show each at its code; null for a larger one (its plane shows dots). Made once.
+   * show each at its code; null for a larger one (its plane shows its test set as dots). Made once.
    */
   thumbnails(loaded: LoadedModel): Thumbnails | null {
-    const { images } = this.loadShownImages(loaded.state);
-    if (images.count > SMALL_COLLECTION) return null;
+    const { images, whole } = this.loadShownImages(loaded.state);
+    if (!whole) return null;
     if (this.thumbnailed === null) this.thumbnailed = thumbnailsOf(images);
     return this.thumbnailed;
   }
@@ -213,7 +215,7 @@ export class RunSource {
       checkLabelsFit('', state.model.classes, data.test, 'test');
       const whole = data.train.count + data.test.count <= SMALL_COLLECTION;
       if (whole) checkLabelsFit('', state.model.classes, data.train, 'training');
-      this.shown = { images: whole ? joinImages(data.test, data.train) : data.test, heldOut: data.test.count };
+      this.shown = { images: whole ? joinImages(data.test, data.train) : data.test, heldOut: data.test.count, whole };
     }
     return this.shown;
   }
