@@ -149,6 +149,7 @@ describe('the explorer of a small collection of word pictures', () => {
     assert.equal(await page.evaluate(() => document.querySelector('.scatter-base')!.dataset.pictures), String(IMAGES));
 
     // The pointer over an image's code shows that picture enlarged, and decodes the point it is at.
+    await page.evaluate(() => document.querySelector('.plane-card')!.scrollIntoView({ block: 'start' }));
     const overlay = (await page.locator('.scatter-overlay').boundingBox())!;
     const code = encodings.mu.slice(0, 2);
     const [px, py] = await page.evaluate((z) => window.vaeExplorer.planePixel(z), code);
@@ -174,6 +175,25 @@ describe('the explorer of a small collection of word pictures', () => {
       await page.mouse.click(overlay.x + fx! * overlay.width, overlay.y + fy! * overlay.height);
     }
     await page.waitForSelector('#strip.filled');
+    // A word written on the wide pad: its ink cut out and fitted into the model's frame, as a collected sample is, then encoded.
+    await page.locator('#pad').scrollIntoViewIfNeeded();
+    const pad = (await page.locator('#pad').boundingBox())!;
+    assert.ok(Math.abs(pad.width / pad.height - 4) < 0.1, `the writing pad is 4:1: ${pad.width}x${pad.height}`);
+    await page.mouse.move(pad.x + 0.1 * pad.width, pad.y + 0.5 * pad.height);
+    await page.mouse.down();
+    for (let k = 1; k <= 16; k++) await page.mouse.move(pad.x + (0.1 + 0.05 * k) * pad.width, pad.y + (k % 2 === 0 ? 0.35 : 0.65) * pad.height, { steps: 3 });
+    await page.mouse.up();
+    await page.waitForFunction(() => (window.vaeExplorer.current() as unknown as { posterior: number[] | null }).posterior !== null);
+    const written = (await page.evaluate(() => window.vaeExplorer.current())) as unknown as { input: number[]; posterior: number[] };
+    assert.equal(written.input.length, 32 * 128);
+    const columns = Array.from({ length: 128 }, (_, x) => Array.from({ length: 32 }, (_, y) => written.input[y * 128 + x]!).some((v) => v > 0.5));
+    const rows = Array.from({ length: 32 }, (_, y) => written.input.slice(y * 128, (y + 1) * 128).some((v) => v > 0.5));
+    const span = (on: boolean[]): [number, number] => [on.indexOf(true), on.lastIndexOf(true)];
+    const [x0, x1] = span(columns);
+    const [y0, y1] = span(rows);
+    assert.ok(x1 - x0 >= 100, `the zigzag, wider than 4:1, fills the frame's width: columns ${x0}..${x1}`);
+    assert.ok(Math.abs((y0 + y1) / 2 - 15.5) <= 2, `and is centred in its height: rows ${y0}..${y1}`);
+    assert.equal(written.posterior.length, 2, 'the encoder placed it');
     const decoded = await page.evaluate(() => {
       const c = document.querySelector('#decoded')!;
       return { width: c.width, height: c.height, box: c.clientWidth / c.clientHeight, cssWidth: c.clientWidth };

@@ -20,6 +20,7 @@ import { decodeModelPayload } from '../src/server/model-payload.js';
 import { principalDirections } from '../src/viz/latent-plane.js';
 import { byId, className, classLegend, digitCanvas, el, forgetAddressToken, formatTick, paintImage, shapeCanvas, valueLegend } from './dom.js';
 import { DrawingPad } from './drawing-pad.js';
+import { WordPad } from './word-pad.js';
 import { readPicture, resizeArea, toModelImage } from './image-input.js';
 import { Scatter, valueRange } from './scatter.js';
 
@@ -210,7 +211,7 @@ class Explorer {
   private factors: Factors | null = null;
   private ends: Float32Array[] = [];
   private posterior: { mu: Float32Array; sigma: Float32Array } | null = null;
-  private readonly pad: DrawingPad | null;
+  private readonly pad: DrawingPad | WordPad | null;
   /** The picture the encoder was given last (pad or dropped image), CHW. */
   private input: Float32Array | null = null;
   private readonly decoded: HTMLCanvasElement;
@@ -313,6 +314,19 @@ class Explorer {
       this.pad.canvas.id = 'pad';
       byId('pad-box').append(this.pad.canvas);
       byId('clear').addEventListener('click', () => this.pad!.clear());
+    } else if (this.isWordShaped()) {
+      // Word-shaped grey pictures (a class's handwritten words): a wide pad to write on, and a picture may still be dropped.
+      this.pad = new WordPad({ height: this.h, width: this.w }, () => {
+        this.padDirty = true;
+        this.request();
+      });
+      this.pad.canvas.id = 'pad';
+      byId('pad-box').append(this.pad.canvas);
+      byId('clear').addEventListener('click', () => this.pad!.clear());
+      this.buildImageDrop();
+      // Writing first; a picture file is the other way in.
+      const drop = byId('image-drop');
+      drop.parentElement!.append(drop);
     } else {
       this.pad = null;
       byId('pad-box').hidden = true;
@@ -352,6 +366,11 @@ class Explorer {
     return this.scatter.toPixel(...this.onPlane(z));
   }
 
+  /** Grey pictures much wider than tall, not digits: words, as `vae collect` gathers them. */
+  private isWordShaped(): boolean {
+    return this.channels === 1 && this.data.noun !== 'digit' && this.w >= 2 * this.h;
+  }
+
   private get noun(): string {
     return this.data.noun;
   }
@@ -388,7 +407,9 @@ class Explorer {
     byId('encoder-hint').textContent =
       noun === 'digit' && this.channels === 1
         ? 'Draw a digit. The encoder places it on the plane (a red cross at its mean, an ellipse one \u03c3 wide) and the decoder redraws it.'
-        : `Give the encoder an image. It places it on the plane (a red cross at its mean, an ellipse one \u03c3 wide) and the decoder redraws it.`;
+        : this.isWordShaped()
+          ? 'Write a word on the pad (it is cut out and fitted as a collected sample is), or give an image. The encoder places it on the plane (a red cross at its mean, an ellipse one \u03c3 wide) and the decoder redraws it.'
+          : `Give the encoder an image. It places it on the plane (a red cross at its mean, an ellipse one \u03c3 wide) and the decoder redraws it.`;
     document.title = `VAE latent space explorer \u00b7 ${noun}s`;
   }
 
@@ -709,7 +730,8 @@ class Explorer {
       tall = Math.max(360, window.innerHeight - 270, beside - chrome);
     }
     this.scatter.resize(Math.min(available, tall, 680));
-    if (this.pad !== null) this.pad.resize(Math.min(196, Math.max(140, byId('pad-box').clientWidth || 196)));
+    if (this.pad instanceof WordPad) this.pad.resize(Math.min(480, byId('pad-box').clientWidth || 320));
+    else if (this.pad !== null) this.pad.resize(Math.min(196, Math.max(140, byId('pad-box').clientWidth || 196)));
     this.request();
   }
 
@@ -973,10 +995,10 @@ class Explorer {
     document.body.dataset.decodes = String(Number(document.body.dataset.decodes ?? 0) + 1);
   }
 
-  /** The pad's drawing (28 x 28, MNIST's form) at the model's size. */
+  /** The pad's drawing (28 x 28, MNIST's form; a word pad's already in the model's frame) at the model's size. */
   private padPixels(): Float32Array | null {
     const x = this.pad?.pixels() ?? null;
-    if (x === null || (this.w === 28 && this.h === 28)) return x;
+    if (x === null || this.pad instanceof WordPad || (this.w === 28 && this.h === 28)) return x;
     return resizeArea(x, 28, 28, this.w, this.h);
   }
 

@@ -40,6 +40,7 @@ export class Scatter {
     this.size = Math.max(160, Math.floor(size));
     this.root.style.width = `${this.size}px`;
     this.root.style.height = `${this.size}px`;
+    this.updateDomain();
     this.draw();
   }
 
@@ -51,20 +52,35 @@ export class Scatter {
   setPoints(xy: ArrayLike<number>, labels: ArrayLike<number>): void {
     this.xy = xy;
     this.labels = labels;
-    this.domain = symmetricDomain(xy);
+    this.updateDomain();
     this.draw();
   }
 
   /** The points' pictures, one per point in the order of setPoints (null: none). */
   setPictures(images: CanvasImageSource[] | null, width = 1, height = 1): void {
     this.pictures = images === null ? null : { images, width, height };
+    this.updateDomain();
     this.draw();
   }
 
   /** Whether the points are drawn as their pictures (when there are pictures) or as dots. */
   showPictures(on: boolean): void {
     this.picturesShown = on;
+    this.updateDomain();
     this.draw();
+  }
+
+  /** The domain follows the points; with pictures, wide enough that those at its edge are seen whole. */
+  private updateDomain(): void {
+    const domain = symmetricDomain(this.xy);
+    const n = this.shownPictures();
+    if (n > 0) {
+      const [pw, ph] = this.pictureSize(n);
+      const r = (domain.max * this.plotSize) / Math.max(1, this.plotSize - Math.max(pw, ph));
+      domain.max = Math.ceil(r * 2) / 2;
+      domain.min = -domain.max;
+    }
+    this.domain = domain;
   }
 
   /**
@@ -74,7 +90,7 @@ export class Scatter {
   pictureSize(count: number): [number, number] {
     const p = this.pictures;
     if (p === null) return [0, 0];
-    const side = Math.max(18, Math.min(80, (this.plotSize * 0.75) / Math.sqrt(Math.max(1, count))));
+    const side = Math.max(18, Math.min(64, (this.plotSize * 0.55) / Math.sqrt(Math.max(1, count))));
     const aspect = p.width / p.height;
     return [side * Math.sqrt(aspect), side / Math.sqrt(aspect)];
   }
@@ -92,7 +108,7 @@ export class Scatter {
   }
 
   /** Draws point i's picture enlarged on an overlay context, so the one under the pointer can be seen. */
-  drawPictureLarge(ctx: CanvasRenderingContext2D, i: number, scale = 2.5): void {
+  drawPictureLarge(ctx: CanvasRenderingContext2D, i: number, scale = 2): void {
     const n = this.shownPictures();
     if (i < 0 || i >= n) return;
     const [pw, ph] = this.pictureSize(n).map((v) => v * scale) as [number, number];
