@@ -95,16 +95,20 @@ export class Scatter {
     return [side * Math.sqrt(aspect), side / Math.sqrt(aspect)];
   }
 
-  /** The point whose picture is under a CSS pixel position (the one drawn on top), or -1. */
+  /** The point whose picture is under a CSS pixel position (of overlapping ones, the one whose point is nearest), or -1. */
   pictureAt(px: number, py: number): number {
     const n = this.shownPictures();
     if (n === 0) return -1;
     const [pw, ph] = this.pictureSize(n);
-    for (let i = n - 1; i >= 0; i--) {
+    let best = -1;
+    let nearest = Infinity;
+    for (let i = 0; i < n; i++) {
       const [x, y] = this.toPixel(this.xy[2 * i]!, this.xy[2 * i + 1]!);
-      if (Math.abs(px - x) <= pw / 2 && Math.abs(py - y) <= ph / 2) return i;
+      if (Math.abs(px - x) > pw / 2 || Math.abs(py - y) > ph / 2) continue;
+      const d = Math.hypot(px - x, py - y);
+      if (d < nearest) [best, nearest] = [i, d];
     }
-    return -1;
+    return best;
   }
 
   /** Draws point i's picture enlarged on an overlay context, so the one under the pointer can be seen. */
