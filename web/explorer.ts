@@ -748,6 +748,7 @@ class Explorer {
       this.decodeDirty = true;
       this.padDirty = this.input !== null;
       if (this.ends.length === 2) this.paintStrip();
+      this.paintPrior();
       this.request();
     };
     const label = el('span', { class: 'class-label' }, 'Class ', el('var', {}, 'y'), ' given to the decoder and the encoder:');
@@ -916,13 +917,18 @@ class Explorer {
   /** New images: PRIOR_SAMPLES points drawn from N(0, I) (seeded, a new seed per press), decoded to their mean images. */
   private drawPrior(): void {
     this.priorSeed++;
-    const z = new Random(1000 + this.priorSeed).fillNormal(new Float32Array(PRIOR_SAMPLES * this.latent));
-    const images = decodeDisplayMean(this.model, new Tensor(z, [PRIOR_SAMPLES, this.latent]), this.labels(PRIOR_SAMPLES));
-    const size = this.channels * this.h * this.w;
-    this.priorCanvases.forEach((canvas, i) => this.paint(canvas, images.subarray(i * size, (i + 1) * size)));
-    this.priorZ = z;
+    this.priorZ = new Random(1000 + this.priorSeed).fillNormal(new Float32Array(PRIOR_SAMPLES * this.latent));
+    this.paintPrior();
     byId('prior-samples').dataset.draws = String(this.priorSeed);
     this.request();
+  }
+
+  /** Decodes the prior draws shown (again when a conditional model's class changes). */
+  private paintPrior(): void {
+    if (this.priorZ === null) return;
+    const images = decodeDisplayMean(this.model, new Tensor(this.priorZ, [PRIOR_SAMPLES, this.latent]), this.labels(PRIOR_SAMPLES));
+    const size = this.channels * this.h * this.w;
+    this.priorCanvases.forEach((canvas, i) => this.paint(canvas, images.subarray(i * size, (i + 1) * size)));
   }
 
   /** Puts the decoded point at prior sample i. */
