@@ -92,9 +92,15 @@ export function digitCanvas(size: number, className = 'digit'): HTMLCanvasElemen
   return c;
 }
 
-/** Gives an image canvas the image's proportions (its CSS width stays; the height follows). */
+/**
+ * Gives an image canvas the image's proportions (its CSS width stays; the height follows). The
+ * canvas takes the image's size at once, and its natural ratio sets the picture's box inside
+ * any border, so a 4:1 word is 4:1 exactly, painted or not.
+ */
 export function shapeCanvas(canvas: HTMLCanvasElement, width: number, height: number): HTMLCanvasElement {
-  canvas.style.aspectRatio = `${width} / ${height}`;
+  canvas.width = width;
+  canvas.height = height;
+  canvas.style.aspectRatio = `auto ${width} / ${height}`;
   canvas.style.height = 'auto';
   return canvas;
 }

@@ -5,7 +5,9 @@
  * picture dropped on the page. A conditional model gets a class picker: the chosen class is
  * what the decoder draws and what the encoder is told the drawing is. Words, colours and
  * legends follow the run's data (grey or colour, class names, digits or images), and a
- * run's factors.json names the axes and gives sliders along its factors' directions.
+ * run's factors.json names the axes and gives sliders along its factors' directions. A small
+ * collection (a class's few dozen words) is on the plane whole, each image as its picture;
+ * new images are drawn from the prior on request.
  */
 import { Tensor, noGrad, setKernels } from '../src/engine/tensor.js';
 import { jsKernels } from '../src/kernels/js.js';
@@ -18,6 +20,7 @@ import { decodeModelPayload } from '../src/server/model-payload.js';
 import { principalDirections } from '../src/viz/latent-plane.js';
 import { byId, className, classLegend, digitCanvas, el, forgetAddressToken, formatTick, paintImage, shapeCanvas, valueLegend } from './dom.js';
 import { DrawingPad } from './drawing-pad.js';
+import { WordPad } from './word-pad.js';
 import { readPicture, resizeArea, toModelImage } from './image-input.js';
 import { Scatter, valueRange } from './scatter.js';
 
@@ -76,10 +79,13 @@ interface Encodings {
   latent: number;
   labels: number[];
   mu: number[];
+  /** The first heldOut images are test images; the rest (a small collection shown whole) were trained on. */
+  heldOut?: number;
 }
 
 const STRIP_STEPS = 10;
 const VARIATIONS = 5;
+const PRIOR_SAMPLES = 12;
 
 async function fetchJson<T>(url: string): Promise<T> {
   const res = await fetch(url, { cache: 'no-store' });
@@ -144,6 +150,7 @@ async function main(): Promise<void> {
       return Array.from(decodeDisplayMean(model, new Tensor(Float32Array.from(z), [1, c.latent]), labels));
     },
     current: () => explorer.current(),
+    planePixel: (z: number[]): [number, number] => explorer.planePixel(z),
   };
   document.body.dataset.model = 'ready';
 }
@@ -204,16 +211,20 @@ class Explorer {
   private factors: Factors | null = null;
   private ends: Float32Array[] = [];
   private posterior: { mu: Float32Array; sigma: Float32Array } | null = null;
-  private readonly pad: DrawingPad | null;
+  private readonly pad: DrawingPad | WordPad | null;
   /** The picture the encoder was given last (pad or dropped image), CHW. */
   private input: Float32Array | null = null;
-  private readonly decoded = digitCanvas(140, 'digit big');
+  private readonly decoded: HTMLCanvasElement;
   private readonly floating = digitCanvas(112, 'digit big');
   private readonly variations: HTMLCanvasElement[] = [];
   private readonly strip: HTMLCanvasElement[] = [];
   private readonly padInput = digitCanvas(64);
   private readonly reconstruction = digitCanvas(64);
   private readonly sliders: HTMLInputElement[] = [];
+  private readonly priorCanvases: HTMLCanvasElement[] = [];
+  /** The prior draws shown, PRIOR_SAMPLES x latent; they are marked on the plane. */
+  private priorZ: Float32Array | null = null;
+  private priorSeed = 0;
   private readonly factorSliders: Array<{ input: HTMLInputElement; at: number }> = [];
   private lastMean: Float32Array = new Float32Array(0);
   private variationSeed = 1;
@@ -222,6 +233,8 @@ class Explorer {
   private decodeDirty = true;
   private padDirty = false;
   private pressedAt: [number, number] | null = null;
+  /** Where the pointer is on the plane (CSS pixels), for enlarging the picture under it; null when off it. */
+  private pointerAt: [number, number] | null = null;
   /** The class given to a conditional model's decoder and encoder; undefined for an ordinary model. */
   private y: number | undefined;
 
@@ -235,6 +248,9 @@ class Explorer {
     this.h = c.imageHeight;
     this.w = c.imageWidth;
     this.channels = data.channels;
+    this.decoded = digitCanvas(140, 'digit big');
+    // Words and other wide pictures get wide boxes: a 4:1 image in a 140-pixel square box would be 35 pixels tall.
+    document.body.classList.toggle('wide-images', this.w >= 2 * this.h);
     this.z = new Float32Array(this.latent);
     this.plane = this.axesPlane(0, Math.min(1, this.latent - 1));
     this.speak();
@@ -261,6 +277,24 @@ class Explorer {
       this.request();
     });
 
+    for (let i = 0; i < PRIOR_SAMPLES; i++) {
+      const canvas = digitCanvas(64);
+      this.priorCanvases.push(canvas);
+      const figure = el('figure', { tabindex: '0', role: 'button', 'aria-label': `decode sample ${i + 1}` }, canvas);
+      const pick = (): void => this.decodePrior(i);
+      figure.addEventListener('click', pick);
+      figure.addEventListener('keydown', (e) => {
+        if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault();
+          pick();
+        }
+      });
+      byId('prior-samples').append(figure);
+    }
+    // Sample boxes of about one area whatever the pictures' shape, wide ones wider.
+    byId('prior-samples').style.setProperty('--sample-width', `${Math.round(Math.min(200, 64 * Math.sqrt(this.w / this.h)))}px`);
+    byId('draw-prior').addEventListener('click', () => this.drawPrior());
+
     for (let i = 0; i < STRIP_STEPS; i++) {
       const s = digitCanvas(56, 'digit step');
       this.strip.push(s);
@@ -280,6 +314,19 @@ class Explorer {
       this.pad.canvas.id = 'pad';
       byId('pad-box').append(this.pad.canvas);
       byId('clear').addEventListener('click', () => this.pad!.clear());
+    } else if (this.isWordShaped()) {
+      // Word-shaped grey pictures (a class's handwritten words): a wide pad to write on, and a picture may still be dropped.
+      this.pad = new WordPad({ height: this.h, width: this.w }, () => {
+        this.padDirty = true;
+        this.request();
+      });
+      this.pad.canvas.id = 'pad';
+      byId('pad-box').append(this.pad.canvas);
+      byId('clear').addEventListener('click', () => this.pad!.clear());
+      this.buildImageDrop();
+      // Writing first; a picture file is the other way in.
+      const drop = byId('image-drop');
+      drop.parentElement!.append(drop);
     } else {
       this.pad = null;
       byId('pad-box').hidden = true;
@@ -288,13 +335,14 @@ class Explorer {
     }
 
     // Images that are not square keep their proportions.
-    for (const c of [this.decoded, this.floating, this.padInput, this.reconstruction, ...this.variations, ...this.strip]) shapeCanvas(c, this.w, this.h);
+    for (const c of [this.decoded, this.floating, this.padInput, this.reconstruction, ...this.variations, ...this.strip, ...this.priorCanvases]) shapeCanvas(c, this.w, this.h);
     if (this.latent > 2) this.buildDimensionControls();
     // The first decodes run on code the engine has not optimized yet (and wasm's first tier):
     // a few untimed ones first, so the timing shown is the page's steady pace, not its start.
     for (let i = 0; i < 3; i++) decodePixels(this.model, new Tensor(this.z, [1, this.latent]), this.labels(1));
     this.layout();
     window.addEventListener('resize', () => this.layout());
+    this.drawPrior();
     this.request();
     void this.loadEncodings();
     if (files.includes('factors.json')) void this.loadFactors(files.includes('latent_traversals.png'));
@@ -311,6 +359,16 @@ class Explorer {
       posterior: this.posterior === null ? null : Array.from(this.posterior.mu),
       colourBy: byId<HTMLSelectElement>('colour-by').value,
     };
+  }
+
+  /** Where a latent code is on the plane, in CSS pixels from the plane's top left corner. */
+  planePixel(z: ArrayLike<number>): [number, number] {
+    return this.scatter.toPixel(...this.onPlane(z));
+  }
+
+  /** Grey pictures much wider than tall, not digits: words, as `vae collect` gathers them. */
+  private isWordShaped(): boolean {
+    return this.channels === 1 && this.data.noun !== 'digit' && this.w >= 2 * this.h;
   }
 
   private get noun(): string {
@@ -349,13 +407,20 @@ class Explorer {
     byId('encoder-hint').textContent =
       noun === 'digit' && this.channels === 1
         ? 'Draw a digit. The encoder places it on the plane (a red cross at its mean, an ellipse one \u03c3 wide) and the decoder redraws it.'
-        : `Give the encoder an image. It places it on the plane (a red cross at its mean, an ellipse one \u03c3 wide) and the decoder redraws it.`;
+        : this.isWordShaped()
+          ? 'Write a word on the pad (it is cut out and fitted as a collected sample is), or give an image. The encoder places it on the plane (a red cross at its mean, an ellipse one \u03c3 wide) and the decoder redraws it.'
+          : `Give the encoder an image. It places it on the plane (a red cross at its mean, an ellipse one \u03c3 wide) and the decoder redraws it.`;
     document.title = `VAE latent space explorer \u00b7 ${noun}s`;
   }
 
-  private showClassLegend(): void {
+  /** Classes the data have: named ones, or as many as the labels of the plane's images say. */
+  private classCount(): number {
     const e = this.encodings;
-    const classes = Math.max(this.data.classNames.length, e === null ? 0 : e.labels.reduce((m, l) => Math.max(m, l + 1), 0));
+    return Math.max(this.data.classNames.length, e === null ? 0 : e.labels.reduce((m, l) => Math.max(m, l + 1), 0));
+  }
+
+  private showClassLegend(): void {
+    const classes = this.classCount();
     byId('legend').replaceChildren(classes > 1 ? classLegend(this.data.classNames, classes) : '');
   }
 
@@ -402,7 +467,7 @@ class Explorer {
     note.textContent = `Placing the test ${this.noun}s\u2026`;
     try {
       this.encodings = await fetchJson<Encodings>('/api/encodings');
-      note.textContent = `${this.encodings.count.toLocaleString('en-US')} test ${this.noun}s`;
+      this.describeShownImages(this.encodings);
       this.showClassLegend();
       if (this.latent > 2 && !this.planeChosen) this.usePlane(this.principalPlane());
       else this.plotEncodings();
@@ -411,7 +476,65 @@ class Explorer {
       note.textContent = `The test ${this.noun}s could not be placed (${(err as Error).message}); the decoder still works.`;
       return;
     }
+    // A small collection is shown whole (some of it trained on): the server has its pictures.
+    if ((this.encodings.heldOut ?? this.encodings.count) < this.encodings.count) await this.loadThumbnails(this.encodings.count);
     void this.loadMeasures();
+  }
+
+  /** What the plane's points are: the test images, or a small collection whole (with how many were held out). */
+  private describeShownImages(e: Encodings): void {
+    const heldOut = e.heldOut ?? e.count;
+    const n = e.count.toLocaleString('en-US');
+    const nouns = `${this.noun}${e.count === 1 ? '' : 's'}`;
+    if (heldOut < e.count) {
+      byId('plane-note').textContent = `all ${n} ${nouns} of the collection: ${e.count - heldOut} trained on, ${heldOut} held out for testing`;
+      byId('plane-hint').replaceChildren(
+        `Each point is one of the collection's ${n} ${nouns}, placed at the mean of the encoder's q(`,
+        el('var', {}, 'z'),
+        '|',
+        el('var', {}, 'x'),
+        ').',
+      );
+    } else byId('plane-note').textContent = `${n} test ${nouns}`;
+  }
+
+  /**
+   * The pictures of a small collection, to show each image at its code. They arrive as bytes
+   * (CHW per picture, at most 128 pixels on the long side) and are painted the page's way.
+   */
+  private async loadThumbnails(count: number): Promise<void> {
+    let canvases: HTMLCanvasElement[];
+    let shape: [number, number];
+    try {
+      const res = await fetch('/api/thumbnails', { cache: 'no-store' });
+      if (!res.ok) return;
+      const header = (name: string): number => Number(res.headers.get(`x-thumbnail-${name}`));
+      const [n, channels, height, width] = [header('count'), header('channels'), header('height'), header('width')];
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      const size = channels * height * width;
+      if (n !== count || !(size > 0) || bytes.length !== n * size) throw new Error(`${bytes.length} bytes for ${n} pictures of ${channels}x${height}x${width}`);
+      canvases = Array.from({ length: n }, (_, i) => {
+        const canvas = document.createElement('canvas');
+        paintImage(canvas, Float32Array.from(bytes.subarray(i * size, (i + 1) * size), (b) => b / 255), channels, width, height);
+        return canvas;
+      });
+      shape = [width, height];
+    } catch (err) {
+      console.warn(`the pictures of the ${this.noun}s did not load; the plane shows dots: ${(err as Error).message}`);
+      return;
+    }
+    this.scatter.setPictures(canvases, ...shape);
+    const box = byId('show-as');
+    const show = (as: string): void => {
+      for (const b of box.querySelectorAll('button')) b.setAttribute('aria-pressed', String(b.dataset.show === as));
+      this.scatter.showPictures(as === 'pictures');
+      byId('colour-by-label').textContent = as === 'pictures' ? 'Colour the frames by:' : 'Colour the dots by:';
+      box.dataset.showing = as;
+    };
+    for (const b of box.querySelectorAll('button')) b.addEventListener('click', () => show(b.dataset.show!));
+    box.hidden = false;
+    show('pictures');
+    document.body.dataset.thumbnails = String(canvases.length);
   }
 
   /** The measures of the test images, for colouring the dots; the server computes them once. */
@@ -424,6 +547,8 @@ class Explorer {
       return; // No measures for this run: the dots keep their class colours.
     }
     const select = byId<HTMLSelectElement>('colour-by');
+    // Without classes "class" would colour everything alike and name nothing.
+    if (this.classCount() <= 1) select.options[0]!.textContent = 'nothing';
     for (const name of this.measures.names) select.append(el('option', { value: name }, measureWords(name).name));
     select.addEventListener('change', () => this.colourDots(select.value));
     byId('colour-by-box').hidden = false;
@@ -512,10 +637,18 @@ class Explorer {
     document.body.dataset.factors = 'ready';
   }
 
+  /**
+   * A raw axis's name: z1, or with its factor and the way the factor grows along it, e.g.
+   * "z1 · slant → (r 0.62)", "z2 · ← width (r −0.4)". The vertical axis's text is turned a
+   * quarter, so its → points up, the way that axis grows.
+   */
   private axisName(d: number): string {
     const found = this.factors?.dimensions.find((x) => x.dim === d);
     if (found === undefined || !found.active || !found.factor) return zName(d);
-    return `${zName(d)} \u00b7 ${measureWords(found.factor).name}${typeof found.r === 'number' ? ` (r ${formatTick(Number(found.r.toFixed(2)))})` : ''}`;
+    const name = measureWords(found.factor).name;
+    const r = typeof found.r === 'number' && Number.isFinite(found.r) ? found.r : null;
+    const arrowed = r === null ? name : r < 0 ? `\u2190 ${name}` : `${name} \u2192`;
+    return `${zName(d)} \u00b7 ${arrowed}${r === null ? '' : ` (r ${formatTick(Number(r.toFixed(2)))})`}`;
   }
 
   private axesPlane(a: number, b: number): Plane {
@@ -597,7 +730,8 @@ class Explorer {
       tall = Math.max(360, window.innerHeight - 270, beside - chrome);
     }
     this.scatter.resize(Math.min(available, tall, 680));
-    if (this.pad !== null) this.pad.resize(Math.min(196, Math.max(140, byId('pad-box').clientWidth || 196)));
+    if (this.pad instanceof WordPad) this.pad.resize(Math.min(480, byId('pad-box').clientWidth || 320));
+    else if (this.pad !== null) this.pad.resize(Math.min(196, Math.max(140, byId('pad-box').clientWidth || 196)));
     this.request();
   }
 
@@ -614,6 +748,7 @@ class Explorer {
       this.decodeDirty = true;
       this.padDirty = this.input !== null;
       if (this.ends.length === 2) this.paintStrip();
+      this.paintPrior();
       this.request();
     };
     const label = el('span', { class: 'class-label' }, 'Class ', el('var', {}, 'y'), ' given to the decoder and the encoder:');
@@ -715,6 +850,7 @@ class Explorer {
     };
     const follow = (e: PointerEvent): void => {
       const [px, py] = local(e);
+      this.pointerAt = [px, py];
       const p = this.scatter.toLatent(px, py);
       if (p === null) return;
       this.moveOnPlane(p[0], this.latent > 1 ? p[1] : 0);
@@ -742,6 +878,10 @@ class Explorer {
       showFloating(false);
       // A press that barely moved is a click: it marks an end of the interpolation.
       if (was !== null && Math.hypot(px - was[0], py - was[1]) < 8 && this.scatter.toLatent(px, py) !== null) this.addEnd();
+    });
+    target.addEventListener('pointerleave', () => {
+      this.pointerAt = null;
+      this.request();
     });
     target.addEventListener('pointercancel', () => {
       this.pressedAt = null;
@@ -772,6 +912,33 @@ class Explorer {
 
   private paint(canvas: HTMLCanvasElement, pixels: Float32Array): void {
     paintImage(canvas, pixels, this.channels, this.w, this.h);
+  }
+
+  /** New images: PRIOR_SAMPLES points drawn from N(0, I) (seeded, a new seed per press), decoded to their mean images. */
+  private drawPrior(): void {
+    this.priorSeed++;
+    this.priorZ = new Random(1000 + this.priorSeed).fillNormal(new Float32Array(PRIOR_SAMPLES * this.latent));
+    this.paintPrior();
+    byId('prior-samples').dataset.draws = String(this.priorSeed);
+    this.request();
+  }
+
+  /** Decodes the prior draws shown (again when a conditional model's class changes). */
+  private paintPrior(): void {
+    if (this.priorZ === null) return;
+    const images = decodeDisplayMean(this.model, new Tensor(this.priorZ, [PRIOR_SAMPLES, this.latent]), this.labels(PRIOR_SAMPLES));
+    const size = this.channels * this.h * this.w;
+    this.priorCanvases.forEach((canvas, i) => this.paint(canvas, images.subarray(i * size, (i + 1) * size)));
+  }
+
+  /** Puts the decoded point at prior sample i. */
+  private decodePrior(i: number): void {
+    if (this.priorZ === null) return;
+    this.z.set(this.priorZ.subarray(i * this.latent, (i + 1) * this.latent));
+    this.decodeDirty = true;
+    this.anchorFactorSliders();
+    if (this.sliders.length > 0) this.syncSliders();
+    this.request();
   }
 
   private paintStrip(): void {
@@ -834,10 +1001,10 @@ class Explorer {
     document.body.dataset.decodes = String(Number(document.body.dataset.decodes ?? 0) + 1);
   }
 
-  /** The pad's drawing (28 x 28, MNIST's form) at the model's size. */
+  /** The pad's drawing (28 x 28, MNIST's form; a word pad's already in the model's frame) at the model's size. */
   private padPixels(): Float32Array | null {
     const x = this.pad?.pixels() ?? null;
-    if (x === null || (this.w === 28 && this.h === 28)) return x;
+    if (x === null || this.pad instanceof WordPad || (this.w === 28 && this.h === 28)) return x;
     return resizeArea(x, 28, 28, this.w, this.h);
   }
 
@@ -909,6 +1076,21 @@ class Explorer {
       endMarker(ctx, pa, 'A');
     }
 
+    if (this.priorZ !== null) {
+      // The prior's draws, small crosses: where the new samples came from.
+      ctx.strokeStyle = '#7b5ea7';
+      ctx.lineWidth = 1.5;
+      ctx.beginPath();
+      for (let i = 0; i < PRIOR_SAMPLES; i++) {
+        const [x, y] = at(this.priorZ.subarray(i * this.latent, (i + 1) * this.latent));
+        ctx.moveTo(x - 4, y);
+        ctx.lineTo(x + 4, y);
+        ctx.moveTo(x, y - 4);
+        ctx.lineTo(x, y + 4);
+      }
+      ctx.stroke();
+    }
+
     if (this.posterior !== null) {
       const { mu, sigma } = this.posterior;
       const [px, py] = at(mu);
@@ -930,6 +1112,11 @@ class Explorer {
       ctx.stroke();
       this.scatter.overlay.dataset.posterior = `${px.toFixed(1)},${py.toFixed(1)}`;
     }
+
+    // The collection's picture under the pointer, enlarged: the image itself beside what the decoder makes of its place.
+    const under = this.pointerAt === null ? -1 : this.scatter.pictureAt(...this.pointerAt);
+    if (under >= 0) this.scatter.drawPictureLarge(ctx, under);
+    this.scatter.overlay.dataset.pictureUnder = String(under);
 
     // The decoded point: a ring with a dot, visible on any color.
     const [cx, cy] = at(this.z);

@@ -1,7 +1,8 @@
 /**
  * A square scatter of points in latent space, colored by class or by a measure, with axes and ticks: the
- * picture of where the encoder puts the data. Two stacked canvases: the points and axes are
- * drawn once per change, the overlay (pointer, markers, paths) once per frame.
+ * picture of where the encoder puts the data. A small collection's points can be shown as
+ * their pictures instead of dots, each framed in its point's colour. Two stacked canvases: the
+ * points and axes are drawn once per change, the overlay (pointer, markers, paths) once per frame.
  */
 import { classColor, el, fitCanvas, formatTick, niceTicks, valueColor } from './dom.js';
 
@@ -23,6 +24,9 @@ export class Scatter {
   /** When set, the dots are colored by these values (one per point) from `range[0]` to `range[1]` instead of by class. */
   private values: { values: ArrayLike<number>; range: [number, number] } | null = null;
   private axisNames: [string, string];
+  /** One picture per point (a small collection's images), and their size in pixels. */
+  private pictures: { images: CanvasImageSource[]; width: number; height: number } | null = null;
+  private picturesShown = false;
 
   constructor(xName: string, yName: string, label: string) {
     this.axisNames = [xName, yName];
@@ -36,6 +40,7 @@ export class Scatter {
     this.size = Math.max(160, Math.floor(size));
     this.root.style.width = `${this.size}px`;
     this.root.style.height = `${this.size}px`;
+    this.updateDomain();
     this.draw();
   }
 
@@ -47,8 +52,90 @@ export class Scatter {
   setPoints(xy: ArrayLike<number>, labels: ArrayLike<number>): void {
     this.xy = xy;
     this.labels = labels;
-    this.domain = symmetricDomain(xy);
+    this.updateDomain();
     this.draw();
+  }
+
+  /** The points' pictures, one per point in the order of setPoints (null: none). */
+  setPictures(images: CanvasImageSource[] | null, width = 1, height = 1): void {
+    this.pictures = images === null ? null : { images, width, height };
+    this.updateDomain();
+    this.draw();
+  }
+
+  /** Whether the points are drawn as their pictures (when there are pictures) or as dots. */
+  showPictures(on: boolean): void {
+    this.picturesShown = on;
+    this.updateDomain();
+    this.draw();
+  }
+
+  /** The domain follows the points; with pictures, wide enough that those at its edge are seen whole. */
+  private updateDomain(): void {
+    const domain = symmetricDomain(this.xy);
+    const n = this.shownPictures();
+    if (n > 0) {
+      const [pw, ph] = this.pictureSize(n);
+      const r = (domain.max * this.plotSize) / Math.max(1, this.plotSize - Math.max(pw, ph));
+      domain.max = Math.ceil(r * 2) / 2;
+      domain.min = -domain.max;
+    }
+    this.domain = domain;
+  }
+
+  /**
+   * The CSS size a point's picture is drawn at: about the same area whatever its shape, and
+   * smaller the more pictures share the plane, so that a few dozen can be told apart.
+   */
+  pictureSize(count: number): [number, number] {
+    const p = this.pictures;
+    if (p === null) return [0, 0];
+    const side = Math.max(18, Math.min(64, (this.plotSize * 0.55) / Math.sqrt(Math.max(1, count))));
+    const aspect = p.width / p.height;
+    return [side * Math.sqrt(aspect), side / Math.sqrt(aspect)];
+  }
+
+  /** The point whose picture is under a CSS pixel position (of overlapping ones, the one whose point is nearest), or -1. */
+  pictureAt(px: number, py: number): number {
+    const n = this.shownPictures();
+    if (n === 0) return -1;
+    const [pw, ph] = this.pictureSize(n);
+    let best = -1;
+    let nearest = Infinity;
+    for (let i = 0; i < n; i++) {
+      const [x, y] = this.toPixel(this.xy[2 * i]!, this.xy[2 * i + 1]!);
+      if (Math.abs(px - x) > pw / 2 || Math.abs(py - y) > ph / 2) continue;
+      const d = Math.hypot(px - x, py - y);
+      if (d < nearest) [best, nearest] = [i, d];
+    }
+    return best;
+  }
+
+  /** Draws point i's picture enlarged on an overlay context, so the one under the pointer can be seen. */
+  drawPictureLarge(ctx: CanvasRenderingContext2D, i: number, scale = 2): void {
+    const n = this.shownPictures();
+    if (i < 0 || i >= n) return;
+    const [pw, ph] = this.pictureSize(n).map((v) => v * scale) as [number, number];
+    const [px, py] = this.toPixel(this.xy[2 * i]!, this.xy[2 * i + 1]!);
+    // Kept inside the plot, so a picture at the edge is seen whole.
+    const x = Math.max(MARGIN.left + 2, Math.min(MARGIN.left + this.plotSize - pw - 2, px - pw / 2));
+    const y = Math.max(MARGIN.top + 2, Math.min(MARGIN.top + this.plotSize - ph - 2, py - ph / 2));
+    ctx.save();
+    ctx.shadowColor = 'rgba(29, 36, 51, 0.35)';
+    ctx.shadowBlur = 8;
+    ctx.imageSmoothingEnabled = true;
+    ctx.imageSmoothingQuality = 'high';
+    ctx.drawImage(this.pictures!.images[i]!, x, y, pw, ph);
+    ctx.restore();
+    ctx.strokeStyle = '#1d2433';
+    ctx.lineWidth = 2;
+    ctx.strokeRect(x - 1, y - 1, pw + 2, ph + 2);
+  }
+
+  /** How many points are drawn as pictures now (0: dots). */
+  private shownPictures(): number {
+    const n = Math.min(this.labels.length, Math.floor(this.xy.length / 2));
+    return this.picturesShown && this.pictures !== null && this.pictures.images.length >= n ? n : 0;
   }
 
   /** Colors the dots by one value each (null: by class again). */
@@ -147,7 +234,25 @@ export class Scatter {
     };
     const group = Int32Array.from({ length: n }, (_, i) => groupOf(i));
     const groups = values === null ? group.reduce((m, g) => Math.max(m, g + 1), 0) : BINS;
-    for (let d = 0; d < groups; d++) {
+    const pictures = this.shownPictures() > 0 ? this.pictures : null;
+    if (pictures !== null) {
+      // Each picture centred on its point, framed in the point's colour (a single class has none worth showing).
+      const [pw, ph] = this.pictureSize(n);
+      ctx.globalAlpha = 1;
+      ctx.imageSmoothingEnabled = true;
+      ctx.imageSmoothingQuality = 'high';
+      ctx.lineWidth = 1.5;
+      for (let i = 0; i < n; i++) {
+        const [px, py] = this.toPixel(this.xy[2 * i]!, this.xy[2 * i + 1]!);
+        const x = px - pw / 2;
+        const y = py - ph / 2;
+        ctx.drawImage(pictures.images[i]!, x, y, pw, ph);
+        ctx.strokeStyle = values === null ? (groups > 1 ? classColor(group[i]!) : '#8a93a3') : valueColor((group[i]! + 0.5) / BINS);
+        ctx.strokeRect(x - 0.75, y - 0.75, pw + 1.5, ph + 1.5);
+      }
+      this.base.dataset.pictures = String(n);
+    } else delete this.base.dataset.pictures;
+    for (let d = 0; d < (pictures === null ? groups : 0); d++) {
       ctx.fillStyle = values === null ? classColor(d) : valueColor((d + 0.5) / BINS);
       ctx.beginPath();
       for (let i = 0; i < n; i++) {

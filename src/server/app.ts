@@ -1,17 +1,19 @@
 /**
  * The explorer's HTTP server, on node:http alone. Every route is an exact path; everything
  * else is 404. It hands out the web app, the model's weights for decoding in the page, the
- * test set's encodings and measures, the run's files by plain name, and, while training, a stream of
+ * encodings and measures of the images the plane shows (and a small collection's pictures),
+ * the run's files by plain name, and, while training, a stream of
  * server-sent events and a stop button. Before any route, the request guard decides whether
  * the request counts at all (guard.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
+import { gzipSync } from 'node:zlib';
 import { UserError } from '../errors.js';
 import type { EventHub } from './event-hub.js';
 import { RequestGuard } from './guard.js';
 import { nameUnder, plainPath } from './request-path.js';
-import type { RunSource } from './run-source.js';
+import { SMALL_COLLECTION, type RunSource } from './run-source.js';
 import type { Asset, WebApp } from './static-assets.js';
 import { trainPageRoute } from './train-page.js';
 import { pageDataOf } from './page-data.js';
@@ -187,6 +189,25 @@ function routeFor({ run, web, live, timeouts }: ServingOptions, path: string): R
         const loaded = run.model();
         if (loaded === null) return sendJson(res, 404, { error: 'no checkpoint yet' });
         sendJson(res, 200, await run.measures(loaded));
+      };
+    case '/api/thumbnails':
+      return (req, res) => {
+        const loaded = run.model();
+        if (loaded === null) return sendJson(res, 404, { error: 'no checkpoint yet' });
+        const thumbnails = run.thumbnails(loaded);
+        if (thumbnails === null) return sendJson(res, 404, { error: `the plane shows pictures for collections of at most ${SMALL_COLLECTION} images; this one shows dots` });
+        // Mostly background, so they pack well: the bytes of 300 word pictures shrink about tenfold.
+        const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+        const bytes = Buffer.from(thumbnails.bytes.buffer, thumbnails.bytes.byteOffset, thumbnails.bytes.byteLength);
+        send(res, 200, gzip ? gzipSync(bytes) : bytes, {
+          'content-type': 'application/octet-stream',
+          ...(gzip ? { 'content-encoding': 'gzip' } : {}),
+          vary: 'accept-encoding',
+          'x-thumbnail-count': String(thumbnails.count),
+          'x-thumbnail-channels': String(thumbnails.channels),
+          'x-thumbnail-height': String(thumbnails.height),
+          'x-thumbnail-width': String(thumbnails.width),
+        });
       };
     case '/api/events':
       return live === undefined ? null : (req, res) => live.hub.attach(req, res);
