@@ -158,7 +158,8 @@ export const TRAIN_SETTINGS = {
     bare: 'auto',
     help:
       'Augment the training images of a folder: or emoji dataset as they are served. shift: by up to 1/16 of their side, colour ones also mirrored; ' +
-      'handwriting: small rotations, shears, sizes, shifts and pen widths; auto (--augment alone): handwriting for grey images, shift for colour; none (default)',
+      'handwriting: small rotations, shears, sizes, shifts and pen widths; auto (--augment alone): handwriting for grey images, shift for colour; ' +
+      `none. Default: handwriting for a folder of fewer than ${SMALL_COLLECTION} grey training images, else none`,
     fixedOnResume: true,
   },
   skipBadImages: {
