@@ -101,9 +101,11 @@ test('the loaded splits name their files, relative to the folder', () => {
 test('vae train on the folder says its size; vae encode writes each image\'s file beside its code', async () => {
   const run = join(root, 'run');
   const r = await vaeOk(['train', '--dataset', `folder:${hello.dir}`, '--hidden', '8', '--latent', '2', '--steps', '2', '--out', run], root);
-  assert.match(r.stdout, /18 train \/ 2 test images of 32x128 \(their own size\)/);
+  assert.match(r.stdout, /15 train \/ 5 test images of 32x128 \(their own size\)/);
+  assert.match(r.stdout, /a small folder: 5 of 20 images held out for testing \(10% would be 2, too few/);
   const state = loadCheckpoint(run);
-  const data = loadImageFolder(hello.dir);
+  assert.equal(state.config.training.testFraction, 0.25);
+  const data = loadImageFolder(hello.dir, { testFraction: 0.25 });
   for (const split of ['train', 'test'] as const) {
     const out = join(root, `codes-${split}.csv`);
     await vaeOk(['encode', '--checkpoint', run, '--split', split, '--out', out], root);
