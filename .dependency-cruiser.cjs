@@ -16,13 +16,15 @@ const CAN_IMPORT = {
   data: ['engine', 'kernels', 'io', 'measure'],
   measure: ['engine', 'kernels', 'data', 'io'],
   io: ['engine', 'kernels', 'data', 'measure'],
+  // A drawn sample made into the stored one (browser-safe): beside data, for the servers and commands above.
+  collect: ['engine', 'kernels', ...BESIDE],
   nn: ['engine', 'kernels', ...BESIDE],
   vae: ['nn', 'engine', 'kernels', ...BESIDE],
   train: ['vae', 'nn', 'engine', 'kernels', ...BESIDE],
   run: ['train', 'vae', 'nn', 'engine', 'kernels', ...BESIDE],
   viz: ['run', 'train', 'vae', 'nn', 'engine', 'kernels', ...BESIDE],
-  server: ['run', 'train', 'vae', 'nn', 'engine', 'kernels', ...BESIDE],
-  cli: ['server', 'viz', 'run', 'train', 'vae', 'nn', 'engine', 'kernels', ...BESIDE],
+  server: ['collect', 'run', 'train', 'vae', 'nn', 'engine', 'kernels', ...BESIDE],
+  cli: ['server', 'collect', 'viz', 'run', 'train', 'vae', 'nn', 'engine', 'kernels', ...BESIDE],
 };
 const LAYERS = Object.keys(CAN_IMPORT);
 
