@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { loadImageFolder } from '../src/data/folder.js';
+import { defaultTestFraction, loadImageFolder } from '../src/data/folder.js';
 import { measureGlyph } from '../src/measure/glyph.js';
 import { encodePng } from '../src/viz/png.js';
 import { loadCheckpoint } from '../src/train/checkpoint.js';
@@ -85,6 +85,16 @@ test('pictures of several sizes, or too large, load at 28x28, and the note says 
   mkdirSync(mnistLike);
   for (const n of [1, 2]) writeFileSync(join(mnistLike, `${n}.png`), encodePng({ width: 28, height: 28, channels: 1, pixels: new Uint8Array(784).fill(n) }));
   assert.equal(loadImageFolder(mnistLike).preparation, undefined);
+});
+
+test('a small folder asked for 16 test images holds out that many, up to a quarter; larger ones keep 10%', () => {
+  assert.equal(defaultTestFraction(60), 0.1);
+  assert.equal(defaultTestFraction(60, 16), 0.25);
+  assert.equal(Math.round(100 * defaultTestFraction(100, 16)), 16);
+  assert.equal(defaultTestFraction(160, 16), 0.1);
+  assert.equal(defaultTestFraction(5000, 16), 0.1);
+  const data = loadImageFolder(hello.dir, { minTestImages: 16 });
+  assert.deepEqual([data.train.count, data.test.count, data.testFraction], [15, 5, 0.25]);
 });
 
 test('the loaded splits name their files, relative to the folder', () => {
