@@ -166,9 +166,19 @@ test('vae train --augment records its kind and says it in the header; none recor
   const plain = await vaeOk(['train', ...HELLO_RUN, '--steps', '2', '--augment=none', '--out', none], root);
   assert.equal(configOf(none).training.augment, undefined);
   assert.doesNotMatch(plain.stdout, /augmentation/);
+  // Without --augment a small grey folder is augmented as handwriting, and the header says it is the default.
+  const byDefault = join(root, 'by-default');
+  const d = await vaeOk(['train', ...HELLO_RUN, '--steps', '1', '--out', byDefault], root);
+  assert.equal(configOf(byDefault).training.augment, 'handwriting');
+  assert.match(d.stdout, /augmentation: handwriting: .*\(the default for a small collection of grey images; --augment none turns it off\)/);
   const colour = join(root, 'colour');
-  await vaeOk(['train', '--dataset', `folder:${writeShapesFolder(join(root, 'shapes'), { count: 12, size: 8 })}`, '--image-size', '8', '--hidden', '8', '--latent', '2', '--steps', '1', '--augment', '--out', colour], root);
+  const shapes = writeShapesFolder(join(root, 'shapes'), { count: 12, size: 8 });
+  await vaeOk(['train', '--dataset', `folder:${shapes}`, '--image-size', '8', '--hidden', '8', '--latent', '2', '--steps', '1', '--augment', '--out', colour], root);
   assert.equal(configOf(colour).training.augment, 'shift');
+  // Colour folders are not augmented unless asked.
+  const colourPlain = join(root, 'colour-plain');
+  await vaeOk(['train', '--dataset', `folder:${shapes}`, '--image-size', '8', '--hidden', '8', '--latent', '2', '--steps', '1', '--out', colourPlain], root);
+  assert.equal(configOf(colourPlain).training.augment, undefined);
   assertUserFailure(await vae(['train', ...HELLO_RUN, '--augment', 'mirror', '--out', join(root, 'bad')], root), /--augment must be one of auto, shift, handwriting, none; got "mirror"/);
   assertUserFailure(await vae(['train', '--resume', auto, '--augment', 'shift'], root), /--augment cannot be changed when resuming/);
 });
@@ -187,6 +197,6 @@ test('a handwriting-augmented run stopped mid-epoch and resumed is the run train
   const yp = y.model.parameters();
   x.model.parameters().forEach(([name, t], i) => assert.deepEqual(t.data, yp[i]![1].data, name));
   const plain = join(root, 'plain');
-  await vaeOk(['train', ...HELLO_RUN, '--steps', '11', '--out', plain], root);
+  await vaeOk(['train', ...HELLO_RUN, '--steps', '11', '--augment', 'none', '--out', plain], root);
   assert.notDeepEqual(loadCheckpoint(plain).model.parameters()[0]![1].data, x.model.parameters()[0]![1].data);
 });

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { loadImageFolder } from '../src/data/folder.js';
+import { defaultTestFraction, loadImageFolder } from '../src/data/folder.js';
 import { measureGlyph } from '../src/measure/glyph.js';
 import { encodePng } from '../src/viz/png.js';
 import { loadCheckpoint } from '../src/train/checkpoint.js';
@@ -87,6 +87,16 @@ test('pictures of several sizes, or too large, load at 28x28, and the note says 
   assert.equal(loadImageFolder(mnistLike).preparation, undefined);
 });
 
+test('a small folder asked for 16 test images holds out that many, up to a quarter; larger ones keep 10%', () => {
+  assert.equal(defaultTestFraction(60), 0.1);
+  assert.equal(defaultTestFraction(60, 16), 0.25);
+  assert.equal(Math.round(100 * defaultTestFraction(100, 16)), 16);
+  assert.equal(defaultTestFraction(160, 16), 0.1);
+  assert.equal(defaultTestFraction(5000, 16), 0.1);
+  const data = loadImageFolder(hello.dir, { minTestImages: 16 });
+  assert.deepEqual([data.train.count, data.test.count, data.testFraction], [15, 5, 0.25]);
+});
+
 test('the loaded splits name their files, relative to the folder', () => {
   const data = loadImageFolder(hello.dir);
   const files = [...data.train.files!, ...data.test.files!].sort();
@@ -101,9 +111,11 @@ test('the loaded splits name their files, relative to the folder', () => {
 test('vae train on the folder says its size; vae encode writes each image\'s file beside its code', async () => {
   const run = join(root, 'run');
   const r = await vaeOk(['train', '--dataset', `folder:${hello.dir}`, '--hidden', '8', '--latent', '2', '--steps', '2', '--out', run], root);
-  assert.match(r.stdout, /18 train \/ 2 test images of 32x128 \(their own size\)/);
+  assert.match(r.stdout, /15 train \/ 5 test images of 32x128 \(their own size\)/);
+  assert.match(r.stdout, /a small folder: 5 of 20 images held out for testing \(10% would be 2, too few/);
   const state = loadCheckpoint(run);
-  const data = loadImageFolder(hello.dir);
+  assert.equal(state.config.training.testFraction, 0.25);
+  const data = loadImageFolder(hello.dir, { testFraction: 0.25 });
   for (const split of ['train', 'test'] as const) {
     const out = join(root, `codes-${split}.csv`);
     await vaeOk(['encode', '--checkpoint', run, '--split', split, '--out', out], root);

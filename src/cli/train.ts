@@ -109,7 +109,7 @@ export const trainCommand: Command = {
   },
 };
 
-function printHeader({ state, data, dir, start, settings, lengthNotice }: RunPlan): void {
+function printHeader({ state, data, dir, start, settings, lengthNotice, testNotice, augmentByDefault }: RunPlan): void {
   const { model, training } = settings;
   const lines = [
     `vae train: ${training.dataset}, ${data.train.count} train / ${data.test.count} test ${data.train.channels === 3 ? 'colour ' : ''}images of ${data.train.height}x${data.train.width}` +
@@ -119,8 +119,12 @@ function printHeader({ state, data, dir, start, settings, lengthNotice }: RunPla
     `training: ${describeRunLength(training, data.train.count)}, batch ${training.batchSize}, Adam lr ${describeLr(training)}, seed ${training.seed}, kernels ${settings.kernels}` +
       (start === 'resume' ? `, resuming after ${state.partial !== undefined ? `step ${state.optimizer.step}` : `epoch ${state.epoch}`}` : ''),
     ...(lengthNotice !== undefined ? [lengthNotice] : []),
+    ...(testNotice !== undefined ? [testNotice] : []),
     ...(augmentKindOf(training.augment) !== null
-      ? [`augmentation: ${describeAugmentation(augmentationFor(model, dataDescriptionOf(state.config), augmentKindOf(training.augment)!))}`]
+      ? [
+          `augmentation: ${describeAugmentation(augmentationFor(model, dataDescriptionOf(state.config), augmentKindOf(training.augment)!))}` +
+            (augmentByDefault === true ? ' (the default for a small collection of grey images; --augment none turns it off)' : ''),
+        ]
       : []),
     `run folder: ${dir}`,
   ];

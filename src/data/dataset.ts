@@ -47,6 +47,8 @@ export interface DataSplits {
   skipped?: { path: string; reason: string }[];
   /** How the images were brought to their size and channels, for the run header (folders). */
   preparation?: string;
+  /** The share held out for testing, for data split by the toolkit (folders). */
+  testFraction?: number;
 }
 
 /**

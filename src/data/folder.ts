@@ -53,11 +53,24 @@ export interface FolderOptions {
   seed?: number;
   /** Share of the images held out for testing (default 0.1; at least one image). */
   testFraction?: number;
+  /**
+   * Without testFraction: hold out at least this many images when 10% is fewer, up to a
+   * quarter of the folder (SMALL_FOLDER_TEST_SHARE). New runs ask for it; absent, 10% it is.
+   */
+  minTestImages?: number;
   /** Skip (and count) images that cannot be read, instead of refusing the folder. */
   skipBadImages?: boolean;
 }
 
 export const DEFAULT_TEST_FRACTION = 0.1;
+/** The largest share a small folder's default test set takes to reach minTestImages. */
+export const SMALL_FOLDER_TEST_SHARE = 0.25;
+
+/** The test share of a folder of `count` images when none is given (see FolderOptions.minTestImages). */
+export function defaultTestFraction(count: number, minTestImages?: number): number {
+  if (minTestImages === undefined || Math.round(count * DEFAULT_TEST_FRACTION) >= minTestImages) return DEFAULT_TEST_FRACTION;
+  return Math.min(SMALL_FOLDER_TEST_SHARE, minTestImages / count);
+}
 
 /** The size of a folder's images when no size is given and they do not share one (MNIST's). */
 export const DEFAULT_FOLDER_SIDE = 28;
@@ -436,8 +449,7 @@ export function checkFolderSettings(target: ImageShape, fraction: number): void 
 }
 
 export function loadImageFolder(dir: string, options: FolderOptions = {}): DataSplits {
-  const fraction = options.testFraction ?? DEFAULT_TEST_FRACTION;
-  checkFolderSettings(shapeOf(options.size), fraction);
+  checkFolderSettings(shapeOf(options.size), options.testFraction ?? DEFAULT_TEST_FRACTION);
   if (!isDirectory(dir)) {
     // A single image given as the folder is a likely slip; say what the spec wants.
     if (existsSync(dir)) throw new UserError(`folder:${dir} is a file; folder: takes a folder of images (optionally in one sub-folder per class)`);
@@ -473,10 +485,19 @@ export function loadImageFolder(dir: string, options: FolderOptions = {}): DataS
     throw new UserError(`image folder ${dir} has ${loaded.used.length} readable image${loaded.used.length === 1 ? '' : 's'} (${loaded.skipped.length} skipped); at least 2 are needed`);
   }
   const name = basename(resolve(dir));
+  const fraction = options.testFraction ?? defaultTestFraction(loaded.used.length, options.minTestImages);
   const { train, test, testIndex, trainIndex } = splitPictures(name, loaded, loaded.shape, folderDescription(classNames), options.seed ?? 1, fraction);
   // Each image's file, so that what is computed from an image (its code) can be matched to it.
   train.files = Array.from(trainIndex, (i) => relativePath(dir, loaded.used[i]!.path));
   test.files = Array.from(testIndex, (i) => relativePath(dir, loaded.used[i]!.path));
   const record: DatasetRecord = folderRecord(dir, loaded.used, Array.from(testIndex, (i) => loaded.used[i]!.path), loaded.skipped.length);
-  return { name, train, test, record, skipped: loaded.skipped, ...(loaded.preparation !== '' ? { preparation: loaded.preparation } : {}) };
+  return {
+    name,
+    train,
+    test,
+    record,
+    skipped: loaded.skipped,
+    testFraction: fraction,
+    ...(loaded.preparation !== '' ? { preparation: loaded.preparation } : {}),
+  };
 }

@@ -29,6 +29,8 @@ export interface DatasetOptions {
   seed?: number;
   /** Share of a folder: or emoji dataset held out for testing (default 0.1). */
   testFraction?: number;
+  /** Without testFraction, hold out at least this many images of a small folder (FolderOptions.minTestImages). */
+  minTestImages?: number;
   /** Skip (and count) unreadable images of a folder: dataset instead of refusing it. */
   skipBadImages?: boolean;
   /** Images of a generated dataset (dsprites) to render for training and for testing (its defaults when absent). */
@@ -72,6 +74,7 @@ export function loadDataset(spec: string, options: DatasetOptions = {}): DataSpl
       background: options.background,
       seed: options.seed,
       testFraction: options.testFraction,
+      ...(options.minTestImages !== undefined ? { minTestImages: options.minTestImages } : {}),
       skipBadImages: options.skipBadImages,
     });
   }

@@ -25,6 +25,12 @@ export const DEFAULT_IWAE_K = 5;
  */
 export const SMALL_COLLECTION = 2000;
 export const DEFAULT_SMALL_STEPS = 1000;
+/**
+ * A new run of a folder without --test-fraction holds out at least this many images (up to a
+ * quarter of the folder) when 10% would be fewer: `vae factors` cannot name factors from 6
+ * test images (README, "Small collections"), and a held-out NELBO of a handful says little.
+ */
+export const SMALL_FOLDER_TEST_IMAGES = 16;
 
 /** Where `vae train --ui` listens unless --host says otherwise. */
 export const DEFAULT_UI_HOST = '127.0.0.1';
@@ -148,7 +154,7 @@ export const TRAIN_SETTINGS = {
     min: 0,
     exclusiveMin: true,
     max: 0.9,
-    help: `Share of a folder: or emoji dataset held out for testing (default ${DEFAULT_TEST_FRACTION})`,
+    help: `Share of a folder: or emoji dataset held out for testing (default ${DEFAULT_TEST_FRACTION}; a new run of a small folder holds out at least 16 images, up to a quarter)`,
     valueName: 'F',
     fixedOnResume: true,
   },
@@ -158,7 +164,8 @@ export const TRAIN_SETTINGS = {
     bare: 'auto',
     help:
       'Augment the training images of a folder: or emoji dataset as they are served. shift: by up to 1/16 of their side, colour ones also mirrored; ' +
-      'handwriting: small rotations, shears, sizes, shifts and pen widths; auto (--augment alone): handwriting for grey images, shift for colour; none (default)',
+      'handwriting: small rotations, shears, sizes, shifts and pen widths; auto (--augment alone): handwriting for grey images, shift for colour; ' +
+      `none. Default: handwriting for a folder of fewer than ${SMALL_COLLECTION} grey training images, else none`,
     fixedOnResume: true,
   },
   skipBadImages: {
