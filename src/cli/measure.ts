@@ -6,7 +6,7 @@ import { ensureParentDir, writeFileAtomic } from '../io/atomic.js';
 import { describeDatasetSpecs, isPreparedDataset, loadDataset, parseImageSize, type DatasetOptions } from '../data/source.js';
 import type { ImageFit } from '../data/image-fit.js';
 import type { ImageShape } from '../data/folder.js';
-import { TRAIN_SETTINGS } from '../run/settings.js';
+import { SMALL_FOLDER_TEST_IMAGES, TRAIN_SETTINGS } from '../run/settings.js';
 import { imageFloats, subset } from '../data/dataset.js';
 import { measuresFor } from '../measure/index.js';
 import { commandProgress } from '../train/stage-progress.js';
@@ -43,6 +43,8 @@ function datasetOptions(spec: string, opts: { imageSize?: string; channels?: '1'
     ...(opts.channels !== undefined ? { channels: opts.channels === '3' ? 3 : 1 } : {}),
     ...(opts.fit !== undefined ? { fit: opts.fit } : {}),
     ...(opts.testFraction !== undefined ? { testFraction: opts.testFraction } : {}),
+    // As vae train splits a new run of a small folder, so that "the test set" means the same images.
+    ...(opts.testFraction === undefined && spec.startsWith('folder:') ? { minTestImages: SMALL_FOLDER_TEST_IMAGES } : {}),
     ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
   };
 }

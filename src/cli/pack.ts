@@ -12,7 +12,7 @@ import { describeFsError, ensureWritableDir, writeFileAtomic } from '../io/atomi
 import { isPreparedDataset, loadDataset, parseImageSize, type DatasetOptions } from '../data/source.js';
 import { IDX_CLASSES_FILE } from '../data/mnist.js';
 import type { ImageDataset } from '../data/dataset.js';
-import { TRAIN_SETTINGS } from '../run/settings.js';
+import { SMALL_FOLDER_TEST_IMAGES, TRAIN_SETTINGS } from '../run/settings.js';
 
 const flags = {
   dataset: { ...TRAIN_SETTINGS.dataset, help: `The data to write: ${TRAIN_SETTINGS.dataset.help.replace(/^Training data: /, '')}` },
@@ -68,6 +68,8 @@ export const packCommand: Command = {
     }
     if (opts.channels !== undefined) options.channels = opts.channels === '3' ? 3 : 1;
     if (opts.testFraction !== undefined) options.testFraction = opts.testFraction;
+    // As vae train splits a new run of a small folder, so that the packed test set is the one a run would hold out.
+    else if (opts.dataset.startsWith('folder:')) options.minTestImages = SMALL_FOLDER_TEST_IMAGES;
     const data = loadDataset(opts.dataset, options);
     ensureWritableDir(opts.out);
     for (const split of ['train', 'test'] as const) {
