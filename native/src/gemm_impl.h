@@ -36,9 +36,10 @@ static_assert(MC % MR == 0, "MC must be a multiple of MR");
 inline vec load(const float* p) { return *reinterpret_cast<const vec_u*>(p); }
 inline void store(float* p, vec v) { *reinterpret_cast<vec_u*>(p) = v; }
 
-// acc = Ap (MR x kc, packed by k) * Bp (kc x NR, packed by k), then C = alpha acc + beta C.
-inline void micro_kernel(int kc, const float* __restrict ap, const float* __restrict bp, float alpha, float beta,
-                         float* __restrict c, std::ptrdiff_t ldc) {
+// acc = Ap (MR x kc, packed by k) * Bp (kc x NR, rows `bstride` apart: NR when packed, or
+// B's own row stride when read in place), then C = alpha acc + beta C.
+inline void micro_kernel(int kc, const float* __restrict ap, const float* __restrict bp, std::ptrdiff_t bstride,
+                         float alpha, float beta, float* __restrict c, std::ptrdiff_t ldc) {
   vec acc0[MR];
   vec acc1[MR];
   for (int i = 0; i < MR; i++) {
@@ -54,7 +55,7 @@ inline void micro_kernel(int kc, const float* __restrict ap, const float* __rest
       acc1[i] += a * b1;
     }
     ap += MR;
-    bp += NR;
+    bp += bstride;
   }
   for (int i = 0; i < MR; i++) {
     float* row = c + i * ldc;
@@ -197,22 +198,32 @@ void VAE_GEMM_NAME(bool ta, bool tb, int m, int n, int k, float alpha, const flo
       const int kc = std::min(kcStep, k - p0);
       // The first slab applies the caller's beta; later slabs add onto what is there.
       const float betaHere = p0 == 0 ? beta : 1.0f;
-      pack_b(tb, b, ldb, p0, kc, j0, nc, s.b.data());
+      // B's rows already hold NR-wide slivers side by side when it is not transposed; with
+      // few rows of A to reuse a packed copy (a conv layer's 64 x 288 weights against
+      // 288 x 6272 patches), copying B costs a fifth of the product, so the micro-kernel
+      // reads it in place, and only a last, narrower sliver is packed (zero-padded). Not for
+      // thin slabs (a first conv layer's k = 9), where B's rows are far apart for little work
+      // each and the packed copy measured faster.
+      const int direct = !tb && m <= MC && kc >= 16 ? nc / NR * NR : 0;
+      if (direct < nc) pack_b(tb, b, ldb, p0, kc, j0 + direct, nc - direct, s.b.data());
       for (int i0 = 0; i0 < m; i0 += MC) {
         const int mc = std::min(MC, m - i0);
         pack_a(ta, a, lda, i0, mc, p0, kc, s.a.data());
         for (int jr = 0; jr < nc; jr += NR) {
           const int cols = std::min(NR, nc - jr);
-          const float* bp = s.b.data() + static_cast<size_t>(jr) * kc;
+          const bool inPlace = jr < direct;
+          const float* bp = inPlace ? b + static_cast<std::ptrdiff_t>(p0) * ldb + j0 + jr
+                                    : s.b.data() + static_cast<size_t>(jr - direct) * kc;
+          const std::ptrdiff_t bstride = inPlace ? ldb : NR;
           for (int ir = 0; ir < mc; ir += MR) {
             const int rows = std::min(MR, mc - ir);
             const float* ap = s.a.data() + static_cast<size_t>(ir) * kc;
             float* cp = c + static_cast<std::ptrdiff_t>(i0 + ir) * ldc + j0 + jr;
             if (rows == MR && cols == NR) {
-              micro_kernel(kc, ap, bp, alpha, betaHere, cp, ldc);
+              micro_kernel(kc, ap, bp, bstride, alpha, betaHere, cp, ldc);
             } else {
               // Edge tile: compute in full into a buffer, then merge the valid part.
-              micro_kernel(kc, ap, bp, 1.0f, 0.0f, tile, NR);
+              micro_kernel(kc, ap, bp, bstride, 1.0f, 0.0f, tile, NR);
               for (int r = 0; r < rows; r++)
                 for (int q = 0; q < cols; q++) {
                   float* dst = cp + r * ldc + q;
