@@ -46,6 +46,13 @@ test('a step reuses the arrays of the step before, cleared when asked, and leave
     assert.ok([a, b].includes(first.big));
     assert.ok(!(a.every((v) => v === 0) && b.every((v) => v === 0)), 'uncleared when the op writes every value');
   });
+  // A step that asks for other sizes lets the earlier ones go: one step's worth is kept.
+  trainingStep(() => opBuffer(5_000));
+  trainingStep(() => {
+    const a = opBuffer(10_000, false);
+    assert.notEqual(a, first.big);
+    assert.ok(a.every((v) => v === 0), 'a fresh array');
+  });
 });
 
 /** Gradients of the ELBO of one batch, every parameter's, fresh from zero. */

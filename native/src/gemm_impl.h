@@ -187,8 +187,9 @@ void VAE_GEMM_NAME(bool ta, bool tb, int m, int n, int k, float alpha, const flo
   s.a.resize(static_cast<size_t>(mcMax) * KC + kPackSlack);
   s.b.resize(static_cast<size_t>(ncMax) * KC + kPackSlack);
   float tile[MR * NR];
-  // Slabs of equal depth (784 = 4 x 196, not 3 x 256 + 16): a thin last slab would pay a
-  // whole pass over C for little work. Rounded up to 8 for the packing's 8 x 8 blocks.
+  // Slabs of about equal depth (784 = 3 x 200 + 184, not 3 x 256 + 16): a thin last slab
+  // would pay a whole pass over C for little work. Multiples of 8 for the packing's 8 x 8
+  // blocks.
   const int slabs = (k + KC - 1) / KC;
   const int kcStep = std::min(KC, ((k + slabs - 1) / slabs + 7) / 8 * 8);
 

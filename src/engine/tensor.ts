@@ -52,7 +52,7 @@ export function isGradEnabled(): boolean {
  * collector later finds it), and a conv VAE's step makes dozens.
  */
 class StepBuffers {
-  private readonly free = new Map<number, Float32Array[]>();
+  private free = new Map<number, Float32Array[]>();
   private lent: Float32Array[] = [];
 
   take(length: number, zeroed: boolean): Float32Array {
@@ -63,12 +63,16 @@ class StepBuffers {
     return buffer;
   }
 
+  /** Keeps what this step used, for the next; arrays it left untaken (another model's, an
+   * earlier batch size's) go to the garbage collector, so at most one step's worth is held. */
   giveBack(): void {
+    const next = new Map<number, Float32Array[]>();
     for (const buffer of this.lent) {
-      const list = this.free.get(buffer.length);
-      if (list === undefined) this.free.set(buffer.length, [buffer]);
+      const list = next.get(buffer.length);
+      if (list === undefined) next.set(buffer.length, [buffer]);
       else list.push(buffer);
     }
+    this.free = next;
     this.lent = [];
   }
 }
