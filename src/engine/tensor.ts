@@ -44,6 +44,71 @@ export function isGradEnabled(): boolean {
   return gradEnabled;
 }
 
+/**
+ * The arrays of one training step (op outputs, the gradients of intermediate results, the
+ * patches a convolution keeps for its backward pass), handed back when the step ends and
+ * handed out again by the next one, which asks for the same sizes. A fresh array of a few
+ * megabytes costs more than the kernel that fills it (the allocator clears it, the garbage
+ * collector later finds it), and a conv VAE's step makes dozens.
+ */
+class StepBuffers {
+  private free = new Map<number, Float32Array[]>();
+  private lent: Float32Array[] = [];
+
+  take(length: number, zeroed: boolean): Float32Array {
+    const reused = this.free.get(length)?.pop();
+    const buffer = reused ?? new Float32Array(length);
+    if (reused !== undefined && zeroed) buffer.fill(0);
+    this.lent.push(buffer);
+    return buffer;
+  }
+
+  /** Keeps what this step used, for the next; arrays it left untaken (another model's, an
+   * earlier batch size's) go to the garbage collector, so at most one step's worth is held. */
+  giveBack(): void {
+    const next = new Map<number, Float32Array[]>();
+    for (const buffer of this.lent) {
+      const list = next.get(buffer.length);
+      if (list === undefined) next.set(buffer.length, [buffer]);
+      else list.push(buffer);
+    }
+    this.free = next;
+    this.lent = [];
+  }
+}
+
+/** Arrays smaller than this are left to the allocator: the recycling is for the big ones. */
+const RECYCLE_MIN = 4096;
+let stepBuffers: StepBuffers | null = null;
+const recycled = new StepBuffers();
+
+/**
+ * Runs one training step, `fn`, whose arrays are reused by the next step. Nothing that `fn`
+ * computes may be kept once it returns, except what it returns itself (and that may not be
+ * an op's output or a view of one): the arrays of every tensor made inside are overwritten
+ * by the next step. Parameters and their gradients are not affected. Nested calls run
+ * inside the outer step.
+ */
+export function trainingStep<T>(fn: () => T): T {
+  if (stepBuffers !== null) return fn();
+  stepBuffers = recycled;
+  try {
+    return fn();
+  } finally {
+    stepBuffers = null;
+    recycled.giveBack();
+  }
+}
+
+/**
+ * An array for an op's output: reused from an earlier step inside `trainingStep`, else new.
+ * With `zeroed` false its contents are arbitrary, for outputs the op writes in full.
+ */
+export function opBuffer(length: number, zeroed = true): Float32Array {
+  if (stepBuffers === null || length < RECYCLE_MIN) return new Float32Array(length);
+  return stepBuffers.take(length, zeroed);
+}
+
 export function sizeOf(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;
@@ -113,7 +178,9 @@ export class Tensor {
 
   /** The gradient buffer, created as zeros on first use. */
   ensureGrad(): Float32Array {
-    if (this.grad === null) this.grad = new Float32Array(this.data.length);
+    // An intermediate result's gradient lives for one backward pass; a leaf's (a parameter's)
+    // is kept, and read by the optimizer, so it is never recycled.
+    if (this.grad === null) this.grad = this.backwardFn !== null ? opBuffer(this.data.length) : new Float32Array(this.data.length);
     return this.grad;
   }
 

@@ -3,7 +3,7 @@
  * gradients from the tape, the update from the optimizer. What happens at the end of an
  * epoch (checkpoints, logs, progress) is the caller's, through callbacks.
  */
-import { Tensor, kernelsInUse } from '../engine/tensor.js';
+import { Tensor, kernelsInUse, trainingStep } from '../engine/tensor.js';
 import { batches, numBatches } from '../data/batches.js';
 import { valuesPerImage, type DataSplits } from '../data/dataset.js';
 import { UserError } from '../errors.js';
@@ -157,21 +157,25 @@ export async function train(state: TrainingState, data: DataSplits, options: Tra
       const batch = { ...served, index: served.index + skip };
       if (augment !== null) augmentBatch(batch.x, batch.size, augment, rng);
       const x = new Tensor(batch.x, [batch.size, dim]);
-      const terms = objectiveLoss(model, x, batch.labels, rng, training, optimizer.step + 1, data.train.count);
-      const loss = terms.loss.item();
-      if (!Number.isFinite(loss)) {
-        throw new DivergedError(
-          `the loss became ${loss} at epoch ${epoch}, batch ${batch.index + 1}; stopped (try a smaller --lr)`,
-        );
-      }
-      optimizer.zeroGrad();
-      terms.loss.backward();
-      optimizer.lr = learningRateAt(training, optimizer.step + 1, totalSteps);
-      optimizer.update();
-      for (let i = 0; i < batch.size; i++) {
-        recon += terms.recon[i]!;
-        kl += terms.kl[i]!;
-      }
+      // The step's arrays are reused by the next one: only numbers leave it.
+      const loss = trainingStep(() => {
+        const terms = objectiveLoss(model, x, batch.labels, rng, training, optimizer.step + 1, data.train.count);
+        const value = terms.loss.item();
+        if (!Number.isFinite(value)) {
+          throw new DivergedError(
+            `the loss became ${value} at epoch ${epoch}, batch ${batch.index + 1}; stopped (try a smaller --lr)`,
+          );
+        }
+        optimizer.zeroGrad();
+        terms.loss.backward();
+        optimizer.lr = learningRateAt(training, optimizer.step + 1, totalSteps);
+        optimizer.update();
+        for (let i = 0; i < batch.size; i++) {
+          recon += terms.recon[i]!;
+          kl += terms.kl[i]!;
+        }
+        return value;
+      });
       seen += batch.size;
       options.onStep?.({
         epoch,

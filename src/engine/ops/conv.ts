@@ -16,7 +16,7 @@
  * do im2col and col2im, so on the native path nothing here loops over pixels in TypeScript.
  */
 import type { ConvGeometry } from '../../kernels/kernels.js';
-import { Tensor, gradTarget, isGradEnabled, kernels, result } from '../tensor.js';
+import { Tensor, gradTarget, isGradEnabled, kernels, opBuffer, result } from '../tensor.js';
 
 export interface ConvOptions {
   stride?: number;
@@ -83,11 +83,11 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, options: 
   // The weight gradient needs the patches again: kept when it will be asked for (a fresh
   // array costs less than a second im2col), else made in the scratch space.
   const keep = isGradEnabled() && weight.requiresGrad;
-  const col = keep ? new Float32Array(ckk * NP) : workspace('patches', ckk * NP);
+  const col = keep ? opBuffer(ckk * NP, false) : workspace('patches', ckk * NP);
   K.im2col(x.data, g, col);
   const yc = workspace('channels', O * NP);
   K.gemm(false, false, O, NP, ckk, 1, weight.data, col, 0, yc);
-  const y = new Float32Array(N * O * P);
+  const y = opBuffer(N * O * P, false);
   K.fromChannelMajor(yc, N, O, P, bias === null ? null : bias.data, y, false);
   const parents = bias === null ? [x, weight] : [x, weight, bias];
   return result('conv2d', y, [N, O, ho, wo], parents, (out) => {
@@ -132,7 +132,8 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null, 
   K.toChannelMajor(x.data, N, Ci, P, xc);
   const col = workspace('patches', ckk * NP);
   K.gemm(true, false, ckk, NP, Ci, 1, weight.data, xc, 0, col);
-  const y = new Float32Array(N * Co * ho * wo);
+  // col2im adds into y, so it starts from zeros.
+  const y = opBuffer(N * Co * ho * wo);
   K.col2im(col, g, y);
   if (bias !== null) K.addChannelBias(y, bias.data, N, Co, ho * wo);
   const parents = bias === null ? [x, weight] : [x, weight, bias];

@@ -3,7 +3,7 @@
  * [1, D]) or a scalar against a matrix [N, D]. Their backward sums the gradient back over
  * the broadcast rows, so a bias-like operand receives the total of every row's gradient.
  */
-import { Tensor, gradTarget, kernels, result } from '../tensor.js';
+import { Tensor, gradTarget, kernels, opBuffer, result } from '../tensor.js';
 
 type Operand = Tensor | number;
 
@@ -103,7 +103,7 @@ function unary(op: string, a: Tensor, f: (x: number) => number, df: (x: number, 
 }
 
 export function relu(a: Tensor): Tensor {
-  const out = new Float32Array(a.size);
+  const out = opBuffer(a.size, false);
   kernels().relu(a.data, out);
   return result('relu', out, a.shape, [a], (o) => kernels().reluBackward(out, o.grad!, a.ensureGrad()));
 }

@@ -2,7 +2,7 @@
  * Fused ops for the VAE objective, each one pass forward and one pass back, with the
  * backward derived by hand (and checked against finite differences in the tests).
  */
-import { Tensor, gradTarget, isGradEnabled, kernels, result } from '../tensor.js';
+import { Tensor, gradTarget, isGradEnabled, kernels, opBuffer, result } from '../tensor.js';
 
 function sameShape(a: Tensor, b: Tensor, op: string): void {
   if (a.rank !== b.rank || a.shape.some((d, i) => d !== b.shape[i])) {
@@ -26,7 +26,7 @@ export function bceWithLogits(logits: Tensor, targets: Tensor): Tensor {
   const cols = logits.cols;
   const out = new Float32Array(rows);
   // While recording, the forward pass also keeps sigmoid(l) - t for the backward pass.
-  const delta = isGradEnabled() && logits.requiresGrad ? new Float32Array(logits.size) : null;
+  const delta = isGradEnabled() && logits.requiresGrad ? opBuffer(logits.size, false) : null;
   kernels().bceWithLogits(logits.data, targets.data, rows, cols, out, delta);
   return result('bce_with_logits', out, rowShape(logits), [logits, targets], (o) => {
     kernels().bceWithLogitsBackward(
@@ -64,7 +64,7 @@ export function gaussianKl(mu: Tensor, logvar: Tensor): Tensor {
 export function reparameterize(mu: Tensor, logvar: Tensor, eps: Tensor): Tensor {
   sameShape(mu, logvar, 'reparameterize');
   sameShape(mu, eps, 'reparameterize');
-  const z = new Float32Array(mu.size);
+  const z = opBuffer(mu.size, false);
   kernels().reparameterize(mu.data, logvar.data, eps.data, z);
   return result('reparameterize', z, mu.shape, [mu, logvar, eps], (o) => {
     const g = o.grad!;

@@ -3,7 +3,7 @@
  * [out, in] layout, optionally fused with a ReLU. Gradients, with g = dL/dy:
  *   dx = g W,   dW = g^T x,   db = sum over rows of g.
  */
-import { Tensor, gradTarget, kernels, result } from '../tensor.js';
+import { Tensor, gradTarget, kernels, opBuffer, result } from '../tensor.js';
 
 function matrixDims(t: Tensor, what: string): [number, number] {
   if (t.rank !== 2) throw new RangeError(`${what} must be a matrix, got shape [${t.shape.join(', ')}]`);
@@ -15,7 +15,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const [m, k] = matrixDims(a, 'matmul: a');
   const [k2, n] = matrixDims(b, 'matmul: b');
   if (k !== k2) throw new RangeError(`matmul: [${m}, ${k}] x [${k2}, ${n}] do not fit`);
-  const out = new Float32Array(m * n);
+  const out = opBuffer(m * n, false);
   kernels().gemm(false, false, m, n, k, 1, a.data, b.data, 0, out);
   return result('matmul', out, [m, n], [a, b], (o) => {
     const g = o.grad!;
@@ -35,7 +35,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null, activatio
   if (inF !== inW) throw new RangeError(`linear: input has ${inF} features, weight expects ${inW}`);
   if (bias !== null && bias.size !== outF) throw new RangeError(`linear: bias has ${bias.size} values, expected ${outF}`);
   const K = kernels();
-  const y = new Float32Array(rows * outF);
+  const y = opBuffer(rows * outF, false);
   K.gemm(false, true, rows, outF, inF, 1, x.data, weight.data, 0, y);
   if (bias !== null) K.addBias(y, bias.data, rows, outF, activation === 'relu');
   else if (activation === 'relu') K.relu(y, y);
@@ -47,7 +47,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null, activatio
     if (activation === 'relu' || gb !== null) {
       // One sweep: the ReLU's mask on the incoming gradient (y > 0 exactly where the input
       // was) and the bias gradient, its column sums.
-      const pre = activation === 'relu' ? new Float32Array(g.length) : g;
+      const pre = activation === 'relu' ? opBuffer(g.length, false) : g;
       K2.biasActivationBackward(y, g, rows, outF, activation === 'relu', pre, gb);
       g = pre;
     }
