@@ -3,13 +3,14 @@
  * Node and browsers alike: this file knows nothing of either, the loaders (wasm.ts for Node)
  * hand it the compiled module and, where threads are possible, a way to start them.
  *
- * The module owns one linear memory. Each call copies its operands into an arena at the top
+ * The module owns a linear memory. Each call copies its operands into an arena at the top
  * of that memory and its results back out: a memcpy, small against the arithmetic for the
  * matrix products, and the price of an interface over plain Float32Arrays (a wasm function
- * cannot read JavaScript's memory). With a shared memory, the matrix product is split into
- * bands of C that helper threads compute at the same time, each through its own instance of
- * the module over the same memory; the calling thread waits on an Atomics flag, so the
- * interface stays synchronous.
+ * cannot read JavaScript's memory). With threads, a second instance works over a shared
+ * memory: a matrix product large enough is split into bands of C that helper threads compute
+ * at the same time, each through its own instance over that memory; the calling thread waits
+ * on an Atomics flag, so the interface stays synchronous. Everything else stays on the
+ * private memory.
  */
 import type { ConvGeometry, Kernels } from './kernels.js';
 import { jsKernels } from './js.js';
