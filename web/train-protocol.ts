@@ -40,7 +40,12 @@ export type ToWorker = StartMessage | { type: 'stop' };
 
 export type FromWorker =
   | { type: 'started'; kernels: string; model: string; trainCount: number; testCount: number; batchesPerEpoch: number; parameters: number; planeSplit: 'test' | 'training'; planePoints: number; isolated: boolean }
-  | { type: 'step'; epoch: number; batch: number; batchesPerEpoch: number; step: number; loss: number; runningLoss: number; samplesPerSec: number; elapsed: number }
+  /**
+   * The progress at the latest step, and the loss of every step since the previous message,
+   * as [step, loss] pairs: a few messages a second, whatever the steps' rate, so the page's
+   * drawing does not take the cores the training runs on.
+   */
+  | { type: 'step'; epoch: number; batch: number; batchesPerEpoch: number; step: number; runningLoss: number; samplesPerSec: number; elapsed: number; losses: [number, number][] }
   | { type: 'plane'; step: number; xy: Float32Array; labels: Uint8Array }
   | { type: 'epoch'; metrics: EpochMetrics; checkpoint: Uint8Array }
   | { type: 'end'; status: 'done' | 'stopped' | 'failed'; message: string; epoch: number };

@@ -269,7 +269,7 @@ function onWorker(m: FromWorker): void {
       return;
     }
     case 'step': {
-      losses.steps.push([m.step, m.loss]);
+      losses.steps.push(...m.losses);
       document.body.dataset.steps = String(m.step);
       const left = (plannedEpochs - m.epoch) * m.batchesPerEpoch + (m.batchesPerEpoch - m.batch);
       byId('progress-text').textContent =
@@ -383,6 +383,11 @@ byId('stop').addEventListener('click', () => {
   byId<HTMLButtonElement>('stop').disabled = true;
   byId('stop').textContent = 'Stopping\u2026';
 });
+// The progress bars jump instead of gliding: their width transition in the shared style sheet
+// is a style, layout and paint of the page in every frame it runs (about 50 a second during
+// training), on the cores the training in this tab needs. Set here, since the page's policy
+// refuses inline styles.
+for (const id of ['bar-epoch', 'bar-run']) byId(id).style.transition = 'none';
 byId('scatter-box').append(scatter.root);
 byId('loss-box').append(lossCanvas);
 window.addEventListener('resize', layout);

@@ -3,13 +3,14 @@
  * Node and browsers alike: this file knows nothing of either, the loaders (wasm.ts for Node)
  * hand it the compiled module and, where threads are possible, a way to start them.
  *
- * The module owns one linear memory. Each call copies its operands into an arena at the top
+ * The module owns a linear memory. Each call copies its operands into an arena at the top
  * of that memory and its results back out: a memcpy, small against the arithmetic for the
  * matrix products, and the price of an interface over plain Float32Arrays (a wasm function
- * cannot read JavaScript's memory). With a shared memory, the matrix product is split into
- * bands of C that helper threads compute at the same time, each through its own instance of
- * the module over the same memory; the calling thread waits on an Atomics flag, so the
- * interface stays synchronous.
+ * cannot read JavaScript's memory). With threads, a second instance works over a shared
+ * memory: a matrix product large enough is split into bands of C that helper threads compute
+ * at the same time, each through its own instance over that memory; the calling thread waits
+ * on an Atomics flag, so the interface stays synchronous. Everything else stays on the
+ * private memory.
  */
 import type { ConvGeometry, Kernels } from './kernels.js';
 import { jsKernels } from './js.js';
@@ -116,9 +117,11 @@ export interface WasmKernels {
  * `threadsModule` over a shared memory when threads > 1 and helpers can be started.
  */
 export function createWasmKernels(module: WasmModule, options: WasmKernelOptions = {}): WasmKernels {
-  const { threads, memory } = plan(options);
-  const instance = new WebAssemblyApi.Instance(threads > 1 ? options.threadsModule! : module, { env: { memory } });
-  return assemble(instance.exports as unknown as Exports, memory, threads, options);
+  const { threads, shared } = plan(options);
+  const own = new WebAssemblyApi.Memory({ initial: 2, maximum: MAX_PAGES, shared: false });
+  const local = new WebAssemblyApi.Instance(module, { env: { memory: own } });
+  const parallel = shared && new WebAssemblyApi.Instance(options.threadsModule!, { env: { memory: shared } });
+  return assemble(local.exports as unknown as Exports, own, parallel ? (parallel.exports as unknown as Exports) : null, shared, threads, options);
 }
 
 /**
@@ -126,86 +129,134 @@ export function createWasmKernels(module: WasmModule, options: WasmKernelOptions
  * synchronous instantiation is refused for modules of this size.
  */
 export async function instantiateWasmKernels(module: WasmModule, options: WasmKernelOptions = {}): Promise<WasmKernels> {
-  const { threads, memory } = plan(options);
-  const instance = await WebAssemblyApi.instantiate(threads > 1 ? options.threadsModule! : module, { env: { memory } });
-  return assemble(instance.exports as unknown as Exports, memory, threads, options);
+  const { threads, shared } = plan(options);
+  const own = new WebAssemblyApi.Memory({ initial: 2, maximum: MAX_PAGES, shared: false });
+  const local = await WebAssemblyApi.instantiate(module, { env: { memory: own } });
+  const parallel = shared && (await WebAssemblyApi.instantiate(options.threadsModule!, { env: { memory: shared } }));
+  return assemble(local.exports as unknown as Exports, own, parallel ? (parallel.exports as unknown as Exports) : null, shared, threads, options);
 }
 
-function plan(options: WasmKernelOptions): { threads: number; memory: WasmMemory } {
+function plan(options: WasmKernelOptions): { threads: number; shared: WasmMemory | null } {
   const threads = options.threadsModule && options.startHelper ? Math.max(1, Math.floor(options.threads ?? 1)) : 1;
-  const memory = new WebAssemblyApi.Memory({ initial: 2, maximum: MAX_PAGES, shared: threads > 1 });
-  return { threads, memory };
+  const shared = threads > 1 ? new WebAssemblyApi.Memory({ initial: 2, maximum: MAX_PAGES, shared: true }) : null;
+  return { threads, shared };
 }
 
-function assemble(x: Exports, memory: WasmMemory, threads: number, options: WasmKernelOptions): WasmKernels {
-  // The arena: each thread's packing scratch, then the operands of the current call.
-  const scratchBytes = x.gemm_scratch_floats() * 4;
-  const heapBase = align(x.__heap_base.value);
-  // Stacks of the helpers (t = 1, 2, ...), growing down from the end of each slot.
-  const stackTop = (t: number): number => heapBase + t * HELPER_STACK;
-  const scratchAt = (t: number): number => stackTop(threads) + t * scratchBytes;
-  const operandsBase = scratchAt(threads);
-  let top = operandsBase;
-  let f32 = new Float32Array(memory.buffer);
+/**
+ * One module instance and the arena at the top of its memory: the packing scratch of each
+ * thread (`threads` of them, helpers' stacks below them), then the operands of the current call.
+ */
+class Arena {
+  private f32: Float32Array;
+  private readonly base: number;
+  private top: number;
+  private readonly stride: number;
+  private readonly stacksAt: number;
 
-  function reserve(bytes: number): void {
-    const need = Math.ceil(bytes / PAGE) - memory.buffer.byteLength / PAGE;
-    if (need > 0) memory.grow(need);
-    if (f32.buffer !== memory.buffer || f32.length * 4 !== memory.buffer.byteLength) f32 = new Float32Array(memory.buffer);
+  constructor(
+    readonly x: Exports,
+    private readonly memory: WasmMemory,
+    private readonly threads: number,
+  ) {
+    this.stride = x.gemm_scratch_floats() * 4;
+    this.stacksAt = align(x.__heap_base.value);
+    this.base = this.scratchAt(threads);
+    this.top = this.base;
+    this.f32 = new Float32Array(memory.buffer);
+    this.reserve(this.base);
   }
-  reserve(operandsBase);
+
+  /** The top of helper t's C stack (t = 1, 2, ...), growing down from the end of its slot. */
+  stackTop(t: number): number {
+    return this.stacksAt + t * HELPER_STACK;
+  }
+
+  /** Thread t's packing scratch (t = 0: the calling thread). */
+  scratchAt(t: number): number {
+    return this.stackTop(this.threads) + t * this.stride;
+  }
+
+  private reserve(bytes: number): void {
+    const need = Math.ceil(bytes / PAGE) - this.memory.buffer.byteLength / PAGE;
+    if (need > 0) this.memory.grow(need);
+    // A private memory's buffer is replaced when it grows; a shared one's is longer.
+    if (this.f32.buffer !== this.memory.buffer || this.f32.length * 4 !== this.memory.buffer.byteLength) this.f32 = new Float32Array(this.memory.buffer);
+  }
 
   /** Room for `floats` floats in the arena (valid until the call returns). */
-  function alloc(floats: number): number {
-    const at = top;
-    top = align(top + floats * 4);
-    reserve(top);
+  alloc(floats: number): number {
+    const at = this.top;
+    this.top = align(this.top + floats * 4);
+    this.reserve(this.top);
     return at;
   }
+
   /** `src` copied into the arena; its offset. */
-  function put(src: Float32Array, floats = src.length): number {
+  put(src: Float32Array, floats = src.length): number {
     if (src.length < floats) throw new RangeError(`wasm kernels: an array of ${src.length} values where ${floats} are needed`);
-    const at = alloc(floats);
-    f32.set(floats === src.length ? src : src.subarray(0, floats), at >> 2);
+    const at = this.alloc(floats);
+    this.f32.set(floats === src.length ? src : src.subarray(0, floats), at >> 2);
     return at;
   }
-  function putOrNull(src: Float32Array | null | undefined, floats?: number): number {
-    return src ? put(src, floats) : 0;
+
+  putOrNull(src: Float32Array | null | undefined, floats?: number): number {
+    return src ? this.put(src, floats) : 0;
   }
-  function take(at: number, dst: Float32Array, floats = dst.length): void {
+
+  take(at: number, dst: Float32Array, floats = dst.length): void {
     if (dst.length < floats) throw new RangeError(`wasm kernels: an array of ${dst.length} values where ${floats} are written`);
-    dst.set(f32.subarray(at >> 2, (at >> 2) + floats));
+    dst.set(this.f32.subarray(at >> 2, (at >> 2) + floats));
   }
+
   /** Runs `body` with a fresh arena, whatever it throws. */
-  function call<T>(body: () => T): T {
-    top = operandsBase;
+  call<T>(body: () => T): T {
+    this.top = this.base;
     try {
       return body();
     } finally {
-      top = operandsBase;
+      this.top = this.base;
     }
   }
+}
+
+/**
+ * Every kernel but the threaded product runs on `x`, an instance over a private memory: a
+ * browser copies into a SharedArrayBuffer several times slower than into a private buffer,
+ * and these kernels (Adam above all) are mostly copying. The products big enough to split
+ * run on `xs`, over the memory the helpers share.
+ */
+function assemble(x: Exports, own: WasmMemory, xs: Exports | null, shared: WasmMemory | null, threads: number, options: WasmKernelOptions): WasmKernels {
+  const localArena = new Arena(x, own, 1);
+  const sharedArena = xs && shared ? new Arena(xs, shared, threads) : null;
+  const alloc = (floats: number): number => localArena.alloc(floats);
+  const put = (src: Float32Array, floats?: number): number => localArena.put(src, floats);
+  const putOrNull = (src: Float32Array | null | undefined, floats?: number): number => localArena.putOrNull(src, floats);
+  const take = (at: number, dst: Float32Array, floats?: number): void => localArena.take(at, dst, floats);
+  const call = <T>(body: () => T): T => localArena.call(body);
 
   const helpers: Array<{ control: Int32Array; params: Float64Array; jobs: number }> = [];
-  for (let t = 1; t < threads; t++) {
-    const control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_SLOTS));
-    const params = new Float64Array(new SharedArrayBuffer(8 * PARAM_SLOTS));
-    options.startHelper!({ module: options.threadsModule!, stackTop: stackTop(t), memory, control, params });
-    helpers.push({ control, params, jobs: 0 });
+  if (sharedArena) {
+    for (let t = 1; t < threads; t++) {
+      const control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_SLOTS));
+      const params = new Float64Array(new SharedArrayBuffer(8 * PARAM_SLOTS));
+      options.startHelper!({ module: options.threadsModule!, stackTop: sharedArena.stackTop(t), memory: shared!, control, params });
+      helpers.push({ control, params, jobs: 0 });
+    }
   }
 
   function gemm(
     transA: boolean, transB: boolean, m: number, n: number, k: number,
     alpha: number, a: Float32Array, b: Float32Array, beta: number, c: Float32Array,
   ): void {
-    call(() => {
-      const pa = put(a, m * k);
-      const pb = put(b, k * n);
-      const pc = beta === 0 ? alloc(m * n) : put(c, m * n);
+    // Bands of whole micro-tiles (8 columns or 4 rows) along the longer side of C.
+    const split = sharedArena && m * n * k >= PARALLEL_MACS ? threads : 1;
+    const arena = split > 1 ? sharedArena! : localArena;
+    arena.call(() => {
+      const pa = arena.put(a, m * k);
+      const pb = arena.put(b, k * n);
+      const pc = beta === 0 ? arena.alloc(m * n) : arena.put(c, m * n);
       const ta = transA ? 1 : 0;
       const tb = transB ? 1 : 0;
-      // Bands of whole micro-tiles (8 columns or 4 rows) along the longer side of C.
-      const split = threads > 1 && m * n * k >= PARALLEL_MACS ? threads : 1;
       const byColumns = n >= m;
       const unit = byColumns ? 8 : 4;
       const extent = byColumns ? n : m;
@@ -218,12 +269,12 @@ function assemble(x: Exports, memory: WasmMemory, threads: number, options: Wasm
       };
       for (let t = 1; t < bands; t++) {
         const h = helpers[t - 1]!;
-        h.params.set([ta, tb, m, n, k, alpha, pa, pb, beta, pc, ...range(t), scratchAt(t)]);
+        h.params.set([ta, tb, m, n, k, alpha, pa, pb, beta, pc, ...range(t), arena.scratchAt(t)]);
         h.jobs += 1;
         Atomics.store(h.control, JOB, h.jobs);
         Atomics.notify(h.control, JOB);
       }
-      x.gemm_block(ta, tb, m, n, k, alpha, pa, pb, beta, pc, ...range(0), scratchAt(0));
+      arena.x.gemm_block(ta, tb, m, n, k, alpha, pa, pb, beta, pc, ...range(0), arena.scratchAt(0));
       for (let t = 1; t < bands; t++) {
         const h = helpers[t - 1]!;
         // Sleep only while DONE still holds the value just read, or a wake-up in between is lost.
@@ -231,7 +282,7 @@ function assemble(x: Exports, memory: WasmMemory, threads: number, options: Wasm
           Atomics.wait(h.control, DONE, done);
         }
       }
-      take(pc, c, m * n);
+      arena.take(pc, c, m * n);
     });
   }
 
