@@ -13,8 +13,9 @@ import type { Browser } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { launchBrowser, screenshotPath } from './support/browser.js';
 import { startVae } from './support/cli.js';
-import { drawPath, helloPath } from './support/collect-page.js';
+import { drawHello, drawPath } from './support/collect-page.js';
 import { startCollect } from './support/collect.js';
+import { helloSamples } from './support/hello-strokes.js';
 import { tempRoot } from './support/tiny.js';
 
 declare const document: {
@@ -70,7 +71,7 @@ test('a phone draws, sends and sees the file named; the gallery shows it and del
     await page.click('#clear');
     assert.equal(await page.isDisabled('#send'), true);
 
-    await drawPath(page, helloPath({ slant: 0.25, size: 0.6, left: 0.1 }));
+    await drawHello(page, helloSamples(1, 3, { pens: ['medium'] })[0]!);
     await page.screenshot({ path: screenshotPath('collect-phone.png') });
     await page.click('#send');
     await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'Saved hello-0001.png', undefined, { timeout: 20_000 });

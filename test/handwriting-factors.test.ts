@@ -9,6 +9,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { correlation } from '../src/train/partial-correlation.js';
 import { vaeOk } from './support/cli.js';
 import { tempRoot } from './support/tiny.js';
 import { HELLO_TRAIN_FLAGS, writeHelloFolder } from './support/hello-strokes.js';
@@ -16,20 +17,6 @@ import { HELLO_TRAIN_FLAGS, writeHelloFolder } from './support/hello-strokes.js'
 const root = tempRoot('handwriting-factors');
 after(() => rmSync(root, { recursive: true, force: true }));
 
-function pearson(a: readonly number[], b: readonly number[]): number {
-  const n = a.length;
-  const ma = a.reduce((s, v) => s + v, 0) / n;
-  const mb = b.reduce((s, v) => s + v, 0) / n;
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < n; i++) {
-    ab += (a[i]! - ma) * (b[i]! - mb);
-    aa += (a[i]! - ma) ** 2;
-    bb += (b[i]! - mb) ** 2;
-  }
-  return ab / Math.sqrt(aa * bb);
-}
 
 interface FactorsFile {
   dimensions: { dim: number; active: boolean; factor?: string; r?: number }[];
@@ -60,7 +47,7 @@ test('60 hellos: vae factors names slant on one of the two axes, and its codes f
   assert.equal(codes.size, 60);
   const files = [...codes.keys()];
   const known = files.map((f) => folder.byFile.get(f)!.slantDeg);
-  const rs = named.map((d) => pearson(files.map((f) => codes.get(f)![d.dim]!), known));
+  const rs = named.map((d) => correlation(files.map((f) => codes.get(f)![d.dim]!), known));
   const best = Math.max(...rs.map(Math.abs));
   process.stdout.write(`# slant axis z${named.map((d) => d.dim).join(', z')}: r against the known slants ${rs.map((r) => r.toFixed(3)).join(', ')}\n`);
   assert.ok(best >= 0.6, `|r| = ${best.toFixed(3)} between the slant axis and the known slants`);

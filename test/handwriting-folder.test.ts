@@ -16,6 +16,7 @@ import { loadCheckpoint } from '../src/train/checkpoint.js';
 import { encodeDataset } from '../src/train/posterior.js';
 import { encodedCsv } from '../src/cli/encode.js';
 import type { ImageDataset } from '../src/data/dataset.js';
+import { correlation } from '../src/train/partial-correlation.js';
 import { vaeOk } from './support/cli.js';
 import { tempRoot } from './support/tiny.js';
 import { PAD, helloFileName, helloSamples, storedSample, writeHelloFolder } from './support/hello-strokes.js';
@@ -23,20 +24,6 @@ import { PAD, helloFileName, helloSamples, storedSample, writeHelloFolder } from
 const root = tempRoot('handwriting-folder');
 after(() => rmSync(root, { recursive: true, force: true }));
 
-function pearson(a: readonly number[], b: readonly number[]): number {
-  const n = a.length;
-  const ma = a.reduce((s, v) => s + v, 0) / n;
-  const mb = b.reduce((s, v) => s + v, 0) / n;
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < n; i++) {
-    ab += (a[i]! - ma) * (b[i]! - mb);
-    aa += (a[i]! - ma) ** 2;
-    bb += (b[i]! - mb) ** 2;
-  }
-  return ab / Math.sqrt(aa * bb);
-}
 
 test('generated hellos fit the pad, are seeded, and their measured slant follows the known slant', () => {
   const samples = helloSamples(40, 11);
@@ -46,7 +33,7 @@ test('generated hellos fit the pad, are seeded, and their measured slant follows
     assert.ok(Math.abs(s.slantDeg) <= 30);
   }
   const measured = samples.map((s) => measureGlyph(Float32Array.from(storedSample(s), (v) => v / 255), 32, 128).slant_deg);
-  const r = pearson(samples.map((s) => s.slantDeg), measured);
+  const r = correlation(samples.map((s) => s.slantDeg), measured);
   assert.ok(r > 0.95, `r(known, measured slant) = ${r.toFixed(3)}`);
   // A thicker pen at the same size leaves more ink.
   const ink = (pen: 'thin' | 'thick'): number => storedSample(helloSamples(1, 3, { pens: [pen] })[0]!).reduce((a, b) => a + b, 0);

@@ -10,10 +10,11 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { launchBrowser } from './support/browser.js';
 import { startVae, vaeOk } from './support/cli.js';
-import { HELLO_TRAIN_FLAGS, PAD, helloFileName, helloSamples, type HelloSample } from './support/hello-strokes.js';
+import { drawHello } from './support/collect-page.js';
+import { HELLO_TRAIN_FLAGS, helloFileName, helloSamples } from './support/hello-strokes.js';
 import { correlation } from '../src/train/partial-correlation.js';
 import { tempRoot } from './support/tiny.js';
 
@@ -21,8 +22,6 @@ declare const document: { querySelector(s: string): { textContent: string | null
 declare const window: { collectReady?: boolean };
 
 const COUNT = Number(process.env.HELLO_E2E_COUNT ?? 60);
-/** Pad pixels between the mouse positions sent: about what a phone reports of a finger. */
-const MOVE_STEP = 8;
 const root = tempRoot('hello-e2e');
 let browser: Browser;
 before(async () => {
@@ -32,26 +31,6 @@ after(async () => {
   await browser?.close();
   rmSync(root, { recursive: true, force: true });
 });
-
-/** Draws the sample's pen paths on the page's pad by mouse, picking its pen first. */
-async function draw(page: Page, sample: HelloSample): Promise<void> {
-  await page.click(`button[data-pen="${sample.pen}"]`);
-  const box = (await page.locator('#pad').boundingBox())!;
-  const sx = box.width / PAD.width;
-  const sy = box.height / PAD.height;
-  for (const stroke of sample.strokes) {
-    await page.mouse.move(box.x + stroke[0]!.x * sx, box.y + stroke[0]!.y * sy);
-    await page.mouse.down();
-    // A hand's pointer reports every few pixels; the generator's path is denser than that.
-    let last = stroke[0]!;
-    for (const [i, p] of stroke.entries()) {
-      if (Math.hypot(p.x - last.x, p.y - last.y) < MOVE_STEP && i < stroke.length - 1) continue;
-      await page.mouse.move(box.x + p.x * sx, box.y + p.y * sy);
-      last = p;
-    }
-    await page.mouse.up();
-  }
-}
 
 test('60 hellos written in the collect page: vae factors finds slant on one of the two axes, |r| >= 0.6 against the drawn slants', { timeout: 600_000 }, async () => {
   const dir = join(root, 'hello');
@@ -66,7 +45,7 @@ test('60 hellos written in the collect page: vae factors finds slant on one of t
     await page.goto(address);
     await page.waitForFunction(() => window.collectReady === true);
     for (const [i, sample] of samples.entries()) {
-      await draw(page, sample);
+      await drawHello(page, sample);
       const file = helloFileName(i + 1);
       await page.click('#send');
       await page.waitForFunction((f) => document.querySelector('#status')?.textContent === `Saved ${f}`, file, { timeout: 20_000 });

@@ -7,6 +7,7 @@
  * page's token; the server stores it (src/collect/) and answers with the file's name.
  */
 import { sampleFromDrawing, SAMPLE_FRAME } from '../src/collect/ink.js';
+import { PEN_WIDTHS, type Pen } from '../src/collect/pens.js';
 import { byId, forgetAddressToken } from './dom.js';
 
 declare global {
@@ -15,9 +16,6 @@ declare global {
   }
 }
 
-/** Stroke widths in the backing canvas's pixels: about 1, 1.6 and 2.7 pixels in a stored sample of a word across the pad. */
-const PENS = { thin: 7, medium: 12, thick: 20 } as const;
-type Pen = keyof typeof PENS;
 
 type Point = [number, number];
 
@@ -27,7 +25,7 @@ class WordPad {
   /** The pointer drawing now; a second finger or a resting palm meanwhile is ignored. */
   private active: number | null = null;
   empty = true;
-  width: number = PENS.medium;
+  width: number = PEN_WIDTHS.medium;
 
   constructor(
     readonly canvas: HTMLCanvasElement,
@@ -176,7 +174,7 @@ function main(): void {
 
   for (const button of document.querySelectorAll<HTMLButtonElement>('button[data-pen]')) {
     button.addEventListener('click', () => {
-      pad.width = PENS[button.dataset.pen as Pen];
+      pad.width = PEN_WIDTHS[button.dataset.pen as Pen];
       for (const other of document.querySelectorAll<HTMLButtonElement>('button[data-pen]')) other.setAttribute('aria-pressed', String(other === button));
     });
   }

@@ -20,6 +20,7 @@ import { createCanvas } from '@napi-rs/canvas';
 import { Random } from '../../src/engine/random.js';
 import { sampleFromDrawing, SAMPLE_FRAME } from '../../src/collect/ink.js';
 import { encodePng } from '../../src/viz/png.js';
+import { PEN_WIDTHS, PENS, type Pen } from '../../src/collect/pens.js';
 
 export interface Point {
   x: number;
@@ -36,10 +37,8 @@ export const HELLO_TRAIN_FLAGS: readonly string[] = ['--latent', '2', '--augment
 /** The collect page's drawing pad, in CSS pixels. */
 export const PAD = { width: 1024, height: 256 } as const;
 
-/** Pen widths in pad pixels, as the page's thin / medium / thick buttons draw. */
-export const PEN_WIDTHS = { thin: 8, medium: 14, thick: 22 } as const;
-export type Pen = keyof typeof PEN_WIDTHS;
-const PENS: readonly Pen[] = ['thin', 'medium', 'thick'];
+/** The page's pens (pad pixels), so a generated hello is drawn as the page's buttons draw. */
+export { PEN_WIDTHS, type Pen } from '../../src/collect/pens.js';
 
 export interface HelloSample {
   /** Pen paths in pad coordinates (x right, y down); each is one pen-down ... pen-up. */
