@@ -130,6 +130,8 @@ describe('the explorer of a small collection of word pictures', () => {
     assert.equal(await page.evaluate(() => document.body.dataset.thumbnails), String(IMAGES), 'one picture per encoded image');
     assert.equal(await page.evaluate(() => document.querySelector('.scatter-base')!.dataset.pictures), String(IMAGES), 'all of them drawn on the plane');
     assert.match((await page.evaluate(() => document.querySelector('#plane-note')!.textContent)) ?? '', new RegExp(`all ${IMAGES} images.*${IMAGES - testCount} trained on, ${testCount} held out`));
+    // Its length was given in steps, and the page says so (300 steps make 300 epochs of one batch here).
+    assert.match((await page.evaluate(() => document.querySelector('#model-facts')!.textContent)) ?? '', /trained 300 steps on folder:/);
 
     // The pictures are the run's own images, in the order of the encodings: test ones, then the rest.
     const res = await fetch(`${base}api/thumbnails`);

@@ -39,6 +39,8 @@ interface Info {
     version: string;
     epoch: number;
     epochs: number;
+    /** Optimizer steps taken, for a run whose length was given in steps. */
+    steps?: number;
     dataset: string;
     config: { inputDim: number; hidden: number[]; latent: number; imageHeight: number; imageWidth: number };
     data?: PageData;
@@ -120,6 +122,12 @@ async function pickExplorerKernels(): Promise<string> {
 
 let pageKernels = 'js';
 
+/** "10 epochs", or "1,000 steps" for a run whose length was given in steps. */
+function trainedFor(steps: number | undefined, epochs: number): string {
+  if (steps !== undefined) return `${steps.toLocaleString('en')} step${steps === 1 ? '' : 's'}`;
+  return `${epochs} epoch${epochs === 1 ? '' : 's'}`;
+}
+
 async function main(): Promise<void> {
   pageKernels = await pickExplorerKernels();
   document.body.dataset.kernels = pageKernels;
@@ -136,7 +144,7 @@ async function main(): Promise<void> {
   const c = model.config;
   byId('model-facts').textContent =
     `${describeModel(c)} \u00b7 ${c.latent}-dimensional latent \u00b7 ` +
-    `trained ${modelInfo.epoch} epoch${modelInfo.epoch === 1 ? '' : 's'} on ${info.model.dataset}`;
+    `trained ${trainedFor(info.model.steps, modelInfo.epoch)} on ${info.model.dataset}`;
   setStatus('');
   byId('explorer').hidden = false;
   const data = info.model.data ?? { channels: 1, height: c.imageHeight, width: c.imageWidth, classNames: [], noun: 'image' };

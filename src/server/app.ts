@@ -235,6 +235,8 @@ function info(run: RunSource, live: boolean): unknown {
             version: loaded.version,
             epoch: loaded.state.epoch,
             epochs: loaded.state.config.training.epochs,
+            // A run whose length was given in steps (small collections) is spoken of in steps.
+            ...(loaded.state.config.training.steps !== undefined ? { steps: loaded.state.optimizer.step } : {}),
             dataset: loaded.state.config.training.dataset,
             config: loaded.state.model.config,
             data: pageDataOf(loaded.state.config),
