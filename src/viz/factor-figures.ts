@@ -9,6 +9,7 @@ import { font } from './fonts.js';
 import { formatTick, niceTicks } from './ticks.js';
 import { squareRange } from './latent-figures.js';
 import { TRAVERSAL_SIGMAS, measureLabel, measureUnits, type FactorAnalysis, type FactorDimension } from '../train/factors.js';
+import { minimumRows } from '../train/partial-correlation.js';
 
 const SCALE = 2;
 
@@ -92,7 +93,11 @@ export function traversalsFigure(analysis: FactorAnalysis, channels: number, hei
   const title = 'Latent traversals: each active dimension moved alone, the decoded mean image following';
   const conditional = analysis.traversalClass === undefined ? '' : `, decoded as class y = ${analysis.traversalClass}`;
   const subtitle = `from \u22123\u03c3 to +3\u03c3 around the mean code of the ${analysis.file.testImages.toLocaleString('en-US')} test ${noun}s (\u03c3: the spread of that dimension's posterior means)${conditional}`;
-  const legend = 'label: the measure the dimension tracks best (partial correlation r, given the other dimensions) and its change along the row';
+  const dims = analysis.file.dimensions.length;
+  const legend =
+    analysis.file.testImages < minimumRows(dims)
+      ? `no measure named: partial correlations over ${dims} latent dimensions need at least ${minimumRows(dims)} test ${noun}s, and there are ${analysis.file.testImages.toLocaleString('en-US')}`
+      : 'label: the measure the dimension tracks best (partial correlation r, given the other dimensions) and its change along the row';
   measuring.font = font(17, 'bold');
   let headW = measuring.measureText(title).width;
   measuring.font = font(13, 'normal');
