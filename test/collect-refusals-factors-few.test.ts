@@ -1,15 +1,23 @@
 /**
  * Two things a user of a small collection met: a drawing of too many pixels was refused as "a
  * damaged PNG", and a run with fewer test images than its latent dimensions need printed and
- * reported R = 0.00 for every measure, as if measured and unrelated, where nothing was fitted.
+ * reported R = 0.00 for every measure, as if measured and unrelated, where nothing was fitted;
+ * and the run header of such a run did not say that vae factors would name nothing.
  */
-import { test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { PNG } from 'pngjs';
+import { parseFlagsGiven } from '../src/cli/args.js';
+import { planNewRun } from '../src/run/plan.js';
+import { TRAIN_SETTINGS } from '../src/run/settings.js';
 import { crc32 } from '../src/io/crc32.js';
 import { MAX_DRAWING_PIXELS, SubmissionRefused, sampleFromPng } from '../src/collect/submission.js';
 import { factorsSectionHtml, factorsTableText, measuresTableText } from '../src/viz/factors-report.js';
 import type { FactorsFile } from '../src/train/factors.js';
+import { writeHelloFolder } from './support/hello-strokes.js';
+import { tempRoot } from './support/tiny.js';
 
 /** A valid 1x1 grey PNG whose IHDR then says `width` x `height` (CRC recomputed), as a small file can claim a huge image. */
 function pngDeclaring(width: number, height: number): Buffer {
@@ -90,4 +98,32 @@ test('enough test images: R is printed, a measured 0.00 included', () => {
   assert.match(measuresTableText(enough), /^slant_deg\s+0\.42$/m);
   assert.match(measuresTableText(factorsFile(6, 0)), /^slant_deg\s+0\.00$/m);
   assert.match(factorsSectionHtml(enough, []), /<td class="num">0\.42<\/td>/);
+});
+
+describe('the run header of a small folder says when vae factors will have too few test images', () => {
+  const root = tempRoot('factors-few-header');
+  after(() => rmSync(root, { recursive: true, force: true }));
+  const plan = (argv: string[]) => {
+    const { values, given } = parseFlagsGiven('vae train', argv, TRAIN_SETTINGS);
+    return planNewRun(values, given);
+  };
+
+  test('60 drawings, 15 held out: 20 latent dimensions need 22, and the header names the ways out', () => {
+    writeHelloFolder(join(root, 'h60'), 60, 3);
+    const p = plan(['--dataset', `folder:${join(root, 'h60')}`, '--out', join(root, 'r1')]);
+    assert.equal(p.data.test.count, 15);
+    assert.match(p.testNotice ?? '', /vae factors needs 22 test images to name the factors of 20 latent dimensions: --latent 13 or fewer .*, or a larger --test-fraction$/);
+    // 2 latent dimensions need 4: nothing to say beyond the held-out share.
+    const two = plan(['--dataset', `folder:${join(root, 'h60')}`, '--out', join(root, 'r2'), '--latent', '2']);
+    assert.doesNotMatch(two.testNotice ?? '', /vae factors needs/);
+  });
+
+  test('180 drawings hold out the usual 10%, 18, still too few for 20 dimensions: said too', () => {
+    writeHelloFolder(join(root, 'h180'), 180, 4);
+    const p = plan(['--dataset', `folder:${join(root, 'h180')}`, '--out', join(root, 'r3')]);
+    assert.equal(p.data.test.count, 18);
+    assert.match(p.testNotice ?? '', /^18 of 180 images held out for testing; vae factors needs 22 test images/);
+    const fewer = plan(['--dataset', `folder:${join(root, 'h180')}`, '--out', join(root, 'r4'), '--latent', '16']);
+    assert.equal(fewer.testNotice, undefined);
+  });
 });
