@@ -10,6 +10,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { parseFlagsGiven } from '../src/cli/args.js';
+import { serveCommand } from '../src/cli/serve.js';
 import { planNewRun } from '../src/run/plan.js';
 import { TRAIN_SETTINGS } from '../src/run/settings.js';
 import { crc32 } from '../src/io/crc32.js';
@@ -126,4 +127,9 @@ describe('the run header of a small folder says when vae factors will have too f
     const fewer = plan(['--dataset', `folder:${join(root, 'h180')}`, '--out', join(root, 'r4'), '--latent', '16']);
     assert.equal(fewer.testNotice, undefined);
   });
+});
+
+test('vae serve --help does not say its pad is for digits: the explorer of a word or shape model has a pad too', () => {
+  assert.doesNotMatch(serveCommand.summary, /digit/);
+  assert.match(serveCommand.summary, /draw or give an image/);
 });
