@@ -13,6 +13,7 @@ import { parseFlagsGiven } from '../src/cli/args.js';
 import { serveCommand } from '../src/cli/serve.js';
 import { planNewRun } from '../src/run/plan.js';
 import { TRAIN_SETTINGS } from '../src/run/settings.js';
+import { OWN_SIZE_LIMITS } from '../src/data/folder.js';
 import { crc32 } from '../src/io/crc32.js';
 import { MAX_DRAWING_PIXELS, SubmissionRefused, sampleFromPng } from '../src/collect/submission.js';
 import { factorsSectionHtml, factorsTableText, measuresTableText } from '../src/viz/factors-report.js';
@@ -132,4 +133,10 @@ describe('the run header of a small folder says when vae factors will have too f
 test('vae serve --help does not say its pad is for digits: the explorer of a word or shape model has a pad too', () => {
   assert.doesNotMatch(serveCommand.summary, /digit/);
   assert.match(serveCommand.summary, /draw or give an image/);
+});
+
+test("vae train --help states the own-size rule as the loader applies it: pixels in all, not 128 a side", () => {
+  const help = String(TRAIN_SETTINGS.imageSize.help);
+  assert.match(help, new RegExp(`at most ${OWN_SIZE_LIMITS.maxPixels.toLocaleString('en-US')} pixels \\(128x128, 64x256`));
+  assert.match(help, new RegExp(`sides ${OWN_SIZE_LIMITS.minSide} to ${OWN_SIZE_LIMITS.maxSide}`));
 });
