@@ -18,6 +18,7 @@ import { crc32 } from '../src/io/crc32.js';
 import { MAX_DRAWING_PIXELS, SubmissionRefused, sampleFromPng } from '../src/collect/submission.js';
 import { factorsSectionHtml, factorsTableText, measuresTableText } from '../src/viz/factors-report.js';
 import type { FactorsFile } from '../src/train/factors.js';
+import { traversalLegend } from '../src/viz/factor-figures.js';
 import { writeHelloFolder } from './support/hello-strokes.js';
 import { tempRoot } from './support/tiny.js';
 
@@ -139,4 +140,9 @@ test("vae train --help states the own-size rule as the loader applies it: pixels
   const help = String(TRAIN_SETTINGS.imageSize.help);
   assert.match(help, new RegExp(`at most ${OWN_SIZE_LIMITS.maxPixels.toLocaleString('en-US')} pixels \\(128x128, 64x256`));
   assert.match(help, new RegExp(`sides ${OWN_SIZE_LIMITS.minSide} to ${OWN_SIZE_LIMITS.maxSide}`));
+});
+
+test('the traversal figure says why no row names a measure when the test images are too few', () => {
+  assert.equal(traversalLegend(factorsFile(5, 0), 'image'), 'no measure named: partial correlations over 4 latent dimensions need at least 6 test images, and there are 5');
+  assert.match(traversalLegend(factorsFile(6, 0.42), 'image'), /^label: the measure the dimension tracks best/);
 });
