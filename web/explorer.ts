@@ -602,8 +602,15 @@ class Explorer {
     // Sliders along each measure's direction: the decoded image follows.
     const grid = byId('factor-sliders');
     // The measures the latent space predicts best first: their sliders do what they say most reliably.
+    // A factors.json from too few test images has zero directions (r 0): sliders that move nothing are left out, and the hint says why.
+    const needed = this.latent + 2;
+    if (f.testImages !== undefined && f.testImages < needed) {
+      byId('factors-hint').textContent =
+        `Too few test images to name the factors: ${f.testImages}, and partial correlations over ${this.latent} latent dimensions need at least ${needed}. ` +
+        'A larger test share (--test-fraction) or fewer latent dimensions (--latent) gives them.';
+    }
     for (const [name, dir] of Object.entries(f.directions).sort((a, b) => b[1].r - a[1].r)) {
-      if (dir.vector.length !== this.latent) continue;
+      if (dir.vector.length !== this.latent || dir.vector.every((v) => v === 0)) continue;
       const words = measureWords(name);
       const input = el('input', { type: 'range', min: '-3', max: '3', step: '0.05', value: '0', id: `factor-${name}`, 'aria-label': `move along ${words.name}` });
       const value = el('output', {}, '0.00');

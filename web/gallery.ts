@@ -33,7 +33,8 @@ function main(): void {
     // The folder keeps MNIST's convention, ink bright on black; the gallery inverts it in CSS
     // (.sample-image) to show ink dark on white, as it was drawn and as every page of the
     // toolkit shows grey images, so a wrong drawing is recognized at a glance.
-    const image = el('img', { class: 'sample-image', src: `/samples/${encodeURIComponent(file)}`, alt: `sample ${file}`, width: '128', height: '32' });
+    // Lazy: a class's hundreds of samples are fetched as they scroll into view, not all at every visit.
+    const image = el('img', { class: 'sample-image', loading: 'lazy', src: `/samples/${encodeURIComponent(file)}`, alt: `sample ${file}`, width: '128', height: '32' });
     const remove = el('button', { type: 'button', class: 'delete' }, 'Delete');
     const confirmBox = el('span', { class: 'confirm', hidden: '' }, el('span', { class: 'confirm-ask' }, 'Delete it?'));
     const yes = el('button', { type: 'button', class: 'danger confirm-yes' }, 'Yes, delete');

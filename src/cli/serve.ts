@@ -34,7 +34,7 @@ const flags = {
 export const serveCommand: Command = {
   name: 'serve',
   summary:
-    'Explore a trained VAE in the browser. Walk its latent space with the decoder running in the page; draw a digit (or give an image) and see where the encoder puts it.',
+    'Explore a trained VAE in the browser. Walk its latent space with the decoder running in the page; draw or give an image and see where the encoder puts it.',
   flags,
   async run(argv) {
     const opts = parseFlags('vae serve', argv, flags);

@@ -30,6 +30,9 @@ export function sampleFromPng(bytes: Uint8Array, frame: SampleFrame = SAMPLE_FRA
   if (bytes.length < PNG_SIGNATURE.length || PNG_SIGNATURE.some((b, i) => bytes[i] !== b)) {
     throw new SubmissionRefused(415, 'not a PNG image');
   }
+  // Said as what it is, a drawing too large, before the full check would call it damaged.
+  const declared = declaredSize(bytes);
+  if (declared !== null) refuseOversized(declared);
   let size;
   try {
     size = checkPng(bytes, MAX_DRAWING_PIXELS);
@@ -37,9 +40,7 @@ export function sampleFromPng(bytes: Uint8Array, frame: SampleFrame = SAMPLE_FRA
     if (err instanceof ImageDamage) throw new SubmissionRefused(400, `a damaged PNG: ${err.message}`);
     throw err;
   }
-  if (size.width > MAX_DRAWING_SIDE || size.height > MAX_DRAWING_SIDE) {
-    throw new SubmissionRefused(400, `the drawing is ${size.width}x${size.height}; at most ${MAX_DRAWING_SIDE} pixels a side`);
-  }
+  refuseOversized(size);
   let decoded: PNG;
   try {
     decoded = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
@@ -52,4 +53,20 @@ export function sampleFromPng(bytes: Uint8Array, frame: SampleFrame = SAMPLE_FRA
   const sample = sampleFromDrawing(decoded.data, decoded.width, decoded.height, frame);
   if (sample === null) throw new SubmissionRefused(400, 'the drawing is empty');
   return sample;
+}
+
+/** The width and height an IHDR chunk in its place (right after the signature) declares, or null. */
+function declaredSize(bytes: Uint8Array): { width: number; height: number } | null {
+  if (bytes.length < 24 || String.fromCharCode(...bytes.subarray(12, 16)) !== 'IHDR') return null;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { width: view.getUint32(16), height: view.getUint32(20) };
+}
+
+function refuseOversized(size: { width: number; height: number }): void {
+  if (size.width > MAX_DRAWING_SIDE || size.height > MAX_DRAWING_SIDE) {
+    throw new SubmissionRefused(400, `the drawing is ${size.width}x${size.height}; at most ${MAX_DRAWING_SIDE} pixels a side`);
+  }
+  if (size.width * size.height > MAX_DRAWING_PIXELS) {
+    throw new SubmissionRefused(400, `the drawing is ${size.width}x${size.height}, more than ${MAX_DRAWING_PIXELS / 1e6} megapixels`);
+  }
 }

@@ -35,6 +35,7 @@ import {
 } from '../vae/config.js';
 import { CONFIG_FILE, REPORT_FILE, clearPartialRun, freshRunDir, openRunFolder, partialRunFiles, type RunFolder } from './folder.js';
 import { assertNotLocked } from './lock.js';
+import { minimumRows } from '../train/partial-correlation.js';
 import { DEFAULT_IWAE_K, DEFAULT_SMALL_STEPS, DEFAULT_UI_HOST, FIXED_ON_RESUME, SMALL_COLLECTION, SMALL_FOLDER_TEST_IMAGES, flagName, type SettingName, type TrainRequest } from './settings.js';
 import { DEFAULT_TEST_FRACTION } from '../data/folder.js';
 import { numBatches } from '../data/batches.js';
@@ -312,13 +313,28 @@ export function planNewRun(req: TrainRequest, given: ReadonlySet<string>): RunPl
       ? {
           testNotice:
             `a small folder: ${all.test.count} of ${all.train.count + all.test.count} images held out for testing ` +
-            `(${Math.round(DEFAULT_TEST_FRACTION * 100)}% would be ${Math.max(1, Math.round((all.train.count + all.test.count) * DEFAULT_TEST_FRACTION))}, too few for a held-out NELBO or vae factors to say much); --test-fraction sets another share`,
+            `(${Math.round(DEFAULT_TEST_FRACTION * 100)}% would be ${Math.max(1, Math.round((all.train.count + all.test.count) * DEFAULT_TEST_FRACTION))}, too few for a held-out NELBO or vae factors to say much); --test-fraction sets another share` +
+            factorsShortfall(all.test.count, config.model.latent),
         }
-      : {}),
+      : req.dataset.startsWith('folder:') && req.testFraction === undefined && factorsShortfall(all.test.count, config.model.latent) !== ''
+        ? { testNotice: `${all.test.count} of ${all.train.count + all.test.count} images held out for testing` + factorsShortfall(all.test.count, config.model.latent) }
+        : {}),
     ...(augmentsByDefault(req, all, Math.min(req.trainSize ?? all.train.count, all.train.count)) ? { augmentByDefault: true as const } : {}),
     dataNotice: skipped.length > 0 ? `skipped ${skipped.length} unreadable image${skipped.length === 1 ? '' : 's'} (the first: ${skipped[0]!.reason})` : null,
     checkpointStamp: null,
   };
+}
+
+/**
+ * What a small folder's held-out images still cannot give: `vae factors` names a dimension by
+ * partial correlation over all the latent dimensions, which needs latent + 2 test images, so a
+ * class's 60 drawings (15 held out) at the default 20 dimensions get no named factor at all.
+ */
+function factorsShortfall(testCount: number, latent: number): string {
+  const needed = minimumRows(latent);
+  if (testCount >= needed) return '';
+  const fewer = testCount >= minimumRows(2) ? `--latent ${testCount - 2} or fewer (--latent 2 gives a plane to explore), or ` : '';
+  return `; vae factors needs ${needed} test images to name the factors of ${latent} latent dimensions: ${fewer}a larger --test-fraction`;
 }
 
 function stampOf(path: string): string | null {

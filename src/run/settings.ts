@@ -6,7 +6,7 @@
  * same run.
  */
 import { describeDatasetSpecs } from '../data/source.js';
-import { DEFAULT_TEST_FRACTION, IMAGE_FITS } from '../data/folder.js';
+import { DEFAULT_TEST_FRACTION, IMAGE_FITS, OWN_SIZE_LIMITS } from '../data/folder.js';
 import { AUGMENT_CHOICES } from '../data/augment.js';
 import { KERNEL_CHOICES } from '../kernels/select.js';
 import { DEFAULT_TRAINING_CONFIG } from '../train/config.js';
@@ -133,7 +133,8 @@ export const TRAIN_SETTINGS = {
     kind: 'string',
     help:
       'Size folder: and emoji images are brought to: N for N x N, or HxW, e.g. 64x48 (height x width; 4 to 512). Default: emoji 64; a folder its ' +
-      "pictures' own size when they all share one of at most 128x128 pixels, else 28",
+      `pictures' own size when they all share one of at most ${OWN_SIZE_LIMITS.maxPixels.toLocaleString('en-US')} pixels (128x128, 64x256 or 32x128, a collected word), ` +
+      `sides ${OWN_SIZE_LIMITS.minSide} to ${OWN_SIZE_LIMITS.maxSide}, else 28`,
     valueName: 'N|HxW',
     fixedOnResume: true,
   },

@@ -8,7 +8,8 @@ import { PRIOR_COLOR, INK, perceptualColor } from './palette.js';
 import { font } from './fonts.js';
 import { formatTick, niceTicks } from './ticks.js';
 import { squareRange } from './latent-figures.js';
-import { TRAVERSAL_SIGMAS, measureLabel, measureUnits, type FactorAnalysis, type FactorDimension } from '../train/factors.js';
+import { TRAVERSAL_SIGMAS, measureLabel, measureUnits, type FactorAnalysis, type FactorDimension, type FactorsFile } from '../train/factors.js';
+import { minimumRows } from '../train/partial-correlation.js';
 
 const SCALE = 2;
 
@@ -64,6 +65,18 @@ function traversalLabel(d: FactorDimension): { title: string; details: string[] 
 }
 
 /**
+ * The line under the traversal figure's title: what the row labels say, or, when the test
+ * images were too few to name any measure, why every row says "no measure".
+ */
+export function traversalLegend(file: FactorsFile, noun: string): string {
+  const dims = file.dimensions.length;
+  if (file.testImages < minimumRows(dims)) {
+    return `no measure named: partial correlations over ${dims} latent dimensions need at least ${minimumRows(dims)} test ${noun}s, and there are ${file.testImages.toLocaleString('en-US')}`;
+  }
+  return 'label: the measure the dimension tracks best (partial correlation r, given the other dimensions) and its change along the row';
+}
+
+/**
  * latent_traversals.png: one row per active dimension (most KL first), labelled with the
  * factor it tracks and the partial correlation; columns from -3 sigma to +3 sigma.
  */
@@ -92,7 +105,7 @@ export function traversalsFigure(analysis: FactorAnalysis, channels: number, hei
   const title = 'Latent traversals: each active dimension moved alone, the decoded mean image following';
   const conditional = analysis.traversalClass === undefined ? '' : `, decoded as class y = ${analysis.traversalClass}`;
   const subtitle = `from \u22123\u03c3 to +3\u03c3 around the mean code of the ${analysis.file.testImages.toLocaleString('en-US')} test ${noun}s (\u03c3: the spread of that dimension's posterior means)${conditional}`;
-  const legend = 'label: the measure the dimension tracks best (partial correlation r, given the other dimensions) and its change along the row';
+  const legend = traversalLegend(analysis.file, noun);
   measuring.font = font(17, 'bold');
   let headW = measuring.measureText(title).width;
   measuring.font = font(13, 'normal');

@@ -128,11 +128,16 @@ ${rows.join('\n')}
 <table class="factors">
 <tr><th>measure</th><th>R, all images</th>${file.withinClass === null ? '' : '<th>R, within each class</th>'}</tr>
 ${file.measures
-  .map((m) => `<tr><td>${escapeHtml(measureLabel(m))}</td><td class="num">${file.directions[m]!.r.toFixed(2)}</td>${file.withinClass === null ? '' : `<td class="num">${file.withinClass[m]!.r.toFixed(2)}</td>`}</tr>`)
+  .map((m) => `<tr><td>${escapeHtml(measureLabel(m))}</td><td class="num">${fittedR(file, file.directions[m]!.r)}</td>${file.withinClass === null ? '' : `<td class="num">${fittedR(file, file.withinClass[m]!.r)}</td>`}</tr>`)
   .join('\n')}
 </table>
 ${figures.map(figureHtml).join('\n')}
 </section>`;
+}
+
+/** A multiple correlation R for the report, or a dash when there were too few images to fit one. */
+function fittedR(file: FactorsFile, r: number): string {
+  return tooFewImages(file) === '' ? r.toFixed(2) : '\u2013';
 }
 
 /**
@@ -177,6 +182,9 @@ function alignedTable(header: string[], rows: string[][], right: number[]): stri
 export function measuresTableText(file: FactorsFile): string {
   const within = file.withinClass;
   const header = ['measure', 'R all images', ...(within === null ? [] : [`R within each class (${Object.values(within)[0]?.classes ?? 0} classes)`])];
-  const rows = file.measures.map((m) => [m, file.directions[m]!.r.toFixed(2), ...(within === null ? [] : [within[m]!.r.toFixed(2)])]);
+  // Too few images for a fit: no R rather than a 0.00 that reads as a measured "no relation".
+  const fitted = tooFewImages(file) === '';
+  const r = (value: number): string => (fitted ? value.toFixed(2) : '-');
+  const rows = file.measures.map((m) => [m, r(file.directions[m]!.r), ...(within === null ? [] : [r(within[m]!.r)])]);
   return alignedTable(header, rows, [1, 2]);
 }
