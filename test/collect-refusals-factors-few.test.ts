@@ -43,12 +43,12 @@ function refusal(bytes: Uint8Array): SubmissionRefused {
   assert.fail('the submission was stored');
 }
 
-test('a drawing of more than 4 megapixels is refused as too large, not as damaged', () => {
+test('a drawing of more than 1 megapixel is refused as too large, not as damaged', () => {
   const side = Math.ceil(Math.sqrt(MAX_DRAWING_PIXELS)) + 1;
   const r = refusal(pngDeclaring(side, side));
   assert.equal(r.status, 400);
   assert.doesNotMatch(r.message, /damaged/);
-  assert.match(r.message, new RegExp(`^the drawing is ${side}x${side}, more than 4 megapixels$`));
+  assert.match(r.message, new RegExp(`^the drawing is ${side}x${side}, more than 1 megapixel$`));
   const wide = refusal(pngDeclaring(5000, 10));
   assert.equal(wide.message, 'the drawing is 5000x10; at most 4096 pixels a side');
 });
@@ -111,9 +111,19 @@ describe('the run header of a small folder says when vae factors will have too f
     return planNewRun(values, given);
   };
 
-  test('60 drawings, 15 held out: 20 latent dimensions need 22, and the header names the ways out', () => {
+  test('60 drawings, 15 held out: by default a plane, whose factors 15 images can name', () => {
     writeHelloFolder(join(root, 'h60'), 60, 3);
-    const p = plan(['--dataset', `folder:${join(root, 'h60')}`, '--out', join(root, 'r1')]);
+    const p = plan(['--dataset', `folder:${join(root, 'h60')}`, '--out', join(root, 'r0')]);
+    assert.equal(p.state.config.model.latent, 2);
+    assert.equal(p.planeByDefault, true);
+    assert.doesNotMatch(p.testNotice ?? '', /vae factors needs/);
+    // Given, the size is kept, and nothing is said of a default.
+    const given = plan(['--dataset', `folder:${join(root, 'h60')}`, '--out', join(root, 'r00'), '--latent', '8']);
+    assert.deepEqual([given.state.config.model.latent, given.planeByDefault], [8, undefined]);
+  });
+
+  test('60 drawings, 15 held out: 20 latent dimensions need 22, and the header names the ways out', () => {
+    const p = plan(['--dataset', `folder:${join(root, 'h60')}`, '--out', join(root, 'r1'), '--latent', '20']);
     assert.equal(p.data.test.count, 15);
     assert.match(p.testNotice ?? '', /vae factors needs 22 test images to name the factors of 20 latent dimensions: --latent 13 or fewer .*, or a larger --test-fraction$/);
     // 2 latent dimensions need 4: nothing to say beyond the held-out share.
@@ -123,7 +133,7 @@ describe('the run header of a small folder says when vae factors will have too f
 
   test('180 drawings hold out the usual 10%, 18, still too few for 20 dimensions: said too', () => {
     writeHelloFolder(join(root, 'h180'), 180, 4);
-    const p = plan(['--dataset', `folder:${join(root, 'h180')}`, '--out', join(root, 'r3')]);
+    const p = plan(['--dataset', `folder:${join(root, 'h180')}`, '--out', join(root, 'r3'), '--latent', '20']);
     assert.equal(p.data.test.count, 18);
     assert.match(p.testNotice ?? '', /^18 of 180 images held out for testing; vae factors needs 22 test images/);
     const fewer = plan(['--dataset', `folder:${join(root, 'h180')}`, '--out', join(root, 'r4'), '--latent', '16']);

@@ -109,7 +109,7 @@ export const trainCommand: Command = {
   },
 };
 
-function printHeader({ state, data, dir, start, settings, lengthNotice, testNotice, augmentByDefault }: RunPlan): void {
+function printHeader({ state, data, dir, start, settings, lengthNotice, testNotice, augmentByDefault, planeByDefault }: RunPlan): void {
   const { model, training } = settings;
   const lines = [
     `vae train: ${training.dataset}, ${data.train.count} train / ${data.test.count} test ${data.train.channels === 3 ? 'colour ' : ''}images of ${data.train.height}x${data.train.width}` +
@@ -118,6 +118,7 @@ function printHeader({ state, data, dir, start, settings, lengthNotice, testNoti
     `model: ${describeModel(model)}, ${countParameters(state.model.parameters()).toLocaleString('en-US')} parameters; objective ${describeObjective(training)}`,
     `training: ${describeRunLength(training, data.train.count)}, batch ${training.batchSize}, Adam lr ${describeLr(training)}, seed ${training.seed}, kernels ${settings.kernels}` +
       (start === 'resume' ? `, resuming after ${state.partial !== undefined ? `step ${state.optimizer.step}` : `epoch ${state.epoch}`}` : ''),
+    ...(planeByDefault === true ? [`a 2-dimensional latent, the default for a small collection of grey images: a plane of their styles to explore; --latent sets another size`] : []),
     ...(lengthNotice !== undefined ? [lengthNotice] : []),
     ...(testNotice !== undefined ? [testNotice] : []),
     ...(augmentKindOf(training.augment) !== null

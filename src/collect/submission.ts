@@ -9,8 +9,12 @@ import { sampleFromDrawing, SAMPLE_FRAME, type SampleFrame } from './ink.js';
 
 /** The pad sends 1024 x 256; a few times more either way is still a drawing, a poster is not. */
 export const MAX_DRAWING_SIDE = 4096;
-/** 4 megapixels: 16 MB of RGBA while it is read, and no more. */
-export const MAX_DRAWING_PIXELS = 4_000_000;
+/**
+ * 1 megapixel: four times the page's 1024 x 256 pad, 4 MB of RGBA while it is read. Decoding
+ * runs on the server's one thread, so a phone sending the largest drawings at the rate limit
+ * must not keep it busy: a 4-megapixel 16-bit PNG took about 2 s to decode here, a megapixel a quarter of that.
+ */
+export const MAX_DRAWING_PIXELS = 1_000_000;
 
 /** Why a submission is not stored, with the HTTP status that says so. */
 export class SubmissionRefused extends Error {
@@ -67,6 +71,6 @@ function refuseOversized(size: { width: number; height: number }): void {
     throw new SubmissionRefused(400, `the drawing is ${size.width}x${size.height}; at most ${MAX_DRAWING_SIDE} pixels a side`);
   }
   if (size.width * size.height > MAX_DRAWING_PIXELS) {
-    throw new SubmissionRefused(400, `the drawing is ${size.width}x${size.height}, more than ${MAX_DRAWING_PIXELS / 1e6} megapixels`);
+    throw new SubmissionRefused(400, `the drawing is ${size.width}x${size.height}, more than ${MAX_DRAWING_PIXELS / 1e6} megapixel${MAX_DRAWING_PIXELS === 1e6 ? '' : 's'}`);
   }
 }

@@ -100,6 +100,8 @@ export interface RunPlan {
   testNotice?: string;
   /** Set when the run is augmented by default (a small grey folder), not by --augment. */
   augmentByDefault?: true;
+  /** Set when the run's latent is 2-D by default (a small grey folder), not by --latent. */
+  planeByDefault?: true;
   /** Set when unreadable images of a folder were skipped (--skip-bad-images): one line saying how many. */
   dataNotice: string | null;
   /** The checkpoint as it was read, so that openRun can tell whether it changed since. */
@@ -210,6 +212,20 @@ function augmentOf(req: TrainRequest, data: DataSplits, trainCount: number): Pic
   return kind === null ? {} : { augment: kind };
 }
 
+/** The latent size of a small grey folder when --latent is not given: a plane. */
+export const SMALL_GREY_FOLDER_LATENT = 2;
+
+/**
+ * Whether a new run without --latent gets a 2-D latent: a small folder of grey images, the
+ * explainer's class of handwriting. Its question is a map of the class's styles, which a
+ * plane is; the explorer shows it as it is, and its held-out images (16 of 60) are enough to
+ * name two dimensions' factors, where 20 dimensions would need 22. Twenty dimensions fit
+ * held-out pictures better (README, "Small collections"), so --latent 20 is there for that.
+ */
+function planeByDefault(req: TrainRequest, given: ReadonlySet<string>, data: DataSplits, trainCount: number): boolean {
+  return !given.has('latent') && req.dataset.startsWith('folder:') && trainCount < SMALL_COLLECTION && data.train.channels === 1;
+}
+
 function newRunConfig(req: TrainRequest, given: ReadonlySet<string>, data: DataSplits, kernels: string): RunConfig {
   let classes = 0;
   if (req.conditional) {
@@ -229,7 +245,7 @@ function newRunConfig(req: TrainRequest, given: ReadonlySet<string>, data: DataS
     // Absent means grey, so grey runs keep the config they always had.
     ...(data.train.channels !== 1 ? { channels: data.train.channels } : {}),
     hidden: req.hidden,
-    latent: req.latent,
+    latent: planeByDefault(req, given, data, Math.min(req.trainSize ?? data.train.count, data.train.count)) ? SMALL_GREY_FOLDER_LATENT : req.latent,
     likelihood: req.likelihood,
     ...(req.likelihood === 'gaussian-fixed' ? { sigma: req.sigma ?? DEFAULT_SIGMA } : {}),
     // New Gaussian decoders keep their means inside (0, 1), like the pixels (see GaussianMean).
@@ -320,6 +336,7 @@ export function planNewRun(req: TrainRequest, given: ReadonlySet<string>): RunPl
         ? { testNotice: `${all.test.count} of ${all.train.count + all.test.count} images held out for testing` + factorsShortfall(all.test.count, config.model.latent) }
         : {}),
     ...(augmentsByDefault(req, all, Math.min(req.trainSize ?? all.train.count, all.train.count)) ? { augmentByDefault: true as const } : {}),
+    ...(planeByDefault(req, given, all, Math.min(req.trainSize ?? all.train.count, all.train.count)) ? { planeByDefault: true as const } : {}),
     dataNotice: skipped.length > 0 ? `skipped ${skipped.length} unreadable image${skipped.length === 1 ? '' : 's'} (the first: ${skipped[0]!.reason})` : null,
     checkpointStamp: null,
   };

@@ -28,8 +28,8 @@ import type { FactorsFile } from '../../src/train/factors.js';
 declare const document: { body: { dataset: Record<string, string | undefined> }; images: ArrayLike<{ complete: boolean }> };
 declare const window: { collectReady?: boolean };
 
-/** The README's command for a class's hellos, beyond the folder. */
-const TRAIN_FLAGS = ['--latent', '2'];
+/** The README's command for a class's hellos, beyond the folder: nothing, the small grey folder's defaults. */
+const TRAIN_FLAGS: string[] = [];
 const SEED = 14;
 
 const out = process.argv[2] ?? 'docs';
