@@ -9,6 +9,7 @@
 import { sampleFromDrawing, SAMPLE_FRAME } from '../src/collect/ink.js';
 import { PEN_WIDTHS, type Pen } from '../src/collect/pens.js';
 import { byId, forgetAddressToken } from './dom.js';
+import { followPen, type PadPoint } from './pen-input.js';
 
 declare global {
   interface Window {
@@ -16,14 +17,11 @@ declare global {
   }
 }
 
-
-type Point = [number, number];
+type Point = PadPoint;
 
 class WordPad {
   private readonly ctx: CanvasRenderingContext2D;
   private points: Point[] = [];
-  /** The pointer drawing now; a second finger or a resting palm meanwhile is ignored. */
-  private active: number | null = null;
   empty = true;
   width: number = PEN_WIDTHS.medium;
 
@@ -32,25 +30,18 @@ class WordPad {
     private readonly onStrokeEnd: () => void,
   ) {
     this.ctx = canvas.getContext('2d', { willReadFrequently: true })!;
-    canvas.addEventListener('pointerdown', (e) => this.down(e));
-    canvas.addEventListener('pointermove', (e) => this.move(e));
-    for (const type of ['pointerup', 'pointercancel', 'lostpointercapture'] as const) canvas.addEventListener(type, (e) => this.up(e));
+    // One pointer at a time: a second finger or a resting palm does not join the stroke.
+    followPen(canvas, () => canvas, { start: (p) => this.down(p), extend: (p) => this.extend(p), end: () => this.up() });
   }
 
   clear(): void {
     this.ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
     this.empty = true;
     this.points = [];
-    this.active = null;
   }
 
   rgba(): Uint8ClampedArray {
     return this.ctx.getImageData(0, 0, this.canvas.width, this.canvas.height).data;
-  }
-
-  private point(e: PointerEvent): Point {
-    const box = this.canvas.getBoundingClientRect();
-    return [((e.clientX - box.left) / box.width) * this.canvas.width, ((e.clientY - box.top) / box.height) * this.canvas.height];
   }
 
   private style(): void {
@@ -62,12 +53,7 @@ class WordPad {
     ctx.lineWidth = this.width;
   }
 
-  private down(e: PointerEvent): void {
-    if (e.button !== 0 || this.active !== null) return;
-    e.preventDefault();
-    this.canvas.setPointerCapture(e.pointerId);
-    this.active = e.pointerId;
-    const p = this.point(e);
+  private down(p: Point): void {
     this.points = [p];
     // A tap is a dot (the i's and the full stops of handwriting).
     this.style();
@@ -77,21 +63,15 @@ class WordPad {
     this.empty = false;
   }
 
-  private move(e: PointerEvent): void {
-    if (e.pointerId !== this.active) return;
-    e.preventDefault();
-    // Coalesced events carry every sample of a fast stroke that the browser batched into one event.
-    const events = typeof e.getCoalescedEvents === 'function' ? e.getCoalescedEvents() : [];
-    for (const ev of events.length > 0 ? events : [e]) this.extend(this.point(ev));
-  }
-
   /**
    * Smooth strokes: each new point adds a quadratic curve from the middle of the previous
    * segment to the middle of the new one, bending at the point between, so the line has no
    * corners where the touch samples are sparse.
    */
   private extend(p: Point): void {
-    const last = this.points[this.points.length - 1]!;
+    const last = this.points[this.points.length - 1];
+    // A pad cleared mid-stroke: the rest of that stroke is not drawn.
+    if (last === undefined) return;
     if (Math.hypot(p[0] - last[0], p[1] - last[1]) < 1) return;
     this.points.push(p);
     const n = this.points.length;
@@ -104,9 +84,7 @@ class WordPad {
     this.ctx.stroke();
   }
 
-  private up(e: PointerEvent): void {
-    if (e.pointerId !== this.active) return;
-    this.active = null;
+  private up(): void {
     const n = this.points.length;
     if (n >= 2) {
       // The last half segment, which the curves stop short of.

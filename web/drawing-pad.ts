@@ -6,6 +6,7 @@
  * lands where the test digits of its class do.
  */
 import { el, fitCanvas } from './dom.js';
+import { followPen, inkSegment, segmentStrokes, type PadPoint } from './pen-input.js';
 
 const SIDE = 28;
 const UP = 10;
@@ -15,7 +16,6 @@ export class DrawingPad {
   readonly canvas: HTMLCanvasElement;
   private readonly ink: CanvasRenderingContext2D;
   private readonly stroke: HTMLCanvasElement;
-  private last: [number, number] | null = null;
   private drawn = false;
   private cssSize = 196;
 
@@ -24,9 +24,7 @@ export class DrawingPad {
     this.canvas = el('canvas', { class: 'pad', 'aria-label': 'drawing pad: draw a digit here' });
     this.stroke = el('canvas', { width: String(FULL), height: String(FULL) });
     this.ink = this.stroke.getContext('2d', { willReadFrequently: true })!;
-    this.canvas.addEventListener('pointerdown', (e) => this.down(e));
-    this.canvas.addEventListener('pointermove', (e) => this.move(e));
-    for (const type of ['pointerup', 'pointercancel'] as const) this.canvas.addEventListener(type, () => (this.last = null));
+    followPen(this.canvas, () => ({ width: FULL, height: FULL }), segmentStrokes((from, to) => this.line(from, to)));
     this.resize(this.cssSize);
   }
 
@@ -42,40 +40,8 @@ export class DrawingPad {
     this.onChange();
   }
 
-  private point(e: PointerEvent): [number, number] {
-    const box = this.canvas.getBoundingClientRect();
-    return [((e.clientX - box.left) / box.width) * FULL, ((e.clientY - box.top) / box.height) * FULL];
-  }
-
-  private down(e: PointerEvent): void {
-    e.preventDefault();
-    this.canvas.setPointerCapture(e.pointerId);
-    this.last = this.point(e);
-    this.line(this.last, this.last);
-  }
-
-  private move(e: PointerEvent): void {
-    if (this.last === null) return;
-    e.preventDefault();
-    // Coalesced events keep fast strokes smooth where the browser batches them.
-    const events = typeof e.getCoalescedEvents === 'function' ? e.getCoalescedEvents() : [];
-    for (const ev of events.length > 0 ? events : [e]) {
-      const p = this.point(ev);
-      this.line(this.last, p);
-      this.last = p;
-    }
-  }
-
-  private line(from: [number, number], to: [number, number]): void {
-    const ctx = this.ink;
-    ctx.strokeStyle = '#000';
-    ctx.lineCap = 'round';
-    ctx.lineJoin = 'round';
-    ctx.lineWidth = 2.2 * UP;
-    ctx.beginPath();
-    ctx.moveTo(from[0], from[1]);
-    ctx.lineTo(to[0], to[1]);
-    ctx.stroke();
+  private line(from: PadPoint, to: PadPoint): void {
+    inkSegment(this.ink, from, to, 2.2 * UP);
     this.drawn = true;
     this.paint();
     this.onChange();

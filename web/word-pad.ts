@@ -7,6 +7,7 @@
  */
 import { sampleFromDrawing } from '../src/collect/ink.js';
 import { el, fitCanvas } from './dom.js';
+import { followPen, inkSegment, segmentStrokes, type PadPoint } from './pen-input.js';
 
 /** The backing drawing's height in pixels; its width follows the model's proportions (1024 for 4:1, as the collect pad). */
 const BACKING_HEIGHT = 256;
@@ -19,7 +20,6 @@ export class WordPad {
   private readonly stroke: HTMLCanvasElement;
   private readonly fullW: number;
   private readonly fullH = BACKING_HEIGHT;
-  private last: [number, number] | null = null;
   private drawn = false;
   private cssWidth = 320;
 
@@ -35,9 +35,7 @@ export class WordPad {
     this.canvas = el('canvas', { class: 'pad word-pad', 'aria-label': 'writing pad: write a word here' });
     this.stroke = el('canvas', { width: String(this.fullW), height: String(this.fullH) });
     this.ink = this.stroke.getContext('2d', { willReadFrequently: true })!;
-    this.canvas.addEventListener('pointerdown', (e) => this.down(e));
-    this.canvas.addEventListener('pointermove', (e) => this.move(e));
-    for (const type of ['pointerup', 'pointercancel'] as const) this.canvas.addEventListener(type, () => (this.last = null));
+    followPen(this.canvas, () => ({ width: this.fullW, height: this.fullH }), segmentStrokes((from, to) => this.line(from, to)));
     // The finger writes; it does not scroll the page.
     for (const type of ['touchstart', 'touchmove'] as const) this.canvas.addEventListener(type, (e) => e.preventDefault(), { passive: false });
     this.resize(this.cssWidth);
@@ -60,39 +58,8 @@ export class WordPad {
     return Math.round((this.cssWidth * this.fullH) / this.fullW);
   }
 
-  private point(e: PointerEvent): [number, number] {
-    const box = this.canvas.getBoundingClientRect();
-    return [((e.clientX - box.left) / box.width) * this.fullW, ((e.clientY - box.top) / box.height) * this.fullH];
-  }
-
-  private down(e: PointerEvent): void {
-    e.preventDefault();
-    this.canvas.setPointerCapture(e.pointerId);
-    this.last = this.point(e);
-    this.line(this.last, this.last);
-  }
-
-  private move(e: PointerEvent): void {
-    if (this.last === null) return;
-    e.preventDefault();
-    const events = typeof e.getCoalescedEvents === 'function' ? e.getCoalescedEvents() : [];
-    for (const ev of events.length > 0 ? events : [e]) {
-      const p = this.point(ev);
-      this.line(this.last, p);
-      this.last = p;
-    }
-  }
-
-  private line(from: [number, number], to: [number, number]): void {
-    const ctx = this.ink;
-    ctx.strokeStyle = '#000';
-    ctx.lineCap = 'round';
-    ctx.lineJoin = 'round';
-    ctx.lineWidth = PEN * this.fullH;
-    ctx.beginPath();
-    ctx.moveTo(from[0], from[1]);
-    ctx.lineTo(to[0], to[1]);
-    ctx.stroke();
+  private line(from: PadPoint, to: PadPoint): void {
+    inkSegment(this.ink, from, to, PEN * this.fullH);
     this.drawn = true;
     this.paint();
     this.onChange();

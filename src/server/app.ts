@@ -17,9 +17,9 @@ import { SMALL_COLLECTION, type RunSource } from './run-source.js';
 import type { Asset, WebApp } from './static-assets.js';
 import { trainPageRoute } from './train-page.js';
 import { pageDataOf } from './page-data.js';
+import { MAX_BODY_BYTES, notAllowed, notFound, readSmallBody, refuseBody, send, sendAsset, sendJson } from './responses.js';
 
-/** No route takes more than a few bytes of body; anything larger is refused. */
-export const MAX_BODY_BYTES = 1024;
+export { MAX_BODY_BYTES } from './responses.js';
 
 /** What a server running beside `vae train --ui` adds: the event stream and a way to stop. */
 export interface LiveTraining {
@@ -132,7 +132,7 @@ async function handle(options: ServingOptions, req: IncomingMessage, res: Server
   if (verdict.setCookie !== null) res.setHeader('set-cookie', verdict.setCookie);
   const declared = Number(req.headers['content-length'] ?? 0);
   if (!(declared <= MAX_BODY_BYTES)) {
-    refuseBody(res);
+    refuseBody(res, MAX_BODY_BYTES);
     return;
   }
   const path = plainPath(req.url);
@@ -248,41 +248,6 @@ function info(run: RunSource, live: boolean): unknown {
   };
 }
 
-/**
- * Reads (and discards) a body of at most MAX_BODY_BYTES. A chunked body that grows past
- * the limit gets 413 and the connection is closed; resolves false then.
- */
-function readSmallBody(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-  return new Promise((resolve) => {
-    let size = 0;
-    let refused = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES && !refused) {
-        refused = true;
-        refuseBody(res);
-        resolve(false);
-      }
-    });
-    req.on('end', () => {
-      if (!refused) resolve(true);
-    });
-    req.on('error', () => resolve(false));
-  });
-}
-
-function refuseBody(res: ServerResponse): void {
-  res.shouldKeepAlive = false;
-  sendJson(res, 413, { error: `request body larger than ${MAX_BODY_BYTES} bytes` }, { connection: 'close' });
-}
-
-function notFound(res: ServerResponse): void {
-  sendJson(res, 404, { error: 'not found' });
-}
-
-function notAllowed(res: ServerResponse, allow: string): void {
-  sendJson(res, 405, { error: 'method not allowed' }, { allow });
-}
 
 /**
  * A run file, streamed: a 100 MB checkpoint costs a read buffer per download, not 100 MB.
@@ -317,23 +282,8 @@ async function sendFile(run: RunSource, name: string, req: IncomingMessage, res:
   else res.destroy();
 }
 
-function sendAsset(res: ServerResponse, asset: Asset, headers: Record<string, string>): void {
-  send(res, 200, asset.bytes, { 'content-type': asset.type, ...headers });
-}
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  send(res, status, Buffer.from(JSON.stringify(body)), { 'content-type': 'application/json; charset=utf-8', ...headers });
-}
 
-function send(res: ServerResponse, status: number, body: Buffer, headers: Record<string, string>): void {
-  res.writeHead(status, {
-    'content-length': String(body.length),
-    'cache-control': 'no-store',
-    'x-content-type-options': 'nosniff',
-    ...headers,
-  });
-  res.end(body);
-}
 
 /**
  * Starts listening; resolves to the page's URL (with the token when beyond loopback; the

@@ -19,7 +19,8 @@ import { SAMPLE_FRAME, type SampleFrame } from '../collect/ink.js';
 import { RateLimit } from '../collect/rate-limit.js';
 import { parseSampleName, type SampleFolder } from '../collect/sample-folder.js';
 import { sampleFromPng, SubmissionRefused } from '../collect/submission.js';
-import { CLIENT_TIMEOUTS, MAX_BODY_BYTES, PAGE_SECURITY, registerGuard, type ClientTimeouts } from './app.js';
+import { CLIENT_TIMEOUTS, PAGE_SECURITY, registerGuard, type ClientTimeouts } from './app.js';
+import { MAX_BODY_BYTES, notAllowed, notFound, readSmallBody, refuseBody, send, sendAsset, sendJson } from './responses.js';
 import { RequestGuard } from './guard.js';
 import { contentType, nameUnder, plainPath } from './request-path.js';
 import { WEB_DIR, type Asset } from './static-assets.js';
@@ -276,53 +277,11 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-la
   });
 }
 
-/** Reads (and discards) a body of at most MAX_BODY_BYTES; false (413 sent) past it. */
-function readSmallBody(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-  return new Promise((resolve) => {
-    let size = 0;
-    let refused = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES && !refused) {
-        refused = true;
-        refuseBody(res, MAX_BODY_BYTES);
-        resolve(false);
-      }
-    });
-    req.on('end', () => {
-      if (!refused) resolve(true);
-    });
-    req.on('error', () => resolve(false));
-  });
-}
-
 /** The remote address: what the rate limit counts by (a proxy in front makes everyone one client). */
 function clientOf(req: IncomingMessage): string {
   return req.socket.remoteAddress ?? 'unknown';
 }
 
-function refuseBody(res: ServerResponse, limit: number): void {
-  res.shouldKeepAlive = false;
-  sendJson(res, 413, { error: `request body larger than ${limit} bytes` }, { connection: 'close' });
-}
 
-function notFound(res: ServerResponse): void {
-  sendJson(res, 404, { error: 'not found' });
-}
 
-function notAllowed(res: ServerResponse, allow: string): void {
-  sendJson(res, 405, { error: 'method not allowed' }, { allow });
-}
 
-function sendAsset(res: ServerResponse, asset: Asset, headers: Record<string, string>): void {
-  send(res, 200, asset.bytes, { 'content-type': asset.type, ...headers });
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  send(res, status, Buffer.from(JSON.stringify(body)), { 'content-type': 'application/json; charset=utf-8', ...headers });
-}
-
-function send(res: ServerResponse, status: number, body: Buffer, headers: Record<string, string>): void {
-  res.writeHead(status, { 'content-length': String(body.length), 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...headers });
-  res.end(body);
-}
