@@ -6,7 +6,7 @@
  * lands where the test digits of its class do.
  */
 import { el, fitCanvas } from './dom.js';
-import { followPen, inkSegment, segmentStrokes, type PadPoint } from './pen-input.js';
+import { followPen, inkSegment, segmentStrokes, showInk, type PadPoint } from './pen-input.js';
 
 const SIDE = 28;
 const UP = 10;
@@ -64,17 +64,7 @@ export class DrawingPad {
       ctx.lineTo(s, p);
     }
     ctx.stroke();
-    if (!this.drawn) {
-      ctx.fillStyle = '#a9adb7';
-      ctx.font = '14px system-ui, sans-serif';
-      ctx.textAlign = 'center';
-      ctx.textBaseline = 'middle';
-      ctx.fillText('draw a digit here', s / 2, s / 2);
-      return;
-    }
-    ctx.globalAlpha = 0.92;
-    ctx.drawImage(this.stroke, 0, 0, s, s);
-    ctx.globalAlpha = 1;
+    showInk(ctx, this.drawn ? this.stroke : null, 'draw a digit here', s, s);
   }
 
   /** The drawing in MNIST's form, or null while the pad is empty. */

@@ -72,3 +72,21 @@ export function inkSegment(ctx: CanvasRenderingContext2D, from: PadPoint, to: Pa
   ctx.lineTo(to[0], to[1]);
   ctx.stroke();
 }
+
+/**
+ * A pad's ink shown at its CSS size over the paint already there, or, while nothing is
+ * drawn, a faint hint of what to do in its middle.
+ */
+export function showInk(ctx: CanvasRenderingContext2D, ink: HTMLCanvasElement | null, hint: string, width: number, height: number): void {
+  if (ink === null) {
+    ctx.fillStyle = '#a9adb7';
+    ctx.font = '14px system-ui, sans-serif';
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'middle';
+    ctx.fillText(hint, width / 2, height / 2);
+    return;
+  }
+  ctx.globalAlpha = 0.92;
+  ctx.drawImage(ink, 0, 0, width, height);
+  ctx.globalAlpha = 1;
+}

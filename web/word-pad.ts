@@ -7,7 +7,7 @@
  */
 import { sampleFromDrawing } from '../src/collect/ink.js';
 import { el, fitCanvas } from './dom.js';
-import { followPen, inkSegment, segmentStrokes, type PadPoint } from './pen-input.js';
+import { followPen, inkSegment, segmentStrokes, showInk, type PadPoint } from './pen-input.js';
 
 /** The backing drawing's height in pixels; its width follows the model's proportions (1024 for 4:1, as the collect pad). */
 const BACKING_HEIGHT = 256;
@@ -78,17 +78,7 @@ export class WordPad {
     ctx.moveTo(w * 0.04, Math.round(h * 0.72) + 0.5);
     ctx.lineTo(w * 0.96, Math.round(h * 0.72) + 0.5);
     ctx.stroke();
-    if (!this.drawn) {
-      ctx.fillStyle = '#a9adb7';
-      ctx.font = '14px system-ui, sans-serif';
-      ctx.textAlign = 'center';
-      ctx.textBaseline = 'middle';
-      ctx.fillText('write here', w / 2, h / 2);
-      return;
-    }
-    ctx.globalAlpha = 0.92;
-    ctx.drawImage(this.stroke, 0, 0, w, h);
-    ctx.globalAlpha = 1;
+    showInk(ctx, this.drawn ? this.stroke : null, 'write here', w, h);
   }
 
   /** The writing as the model's input (CHW grey in [0, 1], ink 1), or null while the pad is empty. */
